@@ -1,0 +1,1 @@
+export { discoverPipelineFiles, readPipelineSources } from './discover.js';

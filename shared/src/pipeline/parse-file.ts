@@ -1,0 +1,351 @@
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type YAMLMap } from 'yaml';
+import type { Diagnostic, SourcePosition } from './diagnostics.js';
+import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, parseDuration } from './duration.js';
+import { closest } from './suggest.js';
+import { parseTemplate, STEP_NAME, type Template } from './template.js';
+
+/** A reference to a step, kept with where it was written so errors can point at it. */
+export interface Ref {
+  name: string;
+  pos: SourcePosition;
+}
+
+export interface ParsedCommand {
+  template: Template;
+  refs: Ref[];
+}
+
+export interface ParsedEnv {
+  name: string;
+  value: Template;
+  refs: Ref[];
+  pos: SourcePosition;
+}
+
+export interface ParsedStep {
+  name: string;
+  pos: SourcePosition;
+  img?: string;
+  run?: ParsedCommand;
+  done?: ParsedCommand;
+  env: ParsedEnv[];
+  vol: Ref[];
+  after: Ref[];
+  timeout: number;
+  secret: boolean;
+}
+
+export interface ParsedFile {
+  path: string;
+  steps: ParsedStep[];
+  /** Where `after: human-click` stands, when the file has a gate. */
+  gate?: SourcePosition;
+  /** Step names from the file-level `after`. */
+  after: Ref[];
+}
+
+export const HUMAN_CLICK = 'human-click';
+export const STEP_FIELDS = ['img', 'run', 'done', 'env', 'vol', 'after', 'timeout', 'secret'] as const;
+export const MAX_STEP_NAME_LENGTH = 63;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const STEP_EXAMPLE = 'a step looks like:  build: { img: alpine, run: "make" }';
+const QUOTE_BRACES_HINT = 'YAML reads an unquoted {…} as a mapping: put the value in quotes, e.g. "{step}"';
+
+/**
+ * Reads one pipeline file into steps with source positions. Reports every problem it can find
+ * in the file; references to other steps are checked later, once all files are merged.
+ */
+export function parsePipelineFile(path: string, text: string): { file: ParsedFile; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  const file: ParsedFile = { path, steps: [], after: [] };
+
+  const at = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file: path, line, col };
+  };
+  const posOf = (node: Node | null | undefined, fallback = 0): SourcePosition =>
+    at(node?.range?.[0] ?? fallback);
+  const report = (pos: SourcePosition, message: string, hint?: string): void => {
+    diagnostics.push(hint ? { ...pos, message, hint } : { ...pos, message });
+  };
+
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [];
+  for (const doc of list) {
+    for (const error of doc.errors) {
+      report(at(error.pos[0]), firstLine(error.message), yamlHint(error.code));
+    }
+  }
+  if (diagnostics.length > 0) return { file, diagnostics };
+
+  const [doc, second] = list;
+  if (second) {
+    report(posOf(second.contents, second.range[0]), 'a pipeline file holds one YAML document', 'remove the second `---`, or move those steps to a file of their own');
+  }
+  const root = doc?.contents;
+  if (!root || (isScalar(root) && (root.value === null || root.value === ''))) {
+    report(at(0), 'this file defines no steps', STEP_EXAMPLE);
+    return { file, diagnostics };
+  }
+  if (!isMap(root)) {
+    report(posOf(root), 'a pipeline file must be a mapping of step names to steps', STEP_EXAMPLE);
+    return { file, diagnostics };
+  }
+
+  /** Positions of `{…}` references and problems inside a scalar, found in the scalar's source text. */
+  const templateOf = (node: Node, what: string): ParsedCommand | undefined => {
+    if (!isScalar(node) || typeof node.value !== 'string') {
+      const hint = isMap(node) ? QUOTE_BRACES_HINT : 'write the command as text; use `|` for several lines';
+      report(posOf(node), `${what} must be text`, hint);
+      return undefined;
+    }
+    if (node.value.trim() === '') {
+      report(posOf(node), `${what} is empty`, 'give a shell command, run with /bin/sh -c');
+      return undefined;
+    }
+    const value: string = node.value;
+    const parsed = parseTemplate(value);
+    const locate = locator(node);
+    const refs: Ref[] = [];
+    const items = [
+      ...parsed.refs.map((r) => ({ index: r.index, needle: `{${r.name}}`, ref: r.name })),
+      ...parsed.problems.map((p) => ({ index: p.index, needle: value.slice(p.index, p.index + 1), problem: p })),
+    ].sort((a, b) => a.index - b.index);
+    for (const item of items) {
+      const pos = locate(item.needle);
+      if ('ref' in item && item.ref !== undefined) refs.push({ name: item.ref, pos });
+      else if ('problem' in item && item.problem) report(pos, `${what}: ${item.problem.message}`, item.problem.hint);
+    }
+    return { template: parsed.parts, refs };
+  };
+
+  /** Finds successive needles in a node's source text, falling back to the node's start. */
+  const locator = (node: Node) => {
+    const start = node.range?.[0] ?? 0;
+    const source = text.slice(start, node.range?.[1] ?? start);
+    let from = 0;
+    return (needle: string): SourcePosition => {
+      const found = source.indexOf(needle, from);
+      if (found === -1) return at(start);
+      from = found + needle.length;
+      return at(start + found);
+    };
+  };
+
+  const stepNamesOf = (node: Node, what: string, allowHumanClick: boolean): { refs: Ref[]; gate?: SourcePosition } => {
+    const items = isSeq(node) ? node.items : [node];
+    if (isSeq(node) && node.items.length === 0) {
+      report(posOf(node), `${what} is an empty list`, 'name at least one step, or remove the field');
+    }
+    const refs: Ref[] = [];
+    let gate: SourcePosition | undefined;
+    for (const item of items) {
+      const itemNode = item as Node;
+      if (!isScalar(itemNode) || (typeof itemNode.value !== 'string' && typeof itemNode.value !== 'number')) {
+        report(posOf(itemNode, node.range?.[0]), `${what} must be a step name or a list of step names`, isMap(itemNode) ? QUOTE_BRACES_HINT.replace('"{step}"', 'step-name, without braces') : undefined);
+        continue;
+      }
+      const name = String(itemNode.value);
+      if (name === HUMAN_CLICK) {
+        if (allowHumanClick) gate = posOf(itemNode);
+        else
+          report(
+            posOf(itemNode),
+            '`after: human-click` belongs at the top level of a file, not in a step',
+            'put `after: human-click` at the top of the file to gate all its steps; move the steps to gate into a file of their own',
+          );
+        continue;
+      }
+      refs.push({ name, pos: posOf(itemNode) });
+    }
+    return gate ? { refs, gate } : { refs };
+  };
+
+  const parseEnv = (node: Node, stepName: string): ParsedEnv[] => {
+    const env: ParsedEnv[] = [];
+    if (isSeq(node)) {
+      for (const item of node.items) {
+        const itemNode = item as Node;
+        if (!isScalar(itemNode) || typeof itemNode.value !== 'string') {
+          report(posOf(itemNode, node.range?.[0]), 'each item of an env list must be a step name', 'use a mapping to set variables: env: { NAME: "text with {step}" }');
+          continue;
+        }
+        const ref = itemNode.value;
+        const name = ref.toUpperCase().replace(/-/g, '_');
+        if (!ENV_NAME.test(name)) {
+          report(posOf(itemNode), `step "${ref}" gives the variable name ${name}, which is not a valid name`, `use the mapping form to name it: env: { MY_NAME: "{${ref}}" }`);
+          continue;
+        }
+        env.push({ name, value: [{ ref }], refs: [{ name: ref, pos: posOf(itemNode) }], pos: posOf(itemNode) });
+      }
+    } else if (isMap(node)) {
+      for (const pair of (node as YAMLMap<Node, Node | null>).items) {
+        const keyNode = pair.key;
+        const name = isScalar(keyNode) ? String(keyNode.value) : '';
+        const keyPos = posOf(keyNode, node.range?.[0]);
+        if (!ENV_NAME.test(name)) {
+          report(keyPos, `"${name}" is not a valid environment variable name`, 'use letters, digits and _, not starting with a digit, e.g. DEPLOY_TARGET');
+          continue;
+        }
+        if (name.startsWith('DOCKERCISE_')) {
+          report(keyPos, `${name} is reserved: dockercise sets DOCKERCISE_* variables itself`, 'choose another name');
+          continue;
+        }
+        const value = pair.value;
+        if (isMap(value) && value.flow && value.items.length === 1 && isScalar(value.items[0]?.key) && value.items[0]?.value == null) {
+          // `NAME: {step}` unquoted: YAML reads a one-key mapping; we take it as the reference it was meant to be.
+          const refName = String((value.items[0].key as { value: unknown }).value);
+          env.push({ name, value: [{ ref: refName }], refs: [{ name: refName, pos: posOf(value.items[0].key as Node) }], pos: keyPos });
+          continue;
+        }
+        if (isScalar(value) && (typeof value.value === 'number' || typeof value.value === 'boolean')) {
+          env.push({ name, value: [String(value.value)], refs: [], pos: keyPos });
+          continue;
+        }
+        if (!value || !isScalar(value) || typeof value.value !== 'string') {
+          report(posOf(value, pair.key ? (keyNode as Node).range?.[0] : 0), `env ${name} must be text`, 'e.g. env: { TARGET: "prod", TOKEN: "{token-step}" }');
+          continue;
+        }
+        const parsed = templateOf(value, `env ${name}`);
+        if (parsed) env.push({ name, value: parsed.template, refs: parsed.refs, pos: keyPos });
+      }
+    } else {
+      report(posOf(node), `env of step "${stepName}" must be a list of step names or a mapping of variables`, 'e.g. env: [access-key-id] or env: { TARGET: "{deploy-target}" }');
+    }
+    const seen = new Map<string, SourcePosition>();
+    for (const entry of env) {
+      const earlier = seen.get(entry.name);
+      if (earlier) report(entry.pos, `variable ${entry.name} is set twice in step "${stepName}"`, `first set at line ${earlier.line}`);
+      else seen.set(entry.name, entry.pos);
+    }
+    return env;
+  };
+
+  const parseStep = (name: string, keyPos: SourcePosition, node: Node | null): ParsedStep | undefined => {
+    if (!node || (isScalar(node) && node.value === null)) {
+      report(keyPos, `step "${name}" has no fields`, 'a step needs img and run, e.g. img: alpine and run: "echo hello"');
+      return undefined;
+    }
+    if (!isMap(node)) {
+      report(posOf(node), `step "${name}" must be a mapping with img and run`, STEP_EXAMPLE);
+      return undefined;
+    }
+    const step: ParsedStep = { name, pos: keyPos, env: [], vol: [], after: [], timeout: DEFAULT_TIMEOUT_SECONDS, secret: false };
+    for (const pair of (node as YAMLMap<Node, Node | null>).items) {
+      const keyNode = pair.key;
+      const field = isScalar(keyNode) ? String(keyNode.value) : '';
+      const fieldPos = posOf(keyNode, node.range?.[0]);
+      const value = pair.value;
+      if (!(STEP_FIELDS as readonly string[]).includes(field)) {
+        const guess = closest(field, STEP_FIELDS);
+        report(fieldPos, `unknown field "${field}" in step "${name}"`, guess ? `did you mean "${guess}"?` : `the fields are ${STEP_FIELDS.join(', ')}`);
+        continue;
+      }
+      if (!value || (isScalar(value) && value.value === null)) {
+        report(fieldPos, `${field} of step "${name}" is empty`, field === 'img' ? 'name an image, e.g. img: alpine:3.20' : 'give it a value or remove the field');
+        continue;
+      }
+      switch (field) {
+        case 'img':
+          if (isScalar(value) && typeof value.value === 'string' && value.value.trim() !== '') step.img = value.value.trim();
+          else report(posOf(value), `img of step "${name}" must be an image name`, 'e.g. img: alpine:3.20');
+          break;
+        case 'run':
+        case 'done': {
+          const command = templateOf(value, field);
+          if (command) step[field] = command;
+          break;
+        }
+        case 'env':
+          step.env = parseEnv(value, name);
+          break;
+        case 'vol':
+          step.vol = stepNamesOf(value, 'vol', false).refs;
+          break;
+        case 'after':
+          step.after = stepNamesOf(value, 'after', false).refs;
+          break;
+        case 'timeout': {
+          const seconds = isScalar(value) && typeof value.value === 'string' ? parseDuration(value.value) : undefined;
+          if (seconds === undefined) report(posOf(value), `timeout of step "${name}" is not a duration`, 'write it like 90s, 30m, 2h or 1h30m');
+          else if (seconds <= 0) report(posOf(value), `timeout of step "${name}" must be longer than zero`, 'write it like 90s, 30m, 2h or 1h30m');
+          else if (seconds > MAX_TIMEOUT_SECONDS) report(posOf(value), `timeout of step "${name}" is longer than 24h`, 'split the work into several steps');
+          else step.timeout = seconds;
+          break;
+        }
+        case 'secret':
+          if (isScalar(value) && typeof value.value === 'boolean') step.secret = value.value;
+          else report(posOf(value), `secret of step "${name}" must be true or false`, 'write secret: true (YAML 1.2 reads yes/no as text)');
+          break;
+      }
+    }
+    if (step.img === undefined && !hasField(node, 'img')) report(keyPos, `step "${name}" has no img`, 'name the image to run, e.g. img: alpine:3.20');
+    if (step.run === undefined && !hasField(node, 'run')) report(keyPos, `step "${name}" has no run`, 'give the shell command to run, e.g. run: "make test"');
+    return step;
+  };
+
+  for (const pair of (root as YAMLMap<Node, Node | null>).items) {
+    const keyNode = pair.key;
+    const keyPos = posOf(keyNode, root.range?.[0]);
+    if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') {
+      report(keyPos, 'a step name must be plain text', STEP_EXAMPLE);
+      continue;
+    }
+    const name = String(keyNode.value);
+    if (name === 'after') {
+      const value = pair.value;
+      if (!value || (isScalar(value) && value.value === null)) {
+        report(keyPos, 'after is empty', 'use after: human-click, or name the steps this file waits for');
+        continue;
+      }
+      const { refs, gate } = stepNamesOf(value, 'after', true);
+      file.after = refs;
+      if (gate) file.gate = gate;
+      continue;
+    }
+    if (!STEP_NAME.test(name)) {
+      const fixed = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '');
+      report(keyPos, `"${name}" is not a valid step name`, `step names are lowercase letters, digits, - and _, starting with a letter or digit${fixed && STEP_NAME.test(fixed) ? `: try "${fixed}"` : ''}`);
+      continue;
+    }
+    if (name.length > MAX_STEP_NAME_LENGTH) {
+      report(keyPos, `step name "${name.slice(0, 20)}…" is longer than ${MAX_STEP_NAME_LENGTH} characters`, 'choose a shorter name');
+      continue;
+    }
+    if (name === HUMAN_CLICK) {
+      report(keyPos, '"human-click" is reserved for gates and cannot name a step', 'choose another name');
+      continue;
+    }
+    const step = parseStep(name, keyPos, pair.value);
+    if (step) file.steps.push(step);
+  }
+  return { file, diagnostics };
+}
+
+function hasField(node: YAMLMap, field: string): boolean {
+  return node.items.some((pair) => isScalar(pair.key) && pair.key.value === field);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]?.trim() ?? message;
+}
+
+function yamlHint(code: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'each step name, and each field of a step, may appear once';
+    case 'TAB_AS_INDENT':
+      return 'YAML indents with spaces, not tabs';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+    case 'UNEXPECTED_TOKEN':
+      return 'check the indentation, and quote values that contain ": " or start with {, [, * or &';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY':
+      return 'a key must fit on one line; check for a missing ":" or indentation on the line before';
+    default:
+      return 'check the YAML syntax near this position';
+  }
+}

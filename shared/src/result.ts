@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * `result.json`: the record of one run, written at every status change by every result store
+ * (local files, S3) and read by the UI. Paths inside it are relative to the run's folder:
+ *
+ *   <run folder>/result.json
+ *   <run folder>/logs/<step>.log      stdout and stderr, a timestamped line each, secrets masked
+ *   <run folder>/outputs/<step>       stdout of a non-secret step
+ *
+ * The run folder is `.dockercise/runs/<run-id>/` locally and `runs/<pipeline>/<run-id>/` in S3.
+ */
+export const RESULT_VERSION = 1;
+
+export const STEP_STATUSES = [
+  'pending',
+  'waiting-approval',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'timed-out',
+  'cancelled',
+] as const;
+export const RUN_STATUSES = ['pending', 'running', 'waiting-approval', 'succeeded', 'failed', 'cancelled'] as const;
+
+export const stepStatusSchema = z.enum(STEP_STATUSES);
+export const runStatusSchema = z.enum(RUN_STATUSES);
+export type StepStatus = z.infer<typeof stepStatusSchema>;
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+export const FINISHED_STEP_STATUSES: ReadonlySet<StepStatus> = new Set([
+  'succeeded',
+  'failed',
+  'skipped',
+  'timed-out',
+  'cancelled',
+]);
+
+const timestamp = z.iso.datetime();
+
+export const stepResultSchema = z.object({
+  name: z.string(),
+  status: stepStatusSchema,
+  image: z.string(),
+  /** `repo@sha256:…` when the image came from a registry, else the local image id. */
+  imageDigest: z.string().optional(),
+  /** Which command ran last: `done` is reached only after `run` exited 0. */
+  phase: z.enum(['run', 'done']).optional(),
+  exitCode: z.number().int().nullable().optional(),
+  startedAt: timestamp.optional(),
+  endedAt: timestamp.optional(),
+  durationMs: z.number().int().nonnegative().optional(),
+  error: z.string().optional(),
+  log: z.string(),
+  /** Where the output is stored; absent for secret steps and steps that produced none. */
+  output: z.string().optional(),
+  secret: z.boolean(),
+});
+
+export const gateResultSchema = z.object({
+  name: z.string(),
+  status: z.enum(['waiting', 'approved']),
+  approvedBy: z.string().optional(),
+  approvedAt: timestamp.optional(),
+});
+
+export const runResultSchema = z.object({
+  version: z.literal(RESULT_VERSION),
+  runId: z.string(),
+  pipeline: z.string(),
+  status: runStatusSchema,
+  startedAt: timestamp,
+  endedAt: timestamp.optional(),
+  durationMs: z.number().int().nonnegative().optional(),
+  source: z.object({ repository: z.string().optional(), commit: z.string().optional(), branch: z.string().optional() }).optional(),
+  error: z.string().optional(),
+  steps: z.array(stepResultSchema),
+  gates: z.array(gateResultSchema),
+});
+
+export type StepResult = z.infer<typeof stepResultSchema>;
+export type GateResult = z.infer<typeof gateResultSchema>;
+export type RunResult = z.infer<typeof runResultSchema>;
+
+export const resultPaths = {
+  result: 'result.json',
+  log: (step: string): string => `logs/${step}.log`,
+  output: (step: string): string => `outputs/${step}`,
+} as const;
+
+/** Run ids sort by start time: `20261126T204100Z-3f9a1c`. */
+export function newRunId(now: Date = new Date(), random: () => number = Math.random): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const suffix = Math.floor(random() * 0xffffff)
+    .toString(16)
+    .padStart(6, '0');
+  return `${stamp}-${suffix}`;
+}
+
+export const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$/;

@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { defineWorkspace } from 'vitest/config';
+
+// Tests run against the TypeScript sources of @dockercise/shared, so editing it needs no rebuild.
+const alias = [
+  { find: /^@dockercise\/shared$/, replacement: fileURLToPath(new URL('./shared/src/index.ts', import.meta.url)) },
+  {
+    find: /^@dockercise\/shared\/node$/,
+    replacement: fileURLToPath(new URL('./shared/src/node/index.ts', import.meta.url)),
+  },
+];
+
+export default defineWorkspace([
+  {
+    resolve: { alias },
+    test: { name: 'shared-unit', root: './shared', include: ['src/**/*.test.ts'] },
+  },
+  {
+    resolve: { alias },
+    test: {
+      name: 'agent-unit',
+      root: './agent',
+      include: ['src/**/*.test.ts'],
+      exclude: ['src/**/*.docker.test.ts'],
+    },
+  },
+  {
+    // Needs a running Docker engine; builds its own images, never pulls.
+    resolve: { alias },
+    test: {
+      name: 'agent-docker',
+      root: './agent',
+      include: ['src/**/*.docker.test.ts', 'test/**/*.docker.test.ts'],
+      globalSetup: ['./test/docker-images.global.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+    },
+  },
+]);
