@@ -6,3 +6,4 @@ export * from './pipeline/plan.js';
 export * from './pipeline/suggest.js';
 export * from './pipeline/template.js';
 export * from './result.js';
+export * from './pipeline/render.js';

@@ -1,0 +1,70 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runCommand } from './run-command.js';
+import { validateCommand } from './validate-command.js';
+import { LOG_LEVELS } from './logger.js';
+
+/** The `dockercise` program; resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command()
+    .name('dockercise')
+    .description('CI where every step is a Docker container')
+    .addOption(new Option('--log-level <level>', "dockercise's own diagnostics on stderr").choices(LOG_LEVELS).default('warn'))
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('validate')
+    .description('check the pipeline under a folder and show its steps')
+    .argument('[dir]', 'folder holding *.dockercise.yaml files', '.')
+    .addOption(new Option('--format <format>', 'how to print a valid pipeline').choices(['text', 'json', 'dot']).default('text'))
+    .action(async (dir: string, options: { format: 'text' | 'json' | 'dot' }) => {
+      exitCode = await validateCommand(dir, options.format);
+    });
+
+  program
+    .command('run')
+    .description('run the pipeline under a folder on the local Docker engine')
+    .argument('[dir]', 'folder holding *.dockercise.yaml files', '.')
+    .option('--step <name...>', 'run only these steps and what they need')
+    .option('--approve [gates...]', 'pass human-click gates (all, or the named ones)')
+    .option('--concurrency <n>', 'steps running at once', positiveInt, 4)
+    .addOption(new Option('--pull <policy>', 'when to pull images').choices(['if-not-present', 'always']).default('if-not-present'))
+    .option('--memory <size>', 'memory limit per step, e.g. 512m')
+    .option('--cpus <n>', 'CPU limit per step, e.g. 1.5', positiveNumber)
+    .option('--output-limit <bytes>', 'largest stdout a step may produce', positiveInt, 1024 * 1024)
+    .action(async (dir: string, options: RunCliOptions) => {
+      exitCode = await runCommand(dir, { ...options, logLevel: program.opts<{ logLevel: string }>().logLevel });
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const code = (error as { exitCode?: number }).exitCode;
+    if (typeof code === 'number') return code; // commander already printed help or the usage error
+    throw error;
+  }
+  return exitCode;
+}
+
+export interface RunCliOptions {
+  step?: string[];
+  approve?: boolean | string[];
+  concurrency: number;
+  pull: 'if-not-present' | 'always';
+  memory?: string;
+  cpus?: number;
+  outputLimit: number;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a whole number above zero');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number above zero');
+  return n;
+}

@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
+import { newRunId, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
+import { parseMemory } from '../engine/docker-convert.js';
+import { DockerEngine } from '../engine/docker-engine.js';
+import { EngineUnavailableError } from '../engine/engine.js';
+import { FileLogSink } from '../logs/file-log-sink.js';
+import { teeSinks } from '../logs/log-sink.js';
+import { runPlan } from '../runner/run-plan.js';
+import { LocalResultStore } from '../store/local-result-store.js';
+import { createLogger } from './logger.js';
+import { loadPlan, printDiagnostics } from './load-plan.js';
+import type { RunCliOptions } from './main.js';
+import { LiveView, PrefixedView } from './progress.js';
+
+/** Exit code when a run stopped at a human-click gate: neither a success nor a failure. */
+export const EXIT_WAITING = 2;
+
+export async function runCommand(dir: string, options: RunCliOptions & { logLevel: string }): Promise<number> {
+  const logger = createLogger(options.logLevel);
+  const loaded = await loadPlan(dir);
+  if (!loaded.ok) {
+    printDiagnostics(loaded.diagnostics, process.stderr);
+    return 1;
+  }
+  let plan = loaded.plan;
+  if (options.step) {
+    const known = new Set(plan.steps.map((s) => s.name));
+    const unknown = options.step.filter((s) => !known.has(s));
+    if (unknown.length > 0) {
+      process.stderr.write(`dockercise: no step named ${unknown.join(', ')}; the steps are ${[...known].join(', ')}\n`);
+      return 1;
+    }
+    plan = subPlan(plan, options.step);
+  }
+  const memoryBytes = options.memory === undefined ? undefined : parseMemory(options.memory);
+  if (options.memory !== undefined && memoryBytes === undefined) {
+    process.stderr.write(`dockercise: --memory ${options.memory} is not a size; write it like 512m or 2g\n`);
+    return 1;
+  }
+
+  const engine = new DockerEngine();
+  try {
+    await engine.ping();
+  } catch (error) {
+    process.stderr.write(`dockercise: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  const runId = newRunId();
+  const runDir = join(resolve(dir), '.dockercise', 'runs', runId);
+  const store = new LocalResultStore(runDir);
+  const view = process.stdout.isTTY ? new LiveView(process.stdout) : new PrefixedView(process.stdout);
+  const logs = view instanceof PrefixedView ? teeSinks(new FileLogSink(runDir), view.sink()) : new FileLogSink(runDir);
+
+  const cancel = new AbortController();
+  const kill = new AbortController();
+  const onSignal = (): void => {
+    if (!cancel.signal.aborted) {
+      process.stderr.write('\ndockercise: cancelling, stopping containers (again to kill them now)\n');
+      cancel.abort();
+    } else {
+      kill.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const approvedGates = options.approve === true ? 'all' : new Set(Array.isArray(options.approve) ? options.approve : []);
+  let result: RunResult;
+  try {
+    result = await runPlan({
+      runId,
+      pipeline: basename(resolve(dir)),
+      plan,
+      engine,
+      store,
+      logs,
+      concurrency: options.concurrency,
+      approvedGates,
+      pull: options.pull,
+      limits: { ...(memoryBytes ? { memoryBytes } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) },
+      outputLimitBytes: options.outputLimit,
+      cancel: cancel.signal,
+      kill: kill.signal,
+      onChange: (r) => view.update(r),
+      logger,
+    });
+  } catch (error) {
+    view.stop();
+    if (error instanceof EngineUnavailableError) {
+      process.stderr.write(`dockercise: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  view.stop();
+
+  if (view instanceof LiveView) await printFailedLogs(result, runDir);
+  const where = relative(process.cwd(), runDir) || runDir;
+  process.stdout.write(`\nrun ${runId} ${result.status} in ${((result.durationMs ?? 0) / 1000).toFixed(1)}s\nresults: ${where}\n`);
+  if (result.status === 'waiting-approval') {
+    const waiting = result.gates.filter((g) => g.status === 'waiting').map((g) => g.name);
+    process.stdout.write(`stopped at the human-click gate of ${waiting.join(', ')}\nto go on, run again with --approve\n`);
+    return EXIT_WAITING;
+  }
+  return result.status === 'succeeded' ? 0 : 1;
+}
+
+/** On a terminal the live view shows no logs: show the end of each failed step's log instead. */
+async function printFailedLogs(result: RunResult, runDir: string): Promise<void> {
+  for (const step of result.steps) {
+    if (step.status !== 'failed' && step.status !== 'timed-out') continue;
+    const text = await readFile(join(runDir, resultPaths.log(step.name)), 'utf8').catch(() => '');
+    const tail = text.trimEnd().split('\n').slice(-20);
+    process.stdout.write(`\n--- ${step.name}: last lines of its log ---\n${tail.join('\n')}\n`);
+  }
+}

@@ -1,0 +1,49 @@
+import type { ContainerCreateOptions } from 'dockerode';
+import type { ContainerSpec } from './engine.js';
+
+const DOCKER_SOCKET = /(^|\/)docker\.sock$|^\/var\/run\/docker|^\/run\/docker/;
+
+/**
+ * A container spec in Docker's terms. Pure, so what every step gets — never privileged, no Docker
+ * socket, no TTY, an init process to forward signals — is checked without a Docker engine.
+ */
+export function toDockerCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
+  for (const file of spec.files) {
+    if (DOCKER_SOCKET.test(file.source)) throw new Error(`refusing to mount the Docker socket (${file.source}) into a step`);
+  }
+  return {
+    name: spec.name,
+    Image: spec.image,
+    Cmd: spec.command,
+    Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    WorkingDir: spec.workdir,
+    Labels: spec.labels,
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    HostConfig: {
+      Privileged: false,
+      // sh as PID 1 ignores SIGTERM; an init process forwards it so `docker stop` ends steps promptly.
+      Init: true,
+      SecurityOpt: ['no-new-privileges'],
+      AutoRemove: false,
+      Mounts: [
+        ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.volume, Target: v.target, ReadOnly: false })),
+        ...spec.files.map((f) => ({ Type: 'bind' as const, Source: f.source, Target: f.target, ReadOnly: true })),
+      ],
+      ...(spec.limits.memoryBytes ? { Memory: spec.limits.memoryBytes } : {}),
+      ...(spec.limits.cpus ? { NanoCpus: Math.round(spec.limits.cpus * 1e9) } : {}),
+    },
+  };
+}
+
+/** `512m`, `2g`, `1048576` to bytes. */
+export function parseMemory(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase()] ?? 1;
+  const bytes = Math.round(Number(match[1]) * unit);
+  return bytes > 0 ? bytes : undefined;
+}

@@ -1,0 +1,144 @@
+import Docker from 'dockerode';
+import { demuxDockerStream } from './demux.js';
+import { toDockerCreateOptions } from './docker-convert.js';
+import {
+  type ContainerEngine,
+  type ContainerHandle,
+  type ContainerSpec,
+  EngineUnavailableError,
+  type ImageInfo,
+  ImageUnavailableError,
+  type Labels,
+  type OutputChunk,
+  type PullPolicy,
+} from './engine.js';
+
+/** The container engine on a Docker daemon, through dockerode. */
+export class DockerEngine implements ContainerEngine {
+  constructor(private readonly docker: Docker = new Docker()) {}
+
+  /** Fails with a clear message when the daemon cannot be reached. */
+  async ping(): Promise<void> {
+    await this.call('reach the Docker engine', () => this.docker.ping());
+  }
+
+  async ensureImage(image: string, pull: PullPolicy): Promise<ImageInfo> {
+    if (pull === 'if-not-present') {
+      const found = await this.inspectImage(image);
+      if (found) return found;
+    }
+    try {
+      const stream = await this.docker.pull(image);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()));
+      });
+    } catch (error) {
+      if (isUnreachable(error)) throw unavailable(error);
+      throw new ImageUnavailableError(`image ${image} is not present and could not be pulled: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+    const pulled = await this.inspectImage(image);
+    if (!pulled) throw new ImageUnavailableError(`image ${image} was pulled but cannot be found`);
+    return pulled;
+  }
+
+  async createVolume(name: string, labels: Labels): Promise<void> {
+    await this.call(`create volume ${name}`, () => this.docker.createVolume({ Name: name, Labels: labels }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.call(`remove volume ${name}`, () => this.docker.getVolume(name).remove(), [404]);
+  }
+
+  async setup(spec: ContainerSpec): Promise<ContainerHandle> {
+    const container = await this.call(`create container ${spec.name}`, () =>
+      this.docker.createContainer(toDockerCreateOptions(spec)),
+    );
+    return { id: container.id, name: spec.name };
+  }
+
+  async start(handle: ContainerHandle): Promise<AsyncIterable<OutputChunk>> {
+    const container = this.docker.getContainer(handle.id);
+    const raw = (await this.call(`attach to ${handle.name}`, () =>
+      container.attach({ stream: true, stdout: true, stderr: true }),
+    )) as NodeJS.ReadableStream & { destroy?: () => void };
+    try {
+      await this.call(`start ${handle.name}`, () => container.start());
+    } catch (error) {
+      raw.destroy?.();
+      throw error;
+    }
+    return demuxDockerStream(raw as AsyncIterable<Buffer>);
+  }
+
+  async wait(handle: ContainerHandle): Promise<number> {
+    const result = (await this.call(`wait for ${handle.name}`, () => this.docker.getContainer(handle.id).wait())) as {
+      StatusCode: number;
+    };
+    return result.StatusCode;
+  }
+
+  async stop(handle: ContainerHandle, graceSeconds: number): Promise<void> {
+    const container = this.docker.getContainer(handle.id);
+    // 304: already stopped; 404: already gone; 409: not running. All mean there is nothing to stop.
+    if (graceSeconds <= 0) await this.call(`kill ${handle.name}`, () => container.kill(), [304, 404, 409]);
+    else await this.call(`stop ${handle.name}`, () => container.stop({ t: graceSeconds }), [304, 404, 409]);
+  }
+
+  async destroy(handle: ContainerHandle): Promise<void> {
+    await this.call(
+      `remove ${handle.name}`,
+      () => this.docker.getContainer(handle.id).remove({ force: true }),
+      [404, 409], // 409: removal already in progress
+    );
+  }
+
+  async removeLabelled(label: string, value: string): Promise<{ containers: number; volumes: number }> {
+    const filters = { label: [`${label}=${value}`] };
+    const containers = await this.call('list containers', () => this.docker.listContainers({ all: true, filters }));
+    await Promise.all(containers.map((c) => this.destroy({ id: c.Id, name: c.Names[0] ?? c.Id })));
+    const { Volumes } = await this.call('list volumes', () => this.docker.listVolumes({ filters }));
+    await Promise.all((Volumes ?? []).map((v) => this.removeVolume(v.Name)));
+    return { containers: containers.length, volumes: Volumes?.length ?? 0 };
+  }
+
+  private async inspectImage(image: string): Promise<ImageInfo | undefined> {
+    const info = await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect(), [404]);
+    if (!info) return undefined;
+    const digest = info.RepoDigests?.[0];
+    return digest ? { id: info.Id, digest } : { id: info.Id };
+  }
+
+  /** Runs a Docker API call; listed status codes mean "nothing to do" and give undefined. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  private async call<T>(what: string, fn: () => Promise<T>, tolerated: number[]): Promise<T | undefined>;
+  private async call<T>(what: string, fn: () => Promise<T>, tolerated: number[] = []): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== undefined && tolerated.includes(status)) return undefined;
+      if (isUnreachable(error)) throw unavailable(error);
+      throw new Error(`could not ${what}: ${messageOf(error)}`, { cause: error });
+    }
+  }
+}
+
+function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+function unavailable(error: unknown): EngineUnavailableError {
+  const code = (error as { code?: string }).code;
+  const where = process.env.DOCKER_HOST ?? '/var/run/docker.sock';
+  const why = code === 'EACCES' ? 'permission denied (is this user in the docker group?)' : 'is dockerd running?';
+  return new EngineUnavailableError(`cannot reach the Docker engine at ${where}: ${why}`, { cause: error });
+}
+
+function messageOf(error: unknown): string {
+  const json = (error as { json?: { message?: string } }).json;
+  if (json?.message) return json.message;
+  return error instanceof Error ? error.message : String(error);
+}

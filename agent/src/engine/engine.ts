@@ -1,0 +1,72 @@
+/**
+ * The one interface the runner uses to run containers. A backend implements setup, start (which
+ * attaches before starting, so no output is lost), wait, stop and destroy; destroy and stop are
+ * safe to call more than once and on containers that are already gone.
+ */
+export interface ContainerEngine {
+  /** Makes the image available (pulling when missing, or always) and says what it resolved to. */
+  ensureImage(image: string, pull: PullPolicy): Promise<ImageInfo>;
+  createVolume(name: string, labels: Labels): Promise<void>;
+  /** Safe to repeat; a volume that is gone is not an error. */
+  removeVolume(name: string): Promise<void>;
+  setup(spec: ContainerSpec): Promise<ContainerHandle>;
+  /** Attaches to the container's output, then starts it; the stream ends when the container exits. */
+  start(handle: ContainerHandle): Promise<AsyncIterable<OutputChunk>>;
+  /** Resolves with the exit code once the container has stopped. */
+  wait(handle: ContainerHandle): Promise<number>;
+  /** SIGTERM, then SIGKILL after `graceSeconds` (0 kills at once). Safe to repeat. */
+  stop(handle: ContainerHandle, graceSeconds: number): Promise<void>;
+  /** Removes the container. Safe to repeat. */
+  destroy(handle: ContainerHandle): Promise<void>;
+  /** Removes every container and volume carrying `label=value`: what a run (or a dead attempt) left. */
+  removeLabelled(label: string, value: string): Promise<{ containers: number; volumes: number }>;
+}
+
+export type PullPolicy = 'if-not-present' | 'always';
+export type Labels = Record<string, string>;
+
+export interface ImageInfo {
+  id: string;
+  /** `name@sha256:…` when the image came from a registry; absent for images built or imported locally. */
+  digest?: string;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  workdir: string;
+  labels: Labels;
+  /** Named volumes, read-write. */
+  volumes: Array<{ volume: string; target: string }>;
+  /** Host files mounted read-only (step outputs read through `{step}`). */
+  files: Array<{ source: string; target: string }>;
+  limits: ResourceLimits;
+}
+
+export interface ResourceLimits {
+  memoryBytes?: number;
+  /** Whole or fractional CPUs. */
+  cpus?: number;
+}
+
+export interface ContainerHandle {
+  id: string;
+  name: string;
+}
+
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}
+
+/** The engine could not be reached at all: not the step's fault, and worth retrying later. */
+export class EngineUnavailableError extends Error {
+  override readonly name = 'EngineUnavailableError';
+}
+
+/** The image is not present and could not be pulled. */
+export class ImageUnavailableError extends Error {
+  override readonly name = 'ImageUnavailableError';
+}

@@ -1,0 +1,43 @@
+/** One line of a step's log, stamped when it arrived, secrets already masked. */
+export interface LogLine {
+  /** Milliseconds since the epoch. */
+  ts: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/**
+ * Where a run's logs go: files locally, CloudWatch Logs on an agent. `write` resolves when the sink
+ * has room for more; the runner waits for it, which pauses the container's output (backpressure).
+ */
+export interface LogSink {
+  open(step: string): StepLog;
+}
+
+export interface StepLog {
+  write(lines: readonly LogLine[]): Promise<void>;
+  /** Flushes and closes; safe to repeat. */
+  close(): Promise<void>;
+}
+
+/** `2026-11-26T20:41:00.123Z err hello` — stdout lines are tagged `out`, stderr lines `err`. */
+export function formatLogLine(line: LogLine): string {
+  return `${new Date(line.ts).toISOString()} ${line.stream === 'stderr' ? 'err' : 'out'} ${line.text}`;
+}
+
+/** Sends every line to each sink: e.g. to the result store and to the terminal. */
+export function teeSinks(...sinks: LogSink[]): LogSink {
+  return {
+    open(step) {
+      const logs = sinks.map((s) => s.open(step));
+      return {
+        write: async (lines) => {
+          await Promise.all(logs.map((l) => l.write(lines)));
+        },
+        close: async () => {
+          await Promise.all(logs.map((l) => l.close()));
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { Plan, PlanStep, RunStatus, StepStatus } from '@dockercise/shared';
+
+/**
+ * Which steps may start, and what a step's end means for the steps after it. Pure bookkeeping:
+ * no containers, no clocks, so the scheduling rules are tested on their own.
+ */
+export class RunGraph {
+  private readonly statuses = new Map<string, StepStatus>();
+  private readonly steps: PlanStep[];
+  private readonly dependents = new Map<string, string[]>();
+
+  constructor(
+    plan: Plan,
+    isApproved: (gate: string) => boolean,
+    /** Statuses carried over from an earlier attempt at the same run (only `succeeded` is kept). */
+    carried: ReadonlyMap<string, StepStatus> = new Map(),
+  ) {
+    this.steps = plan.steps;
+    for (const step of plan.steps) {
+      for (const need of step.needs) this.dependents.set(need, [...(this.dependents.get(need) ?? []), step.name]);
+    }
+    for (const step of plan.steps) {
+      const earlier = carried.get(step.name);
+      if (earlier === 'succeeded') this.statuses.set(step.name, 'succeeded');
+      else if (step.gate !== undefined && !isApproved(step.gate)) this.statuses.set(step.name, 'waiting-approval');
+      else this.statuses.set(step.name, 'pending');
+    }
+  }
+
+  status(name: string): StepStatus {
+    return this.statuses.get(name) ?? 'pending';
+  }
+
+  /** Pending steps whose needs have all succeeded, in plan order. */
+  ready(): PlanStep[] {
+    return this.steps.filter(
+      (step) => this.status(step.name) === 'pending' && step.needs.every((n) => this.status(n) === 'succeeded'),
+    );
+  }
+
+  start(name: string): void {
+    this.statuses.set(name, 'running');
+  }
+
+  /** Records how a step ended; a step that did not succeed skips everything after it. Returns the skipped. */
+  finish(name: string, status: StepStatus): string[] {
+    this.statuses.set(name, status);
+    if (status === 'succeeded') return [];
+    const skipped: string[] = [];
+    const stack = [...(this.dependents.get(name) ?? [])];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      const current = this.status(next);
+      if (current !== 'pending' && current !== 'waiting-approval') continue;
+      this.statuses.set(next, 'skipped');
+      skipped.push(next);
+      stack.push(...(this.dependents.get(next) ?? []));
+    }
+    return skipped;
+  }
+
+  /** Marks every step that has not started as cancelled; returns them. */
+  cancelRemaining(): string[] {
+    const cancelled: string[] = [];
+    for (const step of this.steps) {
+      const current = this.status(step.name);
+      if (current === 'pending' || current === 'waiting-approval') {
+        this.statuses.set(step.name, 'cancelled');
+        cancelled.push(step.name);
+      }
+    }
+    return cancelled;
+  }
+
+  /** The run's status once nothing runs: a failure outweighs a cancel, which outweighs a gate. */
+  outcome(cancelled: boolean): RunStatus {
+    const all = [...this.statuses.values()];
+    if (all.some((s) => s === 'failed' || s === 'timed-out')) return cancelled ? 'cancelled' : 'failed';
+    if (cancelled || all.includes('cancelled')) return 'cancelled';
+    if (all.some((s) => s === 'waiting-approval' || s === 'pending')) return 'waiting-approval';
+    return 'succeeded';
+  }
+}
