@@ -144,7 +144,7 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
     for (const item of items) {
       const itemNode = item as Node;
       if (!isScalar(itemNode) || (typeof itemNode.value !== 'string' && typeof itemNode.value !== 'number')) {
-        report(posOf(itemNode, node.range?.[0]), `${what} must be a step name or a list of step names`, isMap(itemNode) ? QUOTE_BRACES_HINT.replace('"{step}"', 'step-name, without braces') : undefined);
+        report(posOf(itemNode, node.range?.[0]), `${what} must be a step name or a list of step names`, isMap(itemNode) ? `write the step name without braces: ${what}: step-name` : undefined);
         continue;
       }
       const name = String(itemNode.value);

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { IMG, leftovers, logTexts, runFiles, statuses } from './harness.js';
+
+// The seed's example pipeline, with its AWS and git calls replaced by local stand-ins.
+const SEED = `after: human-click
+assume-role:
+  img: ${IMG}
+  run: echo '{{"Credentials":{{"AccessKeyId":"AKIDEXAMPLE","SecretAccessKey":"wJalrXUtnFEMI","SessionToken":"FwoGZXIvYXdz"}}}}'
+access-key-id:
+  img: ${IMG}
+  run: cat {assume-role} | sed -n 's/.*"AccessKeyId":"\\([^"]*\\)".*/\\1/p'
+secret-access-key:
+  img: ${IMG}
+  run: cat {assume-role} | sed -n 's/.*"SecretAccessKey":"\\([^"]*\\)".*/\\1/p'
+session-token:
+  img: ${IMG}
+  run: cat {assume-role} | sed -n 's/.*"SessionToken":"\\([^"]*\\)".*/\\1/p'
+get-code:
+  img: ${IMG}
+  run: mkdir -p ensemblejs && echo Resources > ensemblejs/infrastructure.yaml && echo cloned
+create-stack:
+  img: ${IMG}
+  vol: get-code
+  env:
+    - access-key-id
+    - secret-access-key
+    - session-token
+  run: |
+    cd ensemblejs
+    test -f infrastructure.yaml
+    echo "$ACCESS_KEY_ID/$SECRET_ACCESS_KEY/$SESSION_TOKEN" > stack-request
+    echo "stack infra requested in $(pwd)"
+  done: test "$(cat /vol/get-code/ensemblejs/stack-request)" = "AKIDEXAMPLE/wJalrXUtnFEMI/FwoGZXIvYXdz"
+check-files:
+  img: ${IMG}
+  env:
+    AUTH: "key={access-key-id} token={session-token}"
+  run: |
+    echo "file={assume-role}"
+    test "$AUTH" = "key=AKIDEXAMPLE token=FwoGZXIvYXdz"
+    if echo tamper >> {assume-role} 2>/dev/null; then echo writable; exit 1; fi
+    echo read-only
+`;
+
+describe('the runner on a real Docker engine', () => {
+  it("runs the seed's pipeline end to end: {step} files, env lists and mappings, vol, done", async () => {
+    const run = await runFiles({ 'deploy.dockercise.yaml': SEED }, { approvedGates: 'all' });
+    expect(statuses(run.result)).toEqual({
+      'assume-role': 'succeeded',
+      'access-key-id': 'succeeded',
+      'secret-access-key': 'succeeded',
+      'session-token': 'succeeded',
+      'get-code': 'succeeded',
+      'create-stack': 'succeeded',
+      'check-files': 'succeeded',
+    });
+    expect(run.result.status).toBe('succeeded');
+    expect(await run.output('access-key-id')).toBe('AKIDEXAMPLE\n');
+    expect(await run.output('create-stack')).toBe('stack infra requested in /workspace/ensemblejs\n');
+    expect(await run.output('check-files')).toBe('file=/dockercise/outputs/assume-role\nread-only\n');
+    const createStack = run.result.steps.find((s) => s.name === 'create-stack');
+    expect(createStack?.phase).toBe('done');
+    expect(createStack?.exitCode).toBe(0);
+    expect(createStack?.imageDigest).toMatch(/^sha256:/);
+    expect(run.result.gates).toEqual([{ name: 'deploy.dockercise.yaml', status: 'approved' }]);
+    expect(JSON.parse(await run.resultFile())).toEqual(run.result);
+    expect(await leftovers(run.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
+  it('fails a step whose done does not confirm it, keeping its run output', async () => {
+    const run = await runFiles({
+      'a.dockercise.yaml': `deploy:\n  img: ${IMG}\n  run: echo deployed\n  done: echo checking; exit 4\nafter-deploy:\n  img: ${IMG}\n  run: cat {deploy}\n`,
+    });
+    const deploy = run.result.steps.find((s) => s.name === 'deploy');
+    expect(deploy).toMatchObject({ status: 'failed', phase: 'done', exitCode: 4 });
+    expect(deploy?.error).toBe("done exited with code 4: the step's work is not confirmed");
+    expect(statuses(run.result)['after-deploy']).toBe('skipped');
+    expect(logTexts(await run.log('deploy'))).toEqual(['deployed', 'checking']);
+  });
+
+  it('skips what comes after a failure and lets independent branches finish', async () => {
+    const run = await runFiles({
+      'a.dockercise.yaml': `broken:\n  img: ${IMG}\n  run: echo about to fail >&2; exit 3\nafter-broken:\n  img: ${IMG}\n  run: cat {broken}\nlater:\n  img: ${IMG}\n  after: after-broken\n  run: "true"\nindependent:\n  img: ${IMG}\n  run: echo fine\n`,
+    });
+    expect(statuses(run.result)).toEqual({ broken: 'failed', 'after-broken': 'skipped', later: 'skipped', independent: 'succeeded' });
+    expect(run.result.status).toBe('failed');
+    expect(run.result.steps[0]).toMatchObject({ exitCode: 3, error: 'run exited with code 3' });
+    expect(await run.log('broken')).toMatch(/^\S+Z err about to fail\n$/);
+    expect(await leftovers(run.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
+  it('kills a step that passes its timeout', async () => {
+    const started = Date.now();
+    const run = await runFiles({
+      'a.dockercise.yaml': `slow:\n  img: ${IMG}\n  timeout: 2s\n  run: echo starting; sleep 60\nnext:\n  img: ${IMG}\n  run: cat {slow}\n`,
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(statuses(run.result)).toEqual({ slow: 'timed-out', next: 'skipped' });
+    expect(run.result.steps[0]?.error).toBe('timed out after 2s');
+    expect(logTexts(await run.log('slow'))).toEqual(['starting']);
+    expect(await leftovers(run.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
+  it('cancels a run: containers stopped, statuses cancelled, no container or volume left', async () => {
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(), 1500);
+    const started = Date.now();
+    const run = await runFiles(
+      {
+        'a.dockercise.yaml': `one:\n  img: ${IMG}\n  run: echo up; sleep 60\ntwo:\n  img: ${IMG}\n  run: sleep 60\nthree:\n  img: ${IMG}\n  run: cat {one}\n`,
+      },
+      { cancel: cancel.signal },
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(statuses(run.result)).toEqual({ one: 'cancelled', two: 'cancelled', three: 'cancelled' });
+    expect(run.result.status).toBe('cancelled');
+    expect(await leftovers(run.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
+  it('kills at once on the second signal, even a step that ignores SIGTERM', async () => {
+    const cancel = new AbortController();
+    const kill = new AbortController();
+    setTimeout(() => cancel.abort(), 1500);
+    setTimeout(() => kill.abort(), 2500);
+    const started = Date.now();
+    const run = await runFiles(
+      { 'a.dockercise.yaml': `stubborn:\n  img: ${IMG}\n  run: trap '' TERM; echo ready; while true; do sleep 1; done\n` },
+      { cancel: cancel.signal, kill: kill.signal, stopGraceSeconds: 60 },
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(statuses(run.result)).toEqual({ stubborn: 'cancelled' });
+    expect(await leftovers(run.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
+  it('masks secrets in every log line, also when split across two writes, and never stores them', async () => {
+    const secret = 'sup3r-s3cret-t0ken';
+    const run = await runFiles({
+      'a.dockercise.yaml': `token:\n  img: ${IMG}\n  secret: true\n  run: echo ${secret}; echo token made >&2\nuse:\n  img: ${IMG}\n  env: [token]\n  run: |
+    printf 'first half sup3r-s3'; sleep 0.3; printf 'cret-t0ken second half\\n'
+    echo "stderr has $TOKEN too" >&2
+    echo "file: $(cat {token})"
+    test "$TOKEN" = "${secret}"
+echo-it:\n  img: ${IMG}\n  run: cat {token}\n`,
+    });
+    expect(run.result.status).toBe('succeeded');
+    const useLog = logTexts(await run.log('use'));
+    expect(useLog).toEqual(['first half *** second half', 'stderr has *** too', 'file: ***']);
+    expect(logTexts(await run.log('token'))).toEqual(['token made']);
+    expect(await run.output('token')).toBeUndefined();
+    // A non-secret step that prints a secret gets its log masked and its output kept out of the results.
+    expect(await run.output('echo-it')).toBeUndefined();
+    expect(logTexts(await run.log('echo-it'))).toEqual(['***']);
+    for (const text of [await run.resultFile(), ...(await Promise.all(['token', 'use', 'echo-it'].map(run.log)))]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(run.result.steps[0]?.output).toBeUndefined();
+  });
+
+  it('fails a step whose stdout passes the output limit, with a clear error', async () => {
+    const run = await runFiles(
+      { 'a.dockercise.yaml': `big:\n  img: ${IMG}\n  run: head -c 300000 /dev/zero | tr '\\\\0' x; sleep 30\n` },
+      { outputLimitBytes: 100_000 },
+    );
+    expect(statuses(run.result)).toEqual({ big: 'failed' });
+    expect(run.result.steps[0]?.error).toBe('stdout passed the 100000 bytes output limit; write large data to /workspace and share it with vol');
+  });
+
+  it('stops at a human-click gate and says which', async () => {
+    const run = await runFiles({
+      'build.dockercise.yaml': `build:\n  img: ${IMG}\n  run: echo built\n`,
+      'deploy.dockercise.yaml': `after: human-click\ndeploy:\n  img: ${IMG}\n  run: cat {build}\n`,
+    });
+    expect(statuses(run.result)).toEqual({ build: 'succeeded', deploy: 'waiting-approval' });
+    expect(run.result.status).toBe('waiting-approval');
+    expect(run.result.gates).toEqual([{ name: 'deploy.dockercise.yaml', status: 'waiting' }]);
+    expect(await leftovers(run.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
+  it('runs independent steps in parallel up to the concurrency limit', async () => {
+    const files = { 'a.dockercise.yaml': ['a', 'b', 'c', 'd'].map((n) => `${n}:\n  img: ${IMG}\n  run: sleep 1\n`).join('') };
+    const run = await runFiles(files, { concurrency: 2 });
+    const starts = run.result.steps.map((s) => Date.parse(s.startedAt ?? '')).sort((x, y) => x - y);
+    // Two waves of two: the third step starts only once one of the first two has ended.
+    expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeLessThan(800);
+    expect((starts[2] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(900);
+    expect(run.result.status).toBe('succeeded');
+  });
+
+  it('fails a step whose image is missing and cannot be pulled, without stopping the others', async () => {
+    const run = await runFiles({
+      'a.dockercise.yaml': `ghost:\n  img: 127.0.0.1:9/no/such-image:1\n  run: "true"\nreal:\n  img: ${IMG}\n  run: "true"\n`,
+    });
+    expect(statuses(run.result)).toEqual({ ghost: 'failed', real: 'succeeded' });
+    expect(run.result.steps[0]?.error).toMatch(/^image 127\.0\.0\.1:9\/no\/such-image:1 is not present and could not be pulled/);
+  });
+});

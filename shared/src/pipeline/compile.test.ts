@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { compilePipeline, isPipelineFile, type PipelineSource } from './compile.js';
+import { planSchema, subPlan, topologicalOrder, workspaceOwner } from './plan.js';
+
+function planOf(...sources: PipelineSource[]) {
+  const result = compilePipeline(sources);
+  if (!result.ok) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
+  return result.plan;
+}
+
+const SEED = `after: human-click
+assume-role:
+  img: pebbletech/docker-aws-cli
+  run: aws sts assume-role --role-arn arn:aws:etc:etc --role-session-name deploy
+access-key-id:
+  img: pebbletech/docker-aws-cli
+  run: cat {assume-role} | jq -r .Credentials.AccessKeyId
+secret-access-key:
+  img: pebbletech/docker-aws-cli
+  run: cat {assume-role} | jq -r .Credentials.SecretAccessKey
+session-token:
+  img: pebbletech/docker-aws-cli
+  run: cat {assume-role} | jq -r .Credentials.SessionToken
+get-code:
+  img: bravissimolabs/alpine-git
+  run: git clone -b master --single-branch git@github.com:ensemblejs/ensemblejs.git
+create-stack:
+  img: pebbletech/docker-aws-cli
+  vol: get-code
+  env:
+    - access-key-id
+    - secret-access-key
+    - session-token
+  run: aws cloudformation create-stack --stack-name infra --template-body file://infrastructure.yaml
+  done: aws cloudformation wait stack-create-complete --stack-name infra
+`;
+
+describe('compilePipeline', () => {
+  it("compiles the seed's example into a gated DAG", () => {
+    const plan = planOf({ path: 'deploy.dockercise.yaml', text: SEED });
+    expect(plan.gates).toEqual([{ name: 'deploy.dockercise.yaml', source: { file: 'deploy.dockercise.yaml', line: 1, col: 8 } }]);
+    const byName = Object.fromEntries(plan.steps.map((s) => [s.name, s]));
+    expect(byName['access-key-id']?.run).toEqual(['cat ', { ref: 'assume-role' }, ' | jq -r .Credentials.AccessKeyId']);
+    expect(byName['access-key-id']?.needs).toEqual(['assume-role']);
+    expect(byName['create-stack']?.needs).toEqual(['access-key-id', 'get-code', 'secret-access-key', 'session-token']);
+    expect(byName['create-stack']?.env.map((e) => e.name)).toEqual(['ACCESS_KEY_ID', 'SECRET_ACCESS_KEY', 'SESSION_TOKEN']);
+    expect(byName['create-stack']?.done).toEqual(['aws cloudformation wait stack-create-complete --stack-name infra']);
+    expect(plan.steps.every((s) => s.gate === 'deploy.dockercise.yaml')).toBe(true);
+    expect(planSchema.parse(plan)).toEqual(plan);
+  });
+
+  it('is deterministic: the same files in any order give the same bytes', () => {
+    const a = { path: 'a.dockercise.yaml', text: 'one:\n  img: x\n  run: "true"\n' };
+    const b = { path: 'sub/b.dockercise.yml', text: 'two:\n  img: x\n  run: cat {one}\n' };
+    expect(JSON.stringify(planOf(a, b))).toBe(JSON.stringify(planOf(b, a)));
+    expect(planOf(b, a).steps.map((s) => s.name)).toEqual(['one', 'two']);
+  });
+
+  it('lets steps reference steps of other files', () => {
+    const plan = planOf(
+      { path: 'build.dockercise.yaml', text: 'build:\n  img: x\n  run: make\n' },
+      { path: 'deploy.dockercise.yaml', text: 'after: build\ndeploy:\n  img: x\n  run: ./deploy\n' },
+    );
+    expect(plan.steps.find((s) => s.name === 'deploy')?.needs).toEqual(['build']);
+  });
+
+  it('keeps shell ${...} and doubled braces literal', () => {
+    const plan = planOf({ path: 'a.dockercise.yaml', text: "x:\n  img: x\n  run: echo ${HOME} {{}} ${A:-${B}} && awk '{{print}}'\n" });
+    expect(plan.steps[0]?.run).toEqual(["echo ${HOME} {} ${A:-${B}} && awk '{print}'"]);
+    expect(plan.steps[0]?.needs).toEqual([]);
+  });
+
+  it('reads env mappings, including the unquoted {step} mistake, and numbers', () => {
+    const plan = planOf({
+      path: 'a.dockercise.yaml',
+      text: 'token:\n  img: x\n  run: echo t\n  secret: true\nuse:\n  img: x\n  run: env\n  env:\n    AUTH: "Bearer {token}"\n    RAW: {token}\n    PORT: 8080\n',
+    });
+    const use = plan.steps.find((s) => s.name === 'use');
+    expect(use?.env).toEqual([
+      { name: 'AUTH', value: ['Bearer ', { ref: 'token' }] },
+      { name: 'RAW', value: [{ ref: 'token' }] },
+      { name: 'PORT', value: ['8080'] },
+    ]);
+    expect(use?.needs).toEqual(['token']);
+    expect(plan.steps[0]?.secret).toBe(true);
+  });
+
+  it('resolves vol chains to the first owner of the workspace', () => {
+    const plan = planOf({
+      path: 'a.dockercise.yaml',
+      text: 'code:\n  img: x\n  run: git clone\nbuild:\n  img: x\n  vol: code\n  run: make\nship:\n  img: x\n  vol: [build, code]\n  run: ls /vol/code\n',
+    });
+    expect(workspaceOwner(plan, 'ship')).toBe('code');
+    expect(workspaceOwner(plan, 'code')).toBe('code');
+    expect(plan.steps.find((s) => s.name === 'ship')?.vol).toEqual(['build', 'code']);
+  });
+
+  it('parses timeouts and defaults to an hour', () => {
+    const plan = planOf({ path: 'a.dockercise.yaml', text: 'a:\n  img: x\n  run: y\n  timeout: 1h30m\nb:\n  img: x\n  run: y\n' });
+    expect(plan.steps.map((s) => s.timeout)).toEqual([5400, 3600]);
+  });
+
+  it('does not make a step in a file-level after wait for itself', () => {
+    const plan = planOf({ path: 'a.dockercise.yaml', text: 'after: setup\nsetup:\n  img: x\n  run: y\nwork:\n  img: x\n  run: y\n' });
+    expect(plan.steps.map((s) => s.needs)).toEqual([[], ['setup']]);
+  });
+
+  it('cuts a plan down to a step and what it needs', () => {
+    const plan = planOf({ path: 'a.dockercise.yaml', text: SEED });
+    const sub = subPlan(plan, ['access-key-id']);
+    expect(sub.steps.map((s) => s.name)).toEqual(['assume-role', 'access-key-id']);
+    expect(topologicalOrder(plan).findIndex((s) => s.name === 'create-stack')).toBe(plan.steps.length - 1);
+  });
+
+  it('recognises pipeline file names', () => {
+    expect(['a.dockercise.yaml', 'x/b.dockercise.yml', 'ci.yaml', '.dockercise.yaml', 'a.dockercise.yaml.bak'].map(isPipelineFile)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('handles a long chain without deep recursion', () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `s${i}:\n  img: x\n  run: "${i > 0 ? `cat {s${i - 1}}` : 'true'}"\n`).join('');
+    const plan = planOf({ path: 'a.dockercise.yaml', text });
+    expect(plan.steps).toHaveLength(3000);
+  });
+});
