@@ -3,7 +3,10 @@ import { defineWorkspace } from 'vitest/config';
 
 // Tests run against the TypeScript sources of @dockercise/shared, so editing it needs no rebuild.
 const alias = [
-  { find: /^@dockercise\/shared$/, replacement: fileURLToPath(new URL('./shared/src/index.ts', import.meta.url)) },
+  {
+    find: /^@dockercise\/shared$/,
+    replacement: fileURLToPath(new URL('./shared/src/index.ts', import.meta.url)),
+  },
   {
     find: /^@dockercise\/shared\/node$/,
     replacement: fileURLToPath(new URL('./shared/src/node/index.ts', import.meta.url)),

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds a tiny image from the host's static busybox (Debian: busybox-static) with `docker import`,
-# for tests and examples on machines that cannot reach a registry. Usage: build-busybox-image.sh TAG...
+# Builds a tiny image for tests and examples on machines that cannot reach a registry, with
+# `docker import`: from the host's static busybox (Debian: busybox-static) when there is one, else
+# from the host's own shell and core utilities with the libraries they link.
+# Usage: build-busybox-image.sh TAG [TAG...]
 set -euo pipefail
 
 if [ "$#" -eq 0 ]; then
@@ -8,32 +10,55 @@ if [ "$#" -eq 0 ]; then
   exit 2
 fi
 
-busybox=""
-for candidate in /bin/busybox /usr/bin/busybox "$(command -v busybox || true)"; do
-  if [ -n "$candidate" ] && [ -x "$candidate" ]; then busybox="$candidate"; break; fi
-done
-if [ -z "$busybox" ]; then
-  echo "no busybox binary found: install Debian's busybox-static" >&2
-  exit 1
-fi
-if ldd "$busybox" >/dev/null 2>&1; then
-  echo "$busybox is linked dynamically; the image needs a static one (Debian's busybox-static)" >&2
-  exit 1
-fi
-
 root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bin" "$root/etc" "$root/root" "$root/tmp"
 chmod 1777 "$root/tmp"
-cp "$busybox" "$root/bin/busybox"
-for applet in $("$busybox" --list); do
-  [ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
-done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 
+static_busybox() {
+  local candidate
+  for candidate in /bin/busybox /usr/bin/busybox; do
+    if [ -x "$candidate" ] && ! ldd "$candidate" >/dev/null 2>&1; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Copies a host binary and every library it links into the image's root.
+copy_with_libraries() {
+  local binary="$1" lib
+  cp -L "$binary" "$root/bin/$(basename "$binary")"
+  for lib in $(ldd "$binary" 2>/dev/null | grep -oE '/[^ ]+' || true); do
+    mkdir -p "$root$(dirname "$lib")"
+    [ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
+  done
+}
+
+if busybox="$(static_busybox)"; then
+  source="$busybox"
+  cp "$busybox" "$root/bin/busybox"
+  for applet in $("$busybox" --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+  done
+else
+  source="host binaries"
+  tools="sh cat echo printf sed head tail tr sleep env test true false mkdir ls rm cp mv touch wc seq yes uname whoami id date grep cut sort dd"
+  for tool in $tools; do
+    path="$(command -v "$tool" || true)"
+    case "$path" in
+      /*) copy_with_libraries "$path" ;;
+      *) ;; # a shell builtin with no binary of its own: sh provides it
+    esac
+  done
+  [ -x "$root/bin/sh" ] || { echo "no /bin/sh to build the image from" >&2; exit 1; }
+fi
+
 first="$1"
-tar -C "$root" -c . | docker import --change 'CMD ["/bin/sh"]' - "$first" >/dev/null
 shift
+tar -C "$root" -c . | docker import --change 'CMD ["/bin/sh"]' - "$first" >/dev/null
 for tag in "$@"; do docker tag "$first" "$tag"; done
-echo "built $first from $busybox"
+echo "built $first from $source"

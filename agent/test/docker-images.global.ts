@@ -10,7 +10,9 @@ export default async function setup(): Promise<void> {
   try {
     await docker.ping();
   } catch (error) {
-    throw new Error('these tests need a running Docker engine (start dockerd, or run .ci/run)', { cause: error });
+    throw new Error('these tests need a running Docker engine (start dockerd, or run .ci/run)', {
+      cause: error,
+    });
   }
   const present = await docker
     .getImage(TEST_IMAGE)

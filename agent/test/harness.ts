@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { compilePipeline, formatDiagnostic, newRunId, type Plan, type RunResult } from '@dockercise/shared';
@@ -27,7 +27,10 @@ export interface TestRun {
 }
 
 /** Runs pipeline files on the real engine with the local store, in a fresh folder. */
-export async function runFiles(files: Record<string, string>, options: Partial<RunOptions> = {}): Promise<TestRun> {
+export async function runFiles(
+  files: Record<string, string>,
+  options: Partial<RunOptions> = {},
+): Promise<TestRun> {
   const plan = compile(files);
   const dir = await mkdtemp(join(tmpdir(), 'dockercise-test-'));
   const runId = options.runId ?? newRunId();

@@ -82,7 +82,12 @@ describe('the runner on a real Docker engine', () => {
     const run = await runFiles({
       'a.dockercise.yaml': `broken:\n  img: ${IMG}\n  run: echo about to fail >&2; exit 3\nafter-broken:\n  img: ${IMG}\n  run: cat {broken}\nlater:\n  img: ${IMG}\n  after: after-broken\n  run: "true"\nindependent:\n  img: ${IMG}\n  run: echo fine\n`,
     });
-    expect(statuses(run.result)).toEqual({ broken: 'failed', 'after-broken': 'skipped', later: 'skipped', independent: 'succeeded' });
+    expect(statuses(run.result)).toEqual({
+      broken: 'failed',
+      'after-broken': 'skipped',
+      later: 'skipped',
+      independent: 'succeeded',
+    });
     expect(run.result.status).toBe('failed');
     expect(run.result.steps[0]).toMatchObject({ exitCode: 3, error: 'run exited with code 3' });
     expect(await run.log('broken')).toMatch(/^\S+Z err about to fail\n$/);
@@ -124,7 +129,9 @@ describe('the runner on a real Docker engine', () => {
     setTimeout(() => kill.abort(), 2500);
     const started = Date.now();
     const run = await runFiles(
-      { 'a.dockercise.yaml': `stubborn:\n  img: ${IMG}\n  run: trap '' TERM; echo ready; while true; do sleep 1; done\n` },
+      {
+        'a.dockercise.yaml': `stubborn:\n  img: ${IMG}\n  run: trap '' TERM; echo ready; while true; do sleep 1; done\n`,
+      },
       { cancel: cancel.signal, kill: kill.signal, stopGraceSeconds: 60 },
     );
     expect(Date.now() - started).toBeLessThan(15_000);
@@ -150,7 +157,10 @@ echo-it:\n  img: ${IMG}\n  run: cat {token}\n`,
     // A non-secret step that prints a secret gets its log masked and its output kept out of the results.
     expect(await run.output('echo-it')).toBeUndefined();
     expect(logTexts(await run.log('echo-it'))).toEqual(['***']);
-    for (const text of [await run.resultFile(), ...(await Promise.all(['token', 'use', 'echo-it'].map(run.log)))]) {
+    for (const text of [
+      await run.resultFile(),
+      ...(await Promise.all(['token', 'use', 'echo-it'].map(run.log))),
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(run.result.steps[0]?.output).toBeUndefined();
@@ -158,11 +168,15 @@ echo-it:\n  img: ${IMG}\n  run: cat {token}\n`,
 
   it('fails a step whose stdout passes the output limit, with a clear error', async () => {
     const run = await runFiles(
-      { 'a.dockercise.yaml': `big:\n  img: ${IMG}\n  run: head -c 300000 /dev/zero | tr '\\\\0' x; sleep 30\n` },
+      {
+        'a.dockercise.yaml': `big:\n  img: ${IMG}\n  run: head -c 300000 /dev/zero | tr '\\\\0' x; sleep 30\n`,
+      },
       { outputLimitBytes: 100_000 },
     );
     expect(statuses(run.result)).toEqual({ big: 'failed' });
-    expect(run.result.steps[0]?.error).toBe('stdout passed the 100000 bytes output limit; write large data to /workspace and share it with vol');
+    expect(run.result.steps[0]?.error).toBe(
+      'stdout passed the 100000 bytes output limit; write large data to /workspace and share it with vol',
+    );
   });
 
   it('stops at a human-click gate and says which', async () => {
@@ -177,7 +191,9 @@ echo-it:\n  img: ${IMG}\n  run: cat {token}\n`,
   });
 
   it('runs independent steps in parallel up to the concurrency limit', async () => {
-    const files = { 'a.dockercise.yaml': ['a', 'b', 'c', 'd'].map((n) => `${n}:\n  img: ${IMG}\n  run: sleep 1\n`).join('') };
+    const files = {
+      'a.dockercise.yaml': ['a', 'b', 'c', 'd'].map((n) => `${n}:\n  img: ${IMG}\n  run: sleep 1\n`).join(''),
+    };
     const run = await runFiles(files, { concurrency: 2 });
     const starts = run.result.steps.map((s) => Date.parse(s.startedAt ?? '')).sort((x, y) => x - y);
     // Two waves of two: the third step starts only once one of the first two has ended.
@@ -191,6 +207,8 @@ echo-it:\n  img: ${IMG}\n  run: cat {token}\n`,
       'a.dockercise.yaml': `ghost:\n  img: 127.0.0.1:9/no/such-image:1\n  run: "true"\nreal:\n  img: ${IMG}\n  run: "true"\n`,
     });
     expect(statuses(run.result)).toEqual({ ghost: 'failed', real: 'succeeded' });
-    expect(run.result.steps[0]?.error).toMatch(/^image 127\.0\.0\.1:9\/no\/such-image:1 is not present and could not be pulled/);
+    expect(run.result.steps[0]?.error).toMatch(
+      /^image 127\.0\.0\.1:9\/no\/such-image:1 is not present and could not be pulled/,
+    );
   });
 });

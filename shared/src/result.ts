@@ -22,7 +22,14 @@ export const STEP_STATUSES = [
   'timed-out',
   'cancelled',
 ] as const;
-export const RUN_STATUSES = ['pending', 'running', 'waiting-approval', 'succeeded', 'failed', 'cancelled'] as const;
+export const RUN_STATUSES = [
+  'pending',
+  'running',
+  'waiting-approval',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
 
 export const stepStatusSchema = z.enum(STEP_STATUSES);
 export const runStatusSchema = z.enum(RUN_STATUSES);
@@ -73,7 +80,13 @@ export const runResultSchema = z.object({
   startedAt: timestamp,
   endedAt: timestamp.optional(),
   durationMs: z.number().int().nonnegative().optional(),
-  source: z.object({ repository: z.string().optional(), commit: z.string().optional(), branch: z.string().optional() }).optional(),
+  source: z
+    .object({
+      repository: z.string().optional(),
+      commit: z.string().optional(),
+      branch: z.string().optional(),
+    })
+    .optional(),
   error: z.string().optional(),
   steps: z.array(stepResultSchema),
   gates: z.array(gateResultSchema),
@@ -91,7 +104,10 @@ export const resultPaths = {
 
 /** Run ids sort by start time: `20261126T204100Z-3f9a1c`. */
 export function newRunId(now: Date = new Date(), random: () => number = Math.random): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const suffix = Math.floor(random() * 0xffffff)
     .toString(16)
     .padStart(6, '0');

@@ -8,13 +8,32 @@ export type LoadedPlan = { ok: true; plan: Plan } | { ok: false; diagnostics: Di
 export async function loadPlan(dir: string): Promise<LoadedPlan> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
-    return { ok: false, diagnostics: [{ file: dir, line: 1, col: 1, message: 'no such directory', hint: 'give the folder that holds your *.dockercise.yaml files' }] };
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          file: dir,
+          line: 1,
+          col: 1,
+          message: 'no such directory',
+          hint: 'give the folder that holds your *.dockercise.yaml files',
+        },
+      ],
+    };
   }
   const sources = await readPipelineSources(dir);
   if (sources.length === 0) {
     return {
       ok: false,
-      diagnostics: [{ file: dir, line: 1, col: 1, message: 'no pipeline files here', hint: 'pipeline files are named *.dockercise.yaml (or .yml), anywhere below this folder' }],
+      diagnostics: [
+        {
+          file: dir,
+          line: 1,
+          col: 1,
+          message: 'no pipeline files here',
+          hint: 'pipeline files are named *.dockercise.yaml (or .yml), anywhere below this folder',
+        },
+      ],
     };
   }
   const compiled = compilePipeline(sources);

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { LOG_LEVELS } from './logger.js';
 import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
-import { LOG_LEVELS } from './logger.js';
 
 /** The `dockercise` program; resolves with the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -9,7 +9,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command()
     .name('dockercise')
     .description('CI where every step is a Docker container')
-    .addOption(new Option('--log-level <level>', "dockercise's own diagnostics on stderr").choices(LOG_LEVELS).default('warn'))
+    .addOption(
+      new Option('--log-level <level>', "dockercise's own diagnostics on stderr")
+        .choices(LOG_LEVELS)
+        .default('warn'),
+    )
     .showHelpAfterError()
     .exitOverride();
 
@@ -17,7 +21,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('validate')
     .description('check the pipeline under a folder and show its steps')
     .argument('[dir]', 'folder holding *.dockercise.yaml files', '.')
-    .addOption(new Option('--format <format>', 'how to print a valid pipeline').choices(['text', 'json', 'dot']).default('text'))
+    .addOption(
+      new Option('--format <format>', 'how to print a valid pipeline')
+        .choices(['text', 'json', 'dot'])
+        .default('text'),
+    )
     .action(async (dir: string, options: { format: 'text' | 'json' | 'dot' }) => {
       exitCode = await validateCommand(dir, options.format);
     });
@@ -29,12 +37,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--step <name...>', 'run only these steps and what they need')
     .option('--approve [gates...]', 'pass human-click gates (all, or the named ones)')
     .option('--concurrency <n>', 'steps running at once', positiveInt, 4)
-    .addOption(new Option('--pull <policy>', 'when to pull images').choices(['if-not-present', 'always']).default('if-not-present'))
+    .addOption(
+      new Option('--pull <policy>', 'when to pull images')
+        .choices(['if-not-present', 'always'])
+        .default('if-not-present'),
+    )
     .option('--memory <size>', 'memory limit per step, e.g. 512m')
     .option('--cpus <n>', 'CPU limit per step, e.g. 1.5', positiveNumber)
     .option('--output-limit <bytes>', 'largest stdout a step may produce', positiveInt, 1024 * 1024)
     .action(async (dir: string, options: RunCliOptions) => {
-      exitCode = await runCommand(dir, { ...options, logLevel: program.opts<{ logLevel: string }>().logLevel });
+      exitCode = await runCommand(dir, {
+        ...options,
+        logLevel: program.opts<{ logLevel: string }>().logLevel,
+      });
     });
 
   try {

@@ -8,15 +8,18 @@ import { FileLogSink } from '../logs/file-log-sink.js';
 import { teeSinks } from '../logs/log-sink.js';
 import { runPlan } from '../runner/run-plan.js';
 import { LocalResultStore } from '../store/local-result-store.js';
-import { createLogger } from './logger.js';
 import { loadPlan, printDiagnostics } from './load-plan.js';
+import { createLogger } from './logger.js';
 import type { RunCliOptions } from './main.js';
 import { LiveView, PrefixedView } from './progress.js';
 
 /** Exit code when a run stopped at a human-click gate: neither a success nor a failure. */
 export const EXIT_WAITING = 2;
 
-export async function runCommand(dir: string, options: RunCliOptions & { logLevel: string }): Promise<number> {
+export async function runCommand(
+  dir: string,
+  options: RunCliOptions & { logLevel: string },
+): Promise<number> {
   const logger = createLogger(options.logLevel);
   const loaded = await loadPlan(dir);
   if (!loaded.ok) {
@@ -28,7 +31,9 @@ export async function runCommand(dir: string, options: RunCliOptions & { logLeve
     const known = new Set(plan.steps.map((s) => s.name));
     const unknown = options.step.filter((s) => !known.has(s));
     if (unknown.length > 0) {
-      process.stderr.write(`dockercise: no step named ${unknown.join(', ')}; the steps are ${[...known].join(', ')}\n`);
+      process.stderr.write(
+        `dockercise: no step named ${unknown.join(', ')}; the steps are ${[...known].join(', ')}\n`,
+      );
       return 1;
     }
     plan = subPlan(plan, options.step);
@@ -51,7 +56,8 @@ export async function runCommand(dir: string, options: RunCliOptions & { logLeve
   const runDir = join(resolve(dir), '.dockercise', 'runs', runId);
   const store = new LocalResultStore(runDir);
   const view = process.stdout.isTTY ? new LiveView(process.stdout) : new PrefixedView(process.stdout);
-  const logs = view instanceof PrefixedView ? teeSinks(new FileLogSink(runDir), view.sink()) : new FileLogSink(runDir);
+  const logs =
+    view instanceof PrefixedView ? teeSinks(new FileLogSink(runDir), view.sink()) : new FileLogSink(runDir);
 
   const cancel = new AbortController();
   const kill = new AbortController();
@@ -66,7 +72,8 @@ export async function runCommand(dir: string, options: RunCliOptions & { logLeve
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const approvedGates = options.approve === true ? 'all' : new Set(Array.isArray(options.approve) ? options.approve : []);
+  const approvedGates =
+    options.approve === true ? 'all' : new Set(Array.isArray(options.approve) ? options.approve : []);
   let result: RunResult;
   try {
     result = await runPlan({
@@ -101,10 +108,14 @@ export async function runCommand(dir: string, options: RunCliOptions & { logLeve
 
   if (view instanceof LiveView) await printFailedLogs(result, runDir);
   const where = relative(process.cwd(), runDir) || runDir;
-  process.stdout.write(`\nrun ${runId} ${result.status} in ${((result.durationMs ?? 0) / 1000).toFixed(1)}s\nresults: ${where}\n`);
+  process.stdout.write(
+    `\nrun ${runId} ${result.status} in ${((result.durationMs ?? 0) / 1000).toFixed(1)}s\nresults: ${where}\n`,
+  );
   if (result.status === 'waiting-approval') {
     const waiting = result.gates.filter((g) => g.status === 'waiting').map((g) => g.name);
-    process.stdout.write(`stopped at the human-click gate of ${waiting.join(', ')}\nto go on, run again with --approve\n`);
+    process.stdout.write(
+      `stopped at the human-click gate of ${waiting.join(', ')}\nto go on, run again with --approve\n`,
+    );
     return EXIT_WAITING;
   }
   return result.status === 'succeeded' ? 0 : 1;

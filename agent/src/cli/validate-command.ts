@@ -8,7 +8,11 @@ export async function validateCommand(dir: string, format: 'text' | 'json' | 'do
     return 1;
   }
   const text =
-    format === 'json' ? `${JSON.stringify(loaded.plan, null, 2)}\n` : format === 'dot' ? planToDot(loaded.plan) : `${planSummary(loaded.plan)}\n`;
+    format === 'json'
+      ? `${JSON.stringify(loaded.plan, null, 2)}\n`
+      : format === 'dot'
+        ? planToDot(loaded.plan)
+        : `${planSummary(loaded.plan)}\n`;
   process.stdout.write(text);
   return 0;
 }

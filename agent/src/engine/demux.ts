@@ -8,7 +8,9 @@ const HEADER = 8;
  * then the payload. Iterating lazily keeps backpressure: while the consumer is busy, the socket is
  * not read, and the container blocks on its own writes instead of us buffering without bound.
  */
-export async function* demuxDockerStream(raw: AsyncIterable<Buffer | string>): AsyncGenerator<OutputChunk> {
+export async function* demuxDockerStream(
+  raw: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<OutputChunk> {
   let pending: Buffer = Buffer.alloc(0);
   for await (const piece of raw) {
     const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;

@@ -41,13 +41,21 @@ describe('toDockerCreateOptions', () => {
 
   it('refuses to mount the Docker socket', () => {
     for (const source of ['/var/run/docker.sock', '/run/docker.sock', '/home/me/.docker/run/docker.sock']) {
-      expect(() => toDockerCreateOptions({ ...spec, files: [{ source, target: '/x' }] })).toThrow(/Docker socket/);
+      expect(() => toDockerCreateOptions({ ...spec, files: [{ source, target: '/x' }] })).toThrow(
+        /Docker socket/,
+      );
     }
   });
 });
 
 describe('parseMemory', () => {
   it('reads sizes', () => {
-    expect(['512m', '2g', '1024', '1.5G', 'lots'].map(parseMemory)).toEqual([536870912, 2147483648, 1024, 1610612736, undefined]);
+    expect(['512m', '2g', '1024', '1.5G', 'lots'].map(parseMemory)).toEqual([
+      536870912,
+      2147483648,
+      1024,
+      1610612736,
+      undefined,
+    ]);
   });
 });

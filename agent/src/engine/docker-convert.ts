@@ -9,7 +9,8 @@ const DOCKER_SOCKET = /(^|\/)docker\.sock$|^\/var\/run\/docker|^\/run\/docker/;
  */
 export function toDockerCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
   for (const file of spec.files) {
-    if (DOCKER_SOCKET.test(file.source)) throw new Error(`refusing to mount the Docker socket (${file.source}) into a step`);
+    if (DOCKER_SOCKET.test(file.source))
+      throw new Error(`refusing to mount the Docker socket (${file.source}) into a step`);
   }
   return {
     name: spec.name,
@@ -30,8 +31,18 @@ export function toDockerCreateOptions(spec: ContainerSpec): ContainerCreateOptio
       SecurityOpt: ['no-new-privileges'],
       AutoRemove: false,
       Mounts: [
-        ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.volume, Target: v.target, ReadOnly: false })),
-        ...spec.files.map((f) => ({ Type: 'bind' as const, Source: f.source, Target: f.target, ReadOnly: true })),
+        ...spec.volumes.map((v) => ({
+          Type: 'volume' as const,
+          Source: v.volume,
+          Target: v.target,
+          ReadOnly: false,
+        })),
+        ...spec.files.map((f) => ({
+          Type: 'bind' as const,
+          Source: f.source,
+          Target: f.target,
+          ReadOnly: true,
+        })),
       ],
       ...(spec.limits.memoryBytes ? { Memory: spec.limits.memoryBytes } : {}),
       ...(spec.limits.cpus ? { NanoCpus: Math.round(spec.limits.cpus * 1e9) } : {}),

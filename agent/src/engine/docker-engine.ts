@@ -30,13 +30,18 @@ export class DockerEngine implements ContainerEngine {
     try {
       const stream = await this.docker.pull(image);
       await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()));
+        this.docker.modem.followProgress(stream, (error: Error | null) =>
+          error ? reject(error) : resolve(),
+        );
       });
     } catch (error) {
       if (isUnreachable(error)) throw unavailable(error);
-      throw new ImageUnavailableError(`image ${image} is not present and could not be pulled: ${messageOf(error)}`, {
-        cause: error,
-      });
+      throw new ImageUnavailableError(
+        `image ${image} is not present and could not be pulled: ${messageOf(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     const pulled = await this.inspectImage(image);
     if (!pulled) throw new ImageUnavailableError(`image ${image} was pulled but cannot be found`);
@@ -73,7 +78,9 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async wait(handle: ContainerHandle): Promise<number> {
-    const result = (await this.call(`wait for ${handle.name}`, () => this.docker.getContainer(handle.id).wait())) as {
+    const result = (await this.call(`wait for ${handle.name}`, () =>
+      this.docker.getContainer(handle.id).wait(),
+    )) as {
       StatusCode: number;
     };
     return result.StatusCode;
@@ -96,7 +103,9 @@ export class DockerEngine implements ContainerEngine {
 
   async removeLabelled(label: string, value: string): Promise<{ containers: number; volumes: number }> {
     const filters = { label: [`${label}=${value}`] };
-    const containers = await this.call('list containers', () => this.docker.listContainers({ all: true, filters }));
+    const containers = await this.call('list containers', () =>
+      this.docker.listContainers({ all: true, filters }),
+    );
     await Promise.all(containers.map((c) => this.destroy({ id: c.Id, name: c.Names[0] ?? c.Id })));
     const { Volumes } = await this.call('list volumes', () => this.docker.listVolumes({ filters }));
     await Promise.all((Volumes ?? []).map((v) => this.removeVolume(v.Name)));
@@ -104,7 +113,11 @@ export class DockerEngine implements ContainerEngine {
   }
 
   private async inspectImage(image: string): Promise<ImageInfo | undefined> {
-    const info = await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect(), [404]);
+    const info = await this.call(
+      `inspect image ${image}`,
+      () => this.docker.getImage(image).inspect(),
+      [404],
+    );
     if (!info) return undefined;
     const digest = info.RepoDigests?.[0];
     return digest ? { id: info.Id, digest } : { id: info.Id };
@@ -113,7 +126,11 @@ export class DockerEngine implements ContainerEngine {
   /** Runs a Docker API call; listed status codes mean "nothing to do" and give undefined. */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T>;
   private async call<T>(what: string, fn: () => Promise<T>, tolerated: number[]): Promise<T | undefined>;
-  private async call<T>(what: string, fn: () => Promise<T>, tolerated: number[] = []): Promise<T | undefined> {
+  private async call<T>(
+    what: string,
+    fn: () => Promise<T>,
+    tolerated: number[] = [],
+  ): Promise<T | undefined> {
     try {
       return await fn();
     } catch (error) {
@@ -127,13 +144,20 @@ export class DockerEngine implements ContainerEngine {
 
 function isUnreachable(error: unknown): boolean {
   const code = (error as { code?: string }).code;
-  return code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ECONNRESET' || code === 'EPIPE';
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOENT' ||
+    code === 'EACCES' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE'
+  );
 }
 
 function unavailable(error: unknown): EngineUnavailableError {
   const code = (error as { code?: string }).code;
   const where = process.env.DOCKER_HOST ?? '/var/run/docker.sock';
-  const why = code === 'EACCES' ? 'permission denied (is this user in the docker group?)' : 'is dockerd running?';
+  const why =
+    code === 'EACCES' ? 'permission denied (is this user in the docker group?)' : 'is dockerd running?';
   return new EngineUnavailableError(`cannot reach the Docker engine at ${where}: ${why}`, { cause: error });
 }
 

@@ -21,7 +21,9 @@ export class FileLogSink implements LogSink {
         return stream.write(text) ? Promise.resolve() : drained(stream);
       },
       close: () => {
-        closed ??= new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+        closed ??= new Promise<void>((resolve, reject) =>
+          stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+        );
         return closed;
       },
     };

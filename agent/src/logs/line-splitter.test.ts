@@ -21,22 +21,32 @@ describe('LineSplitter', () => {
 
   it('keeps a UTF-8 character split across chunks whole', () => {
     const bytes = Buffer.from('héllo ✓\n');
-    expect(run(new LineSplitter(masker()), [bytes.subarray(0, 2), bytes.subarray(2, 9), bytes.subarray(9)])).toEqual(['héllo ✓']);
+    expect(
+      run(new LineSplitter(masker()), [bytes.subarray(0, 2), bytes.subarray(2, 9), bytes.subarray(9)]),
+    ).toEqual(['héllo ✓']);
   });
 
   it('masks a secret split across two writes', () => {
-    expect(run(new LineSplitter(masker('hunter2-token')), ['the token is hunt', 'er2-token, ok\n'])).toEqual(['the token is ***, ok']);
+    expect(run(new LineSplitter(masker('hunter2-token')), ['the token is hunt', 'er2-token, ok\n'])).toEqual([
+      'the token is ***, ok',
+    ]);
   });
 
   it('masks every line of a multi-line secret', () => {
-    expect(run(new LineSplitter(masker('line-one\nline-two\n')), ['x line-one y\nline-two\n'])).toEqual(['x *** y', '***']);
+    expect(run(new LineSplitter(masker('line-one\nline-two\n')), ['x line-one y\nline-two\n'])).toEqual([
+      'x *** y',
+      '***',
+    ]);
   });
 
   it('cuts over-long lines without letting a secret slip through the cut', () => {
     const secret = 'SECRETVALUE';
     const splitter = new LineSplitter(masker(secret), 16);
     const text = `${'x'.repeat(13)}${secret}${'y'.repeat(20)}\n`;
-    const lines = run(splitter, [...text].map((c) => c));
+    const lines = run(
+      splitter,
+      [...text].map((c) => c),
+    );
     expect(lines.join('')).toBe(`${'x'.repeat(13)}***${'y'.repeat(20)}`);
     expect(lines.every((l) => l.length <= 16)).toBe(true);
     expect(lines.join('')).not.toContain('SECRET');
@@ -46,7 +56,9 @@ describe('LineSplitter', () => {
     const secret = 'p4ssw0rd-XYZ';
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.constant(secret), fc.constant('\n')), { maxLength: 20 }),
+        fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.constant(secret), fc.constant('\n')), {
+          maxLength: 20,
+        }),
         fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 10 }),
         fc.integer({ min: 12, max: 40 }),
         (pieces, cuts, maxLine) => {

@@ -33,7 +33,9 @@ export class OutputFiles {
     const dirs = await Promise.allSettled(this.dirs.values());
     this.dirs.clear();
     this.files.clear();
-    await Promise.all(dirs.map((d) => (d.status === 'fulfilled' ? rm(d.value, { recursive: true, force: true }) : undefined)));
+    await Promise.all(
+      dirs.map((d) => (d.status === 'fulfilled' ? rm(d.value, { recursive: true, force: true }) : undefined)),
+    );
   }
 
   private async write(step: string, output: Uint8Array, secret: boolean): Promise<string> {
@@ -48,9 +50,13 @@ export class OutputFiles {
     if (!dir) {
       dir = (async () => {
         if (kind === 'secret' && !existsSync(SECRET_DIR)) {
-          throw new Error(`secret outputs are kept on a tmpfs at ${SECRET_DIR}, which this host does not have`);
+          throw new Error(
+            `secret outputs are kept on a tmpfs at ${SECRET_DIR}, which this host does not have`,
+          );
         }
-        const made = await mkdtemp(join(kind === 'secret' ? SECRET_DIR : tmpdir(), `dockercise-${this.runId}-`));
+        const made = await mkdtemp(
+          join(kind === 'secret' ? SECRET_DIR : tmpdir(), `dockercise-${this.runId}-`),
+        );
         await chmod(made, 0o700);
         return made;
       })();

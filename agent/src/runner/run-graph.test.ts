@@ -3,11 +3,25 @@ import { describe, expect, it } from 'vitest';
 import { RunGraph } from './run-graph.js';
 
 function step(name: string, needs: string[] = [], gate?: string): PlanStep {
-  return { name, img: 'x', run: ['true'], env: [], vol: [], needs, timeout: 60, secret: false, source: { file: 'f', line: 1, col: 1 }, ...(gate ? { gate } : {}) };
+  return {
+    name,
+    img: 'x',
+    run: ['true'],
+    env: [],
+    vol: [],
+    needs,
+    timeout: 60,
+    secret: false,
+    source: { file: 'f', line: 1, col: 1 },
+    ...(gate ? { gate } : {}),
+  };
 }
 
 function plan(...steps: PlanStep[]): Plan {
-  const gates = [...new Set(steps.flatMap((s) => (s.gate ? [s.gate] : [])))].map((name) => ({ name, source: { file: name, line: 1, col: 1 } }));
+  const gates = [...new Set(steps.flatMap((s) => (s.gate ? [s.gate] : [])))].map((name) => ({
+    name,
+    source: { file: name, line: 1, col: 1 },
+  }));
   return { version: 1, steps, gates };
 }
 
@@ -32,7 +46,11 @@ describe('RunGraph', () => {
   });
 
   it('holds gated steps until their gate is approved', () => {
-    const gated = plan(step('build'), step('deploy', ['build'], 'deploy.dockercise.yaml'), step('notify', ['deploy']));
+    const gated = plan(
+      step('build'),
+      step('deploy', ['build'], 'deploy.dockercise.yaml'),
+      step('notify', ['deploy']),
+    );
     const waiting = new RunGraph(gated, () => false);
     expect(waiting.status('deploy')).toBe('waiting-approval');
     waiting.finish('build', 'succeeded');
@@ -59,7 +77,14 @@ describe('RunGraph', () => {
   });
 
   it('carries succeeded steps of an earlier attempt', () => {
-    const g = new RunGraph(diamond, () => true, new Map([['a', 'succeeded'], ['b', 'failed']]));
+    const g = new RunGraph(
+      diamond,
+      () => true,
+      new Map([
+        ['a', 'succeeded'],
+        ['b', 'failed'],
+      ]),
+    );
     expect(g.ready().map((s) => s.name)).toEqual(['b', 'c', 'e']);
   });
 });

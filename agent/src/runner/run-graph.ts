@@ -17,12 +17,14 @@ export class RunGraph {
   ) {
     this.steps = plan.steps;
     for (const step of plan.steps) {
-      for (const need of step.needs) this.dependents.set(need, [...(this.dependents.get(need) ?? []), step.name]);
+      for (const need of step.needs)
+        this.dependents.set(need, [...(this.dependents.get(need) ?? []), step.name]);
     }
     for (const step of plan.steps) {
       const earlier = carried.get(step.name);
       if (earlier === 'succeeded') this.statuses.set(step.name, 'succeeded');
-      else if (step.gate !== undefined && !isApproved(step.gate)) this.statuses.set(step.name, 'waiting-approval');
+      else if (step.gate !== undefined && !isApproved(step.gate))
+        this.statuses.set(step.name, 'waiting-approval');
       else this.statuses.set(step.name, 'pending');
     }
   }
@@ -34,7 +36,8 @@ export class RunGraph {
   /** Pending steps whose needs have all succeeded, in plan order. */
   ready(): PlanStep[] {
     return this.steps.filter(
-      (step) => this.status(step.name) === 'pending' && step.needs.every((n) => this.status(n) === 'succeeded'),
+      (step) =>
+        this.status(step.name) === 'pending' && step.needs.every((n) => this.status(n) === 'succeeded'),
     );
   }
 

@@ -1,5 +1,4 @@
 import {
-  envNameFor,
   formatDuration,
   type Plan,
   type PlanStep,
@@ -110,7 +109,10 @@ class PlanRun {
       startedAt: new Date().toISOString(),
       ...(options.source ? { source: options.source } : {}),
       steps: [],
-      gates: options.plan.gates.map((g) => ({ name: g.name, status: isApproved(g.name) ? 'approved' : 'waiting' })),
+      gates: options.plan.gates.map((g) => ({
+        name: g.name,
+        status: isApproved(g.name) ? 'approved' : 'waiting',
+      })),
     };
     for (const step of options.plan.steps) {
       this.steps.set(step.name, {
@@ -239,7 +241,12 @@ class PlanRun {
     );
     const stopped = this.stoppedOutcome(run, step);
     if (stopped) return stopped;
-    if (run.exitCode !== 0) return { status: 'failed', exitCode: run.exitCode ?? null, error: `run exited with code ${run.exitCode}` };
+    if (run.exitCode !== 0)
+      return {
+        status: 'failed',
+        exitCode: run.exitCode ?? null,
+        error: `run exited with code ${run.exitCode}`,
+      };
     if (!step.done) return { status: 'succeeded', exitCode: 0, output: run.output ?? Buffer.alloc(0) };
 
     this.update(step.name, { phase: 'done' });
@@ -254,7 +261,11 @@ class PlanRun {
     const doneStopped = this.stoppedOutcome(done, step);
     if (doneStopped) return doneStopped;
     if (done.exitCode !== 0) {
-      return { status: 'failed', exitCode: done.exitCode ?? null, error: `done exited with code ${done.exitCode}: the step's work is not confirmed` };
+      return {
+        status: 'failed',
+        exitCode: done.exitCode ?? null,
+        error: `done exited with code ${done.exitCode}: the step's work is not confirmed`,
+      };
     }
     return { status: 'succeeded', exitCode: 0, output: run.output ?? Buffer.alloc(0) };
   }
@@ -282,7 +293,10 @@ class PlanRun {
     const { runId, plan } = this.options;
     const volumeOf = (name: string): string => `dockercise-${runId}-${workspaceOwner(plan, name)}`;
     const labels = { [RUN_LABEL]: runId, [STEP_LABEL]: step.name };
-    const volumes = [{ volume: volumeOf(step.name), target: '/workspace' }, ...step.vol.map((v) => ({ volume: volumeOf(v), target: `/vol/${v}` }))];
+    const volumes = [
+      { volume: volumeOf(step.name), target: '/workspace' },
+      ...step.vol.map((v) => ({ volume: volumeOf(v), target: `/vol/${v}` })),
+    ];
     await Promise.all(volumes.map((v) => this.volume(v.volume, workspaceOwner(plan, step.name))));
 
     const referenced = new Set<string>();
@@ -306,7 +320,15 @@ class PlanRun {
     const asText = (ref: string): string => trimOneNewline(this.outputOf(ref).toString('utf8'));
     for (const variable of step.env) env[variable.name] = renderTemplate(variable.value, asText);
 
-    return { image: step.img, env, workdir: '/workspace', labels, volumes, files, limits: this.options.limits ?? {} };
+    return {
+      image: step.img,
+      env,
+      workdir: '/workspace',
+      labels,
+      volumes,
+      files,
+      limits: this.options.limits ?? {},
+    };
   }
 
   private async runContainer(
@@ -344,7 +366,8 @@ class PlanRun {
       pump.catch(() => {});
       const exitCode = await exit;
       const drained = await Promise.race([pump.then(() => true), delay(STREAM_DRAIN_MS).then(() => false)]);
-      if (!drained) this.log.warn({ step: step.name }, 'the output stream did not end after the container exited');
+      if (!drained)
+        this.log.warn({ step: step.name }, 'the output stream did not end after the container exited');
       const output = drained ? await pump : undefined;
       return { exitCode, ...(output ? { output } : {}), ...(stopped ? { stopped } : {}) };
     } finally {
@@ -389,7 +412,10 @@ class PlanRun {
       const texts = splitters[chunk.stream].push(chunk.data);
       if (texts.length > 0) await log.write(toLines(chunk.stream, texts));
     }
-    const rest = [...toLines('stdout', how.logStdout ? splitters.stdout.end() : []), ...toLines('stderr', splitters.stderr.end())];
+    const rest = [
+      ...toLines('stdout', how.logStdout ? splitters.stdout.end() : []),
+      ...toLines('stderr', splitters.stderr.end()),
+    ];
     if (rest.length > 0) await log.write(rest);
     if (overflowed) this.log.info({ step: step.name, limit }, 'step output passed the limit');
     return how.capture && !overflowed ? Buffer.concat(captured) : undefined;
@@ -401,7 +427,10 @@ class PlanRun {
     if (step.secret) {
       const tooShort = this.masker.add(output.toString('utf8'));
       if (tooShort.length > 0) {
-        this.log.warn({ step: step.name }, `parts of a secret output are shorter than 3 characters and are not masked`);
+        this.log.warn(
+          { step: step.name },
+          `parts of a secret output are shorter than 3 characters and are not masked`,
+        );
       }
       return false;
     }
@@ -439,7 +468,10 @@ class PlanRun {
   private volume(name: string, owner: string): Promise<void> {
     let volume = this.volumes.get(name);
     if (!volume) {
-      volume = this.options.engine.createVolume(name, { [RUN_LABEL]: this.options.runId, [STEP_LABEL]: owner });
+      volume = this.options.engine.createVolume(name, {
+        [RUN_LABEL]: this.options.runId,
+        [STEP_LABEL]: owner,
+      });
       this.volumes.set(name, volume);
     }
     return volume;
@@ -455,7 +487,9 @@ class PlanRun {
     } catch (error) {
       this.log.warn({ err: error }, 'could not remove the run’s containers and volumes');
     }
-    await this.files.removeAll().catch((error: unknown) => this.log.warn({ err: error }, 'could not remove output files'));
+    await this.files
+      .removeAll()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'could not remove output files'));
   }
 
   private update(name: string, patch: Partial<StepResult>): void {
@@ -469,7 +503,10 @@ class PlanRun {
   }
 
   private snapshot(): RunResult {
-    return { ...this.result, steps: this.options.plan.steps.map((s) => this.steps.get(s.name) as StepResult) };
+    return {
+      ...this.result,
+      steps: this.options.plan.steps.map((s) => this.steps.get(s.name) as StepResult),
+    };
   }
 }
 

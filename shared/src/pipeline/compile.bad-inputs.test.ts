@@ -16,77 +16,127 @@ const cases: Array<[string, string, string[]]> = [
   [
     'YAML syntax error keeps the parser position',
     'build:\n  img: busybox\n run: x\n',
-    ['ci.dockercise.yaml:3:1: All mapping items must start at the same column\n  hint: check the indentation, and quote values that contain ": " or start with {, [, * or &'],
+    [
+      'ci.dockercise.yaml:3:1: All mapping items must start at the same column\n  hint: check the indentation, and quote values that contain ": " or start with {, [, * or &',
+    ],
   ],
   [
     'tab indentation',
     'build:\n\timg: busybox\n',
-    ['ci.dockercise.yaml:2:1: Tabs are not allowed as indentation\n  hint: YAML indents with spaces, not tabs'],
+    [
+      'ci.dockercise.yaml:2:1: Tabs are not allowed as indentation\n  hint: YAML indents with spaces, not tabs',
+    ],
   ],
   [
     'duplicate step key in one file',
     `${ok}ok:\n  img: busybox\n  run: "true"\n`,
-    ['ci.dockercise.yaml:4:1: Map keys must be unique\n  hint: each step name, and each field of a step, may appear once'],
+    [
+      'ci.dockercise.yaml:4:1: Map keys must be unique\n  hint: each step name, and each field of a step, may appear once',
+    ],
   ],
-  ['empty file', '', ['ci.dockercise.yaml:1:1: this file defines no steps\n  hint: a step looks like:  build: { img: alpine, run: "make" }']],
+  [
+    'empty file',
+    '',
+    [
+      'ci.dockercise.yaml:1:1: this file defines no steps\n  hint: a step looks like:  build: { img: alpine, run: "make" }',
+    ],
+  ],
   [
     'file is a list',
     '- img: busybox\n',
-    ['ci.dockercise.yaml:1:1: a pipeline file must be a mapping of step names to steps\n  hint: a step looks like:  build: { img: alpine, run: "make" }'],
+    [
+      'ci.dockercise.yaml:1:1: a pipeline file must be a mapping of step names to steps\n  hint: a step looks like:  build: { img: alpine, run: "make" }',
+    ],
   ],
   [
     'two YAML documents',
     `${ok}---\nother:\n  img: a\n  run: b\n`,
-    ['ci.dockercise.yaml:5:1: a pipeline file holds one YAML document\n  hint: remove the second `---`, or move those steps to a file of their own'],
+    [
+      'ci.dockercise.yaml:5:1: a pipeline file holds one YAML document\n  hint: remove the second `---`, or move those steps to a file of their own',
+    ],
   ],
   [
     'uppercase step name',
     'Build:\n  img: busybox\n  run: make\n',
-    ['ci.dockercise.yaml:1:1: "Build" is not a valid step name\n  hint: step names are lowercase letters, digits, - and _, starting with a letter or digit: try "build"'],
+    [
+      'ci.dockercise.yaml:1:1: "Build" is not a valid step name\n  hint: step names are lowercase letters, digits, - and _, starting with a letter or digit: try "build"',
+    ],
   ],
   [
     'step name with a space',
     'run tests:\n  img: busybox\n  run: make\n',
-    ['ci.dockercise.yaml:1:1: "run tests" is not a valid step name\n  hint: step names are lowercase letters, digits, - and _, starting with a letter or digit: try "run-tests"'],
+    [
+      'ci.dockercise.yaml:1:1: "run tests" is not a valid step name\n  hint: step names are lowercase letters, digits, - and _, starting with a letter or digit: try "run-tests"',
+    ],
   ],
   [
     'step name too long',
     `${'a'.repeat(64)}:\n  img: busybox\n  run: make\n`,
-    ['ci.dockercise.yaml:1:1: step name "aaaaaaaaaaaaaaaaaaaa…" is longer than 63 characters\n  hint: choose a shorter name'],
+    [
+      'ci.dockercise.yaml:1:1: step name "aaaaaaaaaaaaaaaaaaaa…" is longer than 63 characters\n  hint: choose a shorter name',
+    ],
   ],
   [
     'reserved step name',
     'human-click:\n  img: busybox\n  run: make\n',
-    ['ci.dockercise.yaml:1:1: "human-click" is reserved for gates and cannot name a step\n  hint: choose another name'],
+    [
+      'ci.dockercise.yaml:1:1: "human-click" is reserved for gates and cannot name a step\n  hint: choose another name',
+    ],
   ],
   [
     'step with no fields',
     'build:\n',
-    ['ci.dockercise.yaml:1:1: step "build" has no fields\n  hint: a step needs img and run, e.g. img: alpine and run: "echo hello"'],
+    [
+      'ci.dockercise.yaml:1:1: step "build" has no fields\n  hint: a step needs img and run, e.g. img: alpine and run: "echo hello"',
+    ],
   ],
   [
     'step is a string',
     'build: make test\n',
-    ['ci.dockercise.yaml:1:8: step "build" must be a mapping with img and run\n  hint: a step looks like:  build: { img: alpine, run: "make" }'],
+    [
+      'ci.dockercise.yaml:1:8: step "build" must be a mapping with img and run\n  hint: a step looks like:  build: { img: alpine, run: "make" }',
+    ],
   ],
-  ['missing img', 'build:\n  run: make\n', ['ci.dockercise.yaml:1:1: step "build" has no img\n  hint: name the image to run, e.g. img: alpine:3.20']],
-  ['missing run', 'build:\n  img: busybox\n', ['ci.dockercise.yaml:1:1: step "build" has no run\n  hint: give the shell command to run, e.g. run: "make test"']],
+  [
+    'missing img',
+    'build:\n  run: make\n',
+    ['ci.dockercise.yaml:1:1: step "build" has no img\n  hint: name the image to run, e.g. img: alpine:3.20'],
+  ],
+  [
+    'missing run',
+    'build:\n  img: busybox\n',
+    [
+      'ci.dockercise.yaml:1:1: step "build" has no run\n  hint: give the shell command to run, e.g. run: "make test"',
+    ],
+  ],
   [
     'img is a number',
     'build:\n  img: 42\n  run: make\n',
     ['ci.dockercise.yaml:2:8: img of step "build" must be an image name\n  hint: e.g. img: alpine:3.20'],
   ],
-  ['img is empty', 'build:\n  img:\n  run: make\n', ['ci.dockercise.yaml:2:3: img of step "build" is empty\n  hint: name an image, e.g. img: alpine:3.20']],
+  [
+    'img is empty',
+    'build:\n  img:\n  run: make\n',
+    ['ci.dockercise.yaml:2:3: img of step "build" is empty\n  hint: name an image, e.g. img: alpine:3.20'],
+  ],
   [
     'run is a list',
     'build:\n  img: busybox\n  run: [make, test]\n',
-    ['ci.dockercise.yaml:3:8: run must be text\n  hint: write the command as text; use `|` for several lines'],
+    [
+      'ci.dockercise.yaml:3:8: run must be text\n  hint: write the command as text; use `|` for several lines',
+    ],
   ],
-  ['run is blank', 'build:\n  img: busybox\n  run: "  "\n', ['ci.dockercise.yaml:3:8: run is empty\n  hint: give a shell command, run with /bin/sh -c']],
+  [
+    'run is blank',
+    'build:\n  img: busybox\n  run: "  "\n',
+    ['ci.dockercise.yaml:3:8: run is empty\n  hint: give a shell command, run with /bin/sh -c'],
+  ],
   [
     'run written as an unquoted {ref}',
     `${ok}build:\n  img: busybox\n  run: {ok}\n`,
-    ['ci.dockercise.yaml:6:8: run must be text\n  hint: YAML reads an unquoted {…} as a mapping: put the value in quotes, e.g. "{step}"'],
+    [
+      'ci.dockercise.yaml:6:8: run must be text\n  hint: YAML reads an unquoted {…} as a mapping: put the value in quotes, e.g. "{step}"',
+    ],
   ],
   [
     'misspelt field with a suggestion',
@@ -96,37 +146,51 @@ const cases: Array<[string, string, string[]]> = [
   [
     'unknown field without a close match',
     'build:\n  img: busybox\n  run: make\n  retries: 3\n',
-    ['ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret'],
+    [
+      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret',
+    ],
   ],
   [
     'reference to an unknown step (awk)',
     `${ok}count:\n  img: busybox\n  run: awk '{print}' file\n`,
-    ['ci.dockercise.yaml:6:13: {print} names no step\n  hint: known steps: ok, count; to write a literal brace, double it: {{ and }}'],
+    [
+      'ci.dockercise.yaml:6:13: {print} names no step\n  hint: known steps: ok, count; to write a literal brace, double it: {{ and }}',
+    ],
   ],
   [
     'misspelt reference gets a suggestion',
     `${ok}use:\n  img: busybox\n  run: cat {okk}\n`,
-    ['ci.dockercise.yaml:6:12: {okk} names no step\n  hint: did you mean {ok}?; known steps: ok, use; to write a literal brace, double it: {{ and }}'],
+    [
+      'ci.dockercise.yaml:6:12: {okk} names no step\n  hint: did you mean {ok}?; known steps: ok, use; to write a literal brace, double it: {{ and }}',
+    ],
   ],
   [
     'braces that are not a reference',
     `${ok}json:\n  img: busybox\n  run: echo '{"a":1}'\n`,
-    ['ci.dockercise.yaml:6:14: run: {"a":1} is not a step reference\n  hint: a reference is {step-name}; to write a literal brace, double it: {{ and }} (shell ${...} needs no escaping)'],
+    [
+      'ci.dockercise.yaml:6:14: run: {"a":1} is not a step reference\n  hint: a reference is {step-name}; to write a literal brace, double it: {{ and }} (shell ${...} needs no escaping)',
+    ],
   ],
   [
     'unclosed brace',
     `${ok}x:\n  img: busybox\n  run: echo {ok\n`,
-    ["ci.dockercise.yaml:6:13: run: '{' is not closed\n  hint: to write a literal brace, double it: {{ and }} (shell ${...} needs no escaping)"],
+    [
+      "ci.dockercise.yaml:6:13: run: '{' is not closed\n  hint: to write a literal brace, double it: {{ and }} (shell ${...} needs no escaping)",
+    ],
   ],
   [
     'stray closing brace',
     `${ok}x:\n  img: busybox\n  run: echo ok}\n`,
-    ["ci.dockercise.yaml:6:15: run: '}' without a matching '{'\n  hint: to write a literal brace, double it: {{ and }} (shell ${...} needs no escaping)"],
+    [
+      "ci.dockercise.yaml:6:15: run: '}' without a matching '{'\n  hint: to write a literal brace, double it: {{ and }} (shell ${...} needs no escaping)",
+    ],
   ],
   [
     'unknown reference in done',
     `${ok}x:\n  img: busybox\n  run: "true"\n  done: test -s {missing}\n`,
-    ['ci.dockercise.yaml:7:17: {missing} names no step\n  hint: known steps: ok, x; to write a literal brace, double it: {{ and }}'],
+    [
+      'ci.dockercise.yaml:7:17: {missing} names no step\n  hint: known steps: ok, x; to write a literal brace, double it: {{ and }}',
+    ],
   ],
   [
     'a step referring to itself',
@@ -136,47 +200,65 @@ const cases: Array<[string, string, string[]]> = [
   [
     'a cycle across three steps',
     'a:\n  img: x\n  run: cat {b}\nb:\n  img: x\n  run: "true"\n  after: c\nc:\n  img: x\n  vol: a\n  run: "true"\n',
-    ['ci.dockercise.yaml:1:1: dependency cycle: a -> b -> c -> a\n  hint: a step cannot wait, directly or not, for itself: remove one of these references'],
+    [
+      'ci.dockercise.yaml:1:1: dependency cycle: a -> b -> c -> a\n  hint: a step cannot wait, directly or not, for itself: remove one of these references',
+    ],
   ],
   [
     'env is a string',
     `${ok}x:\n  img: busybox\n  run: env\n  env: ok\n`,
-    ['ci.dockercise.yaml:7:8: env of step "x" must be a list of step names or a mapping of variables\n  hint: e.g. env: [access-key-id] or env: { TARGET: "{deploy-target}" }'],
+    [
+      'ci.dockercise.yaml:7:8: env of step "x" must be a list of step names or a mapping of variables\n  hint: e.g. env: [access-key-id] or env: { TARGET: "{deploy-target}" }',
+    ],
   ],
   [
     'env list names an unknown step',
     `${ok}x:\n  img: busybox\n  run: env\n  env: [ok, nope]\n`,
-    ['ci.dockercise.yaml:7:13: {nope} names no step\n  hint: known steps: ok, x; to write a literal brace, double it: {{ and }}'],
+    [
+      'ci.dockercise.yaml:7:13: {nope} names no step\n  hint: known steps: ok, x; to write a literal brace, double it: {{ and }}',
+    ],
   ],
   [
     'env list item is a mapping',
     `${ok}x:\n  img: busybox\n  run: env\n  env:\n    - name: ok\n`,
-    ['ci.dockercise.yaml:8:7: each item of an env list must be a step name\n  hint: use a mapping to set variables: env: { NAME: "text with {step}" }'],
+    [
+      'ci.dockercise.yaml:8:7: each item of an env list must be a step name\n  hint: use a mapping to set variables: env: { NAME: "text with {step}" }',
+    ],
   ],
   [
     'env name from a step starting with a digit',
     '1st:\n  img: busybox\n  run: "true"\nx:\n  img: busybox\n  run: env\n  env: [1st]\n',
-    ['ci.dockercise.yaml:7:9: step "1st" gives the variable name 1ST, which is not a valid name\n  hint: use the mapping form to name it: env: { MY_NAME: "{1st}" }'],
+    [
+      'ci.dockercise.yaml:7:9: step "1st" gives the variable name 1ST, which is not a valid name\n  hint: use the mapping form to name it: env: { MY_NAME: "{1st}" }',
+    ],
   ],
   [
     'invalid variable name in an env mapping',
     `${ok}x:\n  img: busybox\n  run: env\n  env:\n    my-var: hi\n`,
-    ['ci.dockercise.yaml:8:5: "my-var" is not a valid environment variable name\n  hint: use letters, digits and _, not starting with a digit, e.g. DEPLOY_TARGET'],
+    [
+      'ci.dockercise.yaml:8:5: "my-var" is not a valid environment variable name\n  hint: use letters, digits and _, not starting with a digit, e.g. DEPLOY_TARGET',
+    ],
   ],
   [
     'reserved variable name',
     `${ok}x:\n  img: busybox\n  run: env\n  env:\n    DOCKERCISE_STEP: hi\n`,
-    ['ci.dockercise.yaml:8:5: DOCKERCISE_STEP is reserved: dockercise sets DOCKERCISE_* variables itself\n  hint: choose another name'],
+    [
+      'ci.dockercise.yaml:8:5: DOCKERCISE_STEP is reserved: dockercise sets DOCKERCISE_* variables itself\n  hint: choose another name',
+    ],
   ],
   [
     'env value is a list',
     `${ok}x:\n  img: busybox\n  run: env\n  env:\n    A: [1, 2]\n`,
-    ['ci.dockercise.yaml:8:8: env A must be text\n  hint: e.g. env: { TARGET: "prod", TOKEN: "{token-step}" }'],
+    [
+      'ci.dockercise.yaml:8:8: env A must be text\n  hint: e.g. env: { TARGET: "prod", TOKEN: "{token-step}" }',
+    ],
   ],
   [
     'the same variable twice',
     'access-key:\n  img: busybox\n  run: "true"\nx:\n  img: busybox\n  run: env\n  env:\n    ACCESS_KEY: "{access-key}"\n    ACCESS_KEY: x\n',
-    ['ci.dockercise.yaml:9:5: Map keys must be unique\n  hint: each step name, and each field of a step, may appear once'],
+    [
+      'ci.dockercise.yaml:9:5: Map keys must be unique\n  hint: each step name, and each field of a step, may appear once',
+    ],
   ],
   [
     'a list item and a mapping give the same variable',
@@ -191,13 +273,21 @@ const cases: Array<[string, string, string[]]> = [
   [
     'vol is a mapping',
     `${ok}x:\n  img: busybox\n  run: ls\n  vol: {ok: 1}\n`,
-    ['ci.dockercise.yaml:7:8: vol must be a step name or a list of step names\n  hint: write the step name without braces: vol: step-name'],
+    [
+      'ci.dockercise.yaml:7:8: vol must be a step name or a list of step names\n  hint: write the step name without braces: vol: step-name',
+    ],
   ],
-  ['vol is an empty list', `${ok}x:\n  img: busybox\n  run: ls\n  vol: []\n`, ['ci.dockercise.yaml:7:8: vol is an empty list\n  hint: name at least one step, or remove the field']],
+  [
+    'vol is an empty list',
+    `${ok}x:\n  img: busybox\n  run: ls\n  vol: []\n`,
+    ['ci.dockercise.yaml:7:8: vol is an empty list\n  hint: name at least one step, or remove the field'],
+  ],
   [
     'human-click on a step',
     `${ok}x:\n  img: busybox\n  run: ls\n  after: human-click\n`,
-    ['ci.dockercise.yaml:7:10: `after: human-click` belongs at the top level of a file, not in a step\n  hint: put `after: human-click` at the top of the file to gate all its steps; move the steps to gate into a file of their own'],
+    [
+      'ci.dockercise.yaml:7:10: `after: human-click` belongs at the top level of a file, not in a step\n  hint: put `after: human-click` at the top of the file to gate all its steps; move the steps to gate into a file of their own',
+    ],
   ],
   [
     'step-level after names an unknown step',
@@ -209,31 +299,47 @@ const cases: Array<[string, string, string[]]> = [
     `after: setup\n${ok}`,
     ['ci.dockercise.yaml:1:8: after names no step "setup"\n  hint: known steps: ok'],
   ],
-  ['file-level after is empty', `after:\n${ok}`, ['ci.dockercise.yaml:1:1: after is empty\n  hint: use after: human-click, or name the steps this file waits for']],
+  [
+    'file-level after is empty',
+    `after:\n${ok}`,
+    [
+      'ci.dockercise.yaml:1:1: after is empty\n  hint: use after: human-click, or name the steps this file waits for',
+    ],
+  ],
   [
     'timeout without a unit',
     `${ok}x:\n  img: busybox\n  run: ls\n  timeout: 90\n`,
-    ['ci.dockercise.yaml:7:12: timeout of step "x" is not a duration\n  hint: write it like 90s, 30m, 2h or 1h30m'],
+    [
+      'ci.dockercise.yaml:7:12: timeout of step "x" is not a duration\n  hint: write it like 90s, 30m, 2h or 1h30m',
+    ],
   ],
   [
     'timeout in words',
     `${ok}x:\n  img: busybox\n  run: ls\n  timeout: 10 minutes\n`,
-    ['ci.dockercise.yaml:7:12: timeout of step "x" is not a duration\n  hint: write it like 90s, 30m, 2h or 1h30m'],
+    [
+      'ci.dockercise.yaml:7:12: timeout of step "x" is not a duration\n  hint: write it like 90s, 30m, 2h or 1h30m',
+    ],
   ],
   [
     'zero timeout',
     `${ok}x:\n  img: busybox\n  run: ls\n  timeout: 0s\n`,
-    ['ci.dockercise.yaml:7:12: timeout of step "x" must be longer than zero\n  hint: write it like 90s, 30m, 2h or 1h30m'],
+    [
+      'ci.dockercise.yaml:7:12: timeout of step "x" must be longer than zero\n  hint: write it like 90s, 30m, 2h or 1h30m',
+    ],
   ],
   [
     'timeout over a day',
     `${ok}x:\n  img: busybox\n  run: ls\n  timeout: 25h\n`,
-    ['ci.dockercise.yaml:7:12: timeout of step "x" is longer than 24h\n  hint: split the work into several steps'],
+    [
+      'ci.dockercise.yaml:7:12: timeout of step "x" is longer than 24h\n  hint: split the work into several steps',
+    ],
   ],
   [
     'secret written as yes',
     `${ok}x:\n  img: busybox\n  run: ls\n  secret: yes\n`,
-    ['ci.dockercise.yaml:7:11: secret of step "x" must be true or false\n  hint: write secret: true (YAML 1.2 reads yes/no as text)'],
+    [
+      'ci.dockercise.yaml:7:11: secret of step "x" must be true or false\n  hint: write secret: true (YAML 1.2 reads yes/no as text)',
+    ],
   ],
   [
     'done is empty',
@@ -259,7 +365,9 @@ describe('bad pipelines: every error, exactly, with its position and a hint', ()
   });
 
   it('reports all errors of all files at once, sorted by place', () => {
-    const errors = errorsOf('a:\n  imgg: x\n  run: "{zz}"\n', [{ path: 'b.dockercise.yaml', text: 'B:\n  img: x\n  run: y\n' }]);
+    const errors = errorsOf('a:\n  imgg: x\n  run: "{zz}"\n', [
+      { path: 'b.dockercise.yaml', text: 'B:\n  img: x\n  run: y\n' },
+    ]);
     expect(errors.map((e) => e.split('\n')[0])).toEqual([
       'b.dockercise.yaml:1:1: "B" is not a valid step name',
       'ci.dockercise.yaml:1:1: step "a" has no img',

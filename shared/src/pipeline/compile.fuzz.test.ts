@@ -23,7 +23,38 @@ describe('the parser never crashes', () => {
   });
 
   it('on YAML-shaped text built from pipeline-like pieces', () => {
-    const token = fc.constantFrom('img', 'run', 'env', 'vol', 'done', 'after', 'timeout', 'secret', 'human-click', 'a', 'b', '{a}', '{{', '}', '- ', ': ', '\n', '  ', '"', "'", '[', ']', '{', 'true', '90s', '&x', '*x', '!!str', '---', '#');
+    const token = fc.constantFrom(
+      'img',
+      'run',
+      'env',
+      'vol',
+      'done',
+      'after',
+      'timeout',
+      'secret',
+      'human-click',
+      'a',
+      'b',
+      '{a}',
+      '{{',
+      '}',
+      '- ',
+      ': ',
+      '\n',
+      '  ',
+      '"',
+      "'",
+      '[',
+      ']',
+      '{',
+      'true',
+      '90s',
+      '&x',
+      '*x',
+      '!!str',
+      '---',
+      '#',
+    );
     fc.assert(
       fc.property(fc.array(token, { maxLength: 60 }), (tokens) => {
         const text = tokens.join('');
@@ -34,8 +65,18 @@ describe('the parser never crashes', () => {
   });
 
   it('on structurally valid YAML with arbitrary values', () => {
-    const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }));
-    const step = fc.dictionary(fc.constantFrom('img', 'run', 'env', 'vol', 'done', 'after', 'timeout', 'secret', 'x'), value);
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+    );
+    const step = fc.dictionary(
+      fc.constantFrom('img', 'run', 'env', 'vol', 'done', 'after', 'timeout', 'secret', 'x'),
+      value,
+    );
     fc.assert(
       fc.property(fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,6}$/), step, { maxKeys: 6 }), (doc) => {
         const result = compilePipeline([{ path: 'f.dockercise.yaml', text: stringify(doc) }]);

@@ -38,13 +38,30 @@ create-stack:
 describe('compilePipeline', () => {
   it("compiles the seed's example into a gated DAG", () => {
     const plan = planOf({ path: 'deploy.dockercise.yaml', text: SEED });
-    expect(plan.gates).toEqual([{ name: 'deploy.dockercise.yaml', source: { file: 'deploy.dockercise.yaml', line: 1, col: 8 } }]);
+    expect(plan.gates).toEqual([
+      { name: 'deploy.dockercise.yaml', source: { file: 'deploy.dockercise.yaml', line: 1, col: 8 } },
+    ]);
     const byName = Object.fromEntries(plan.steps.map((s) => [s.name, s]));
-    expect(byName['access-key-id']?.run).toEqual(['cat ', { ref: 'assume-role' }, ' | jq -r .Credentials.AccessKeyId']);
+    expect(byName['access-key-id']?.run).toEqual([
+      'cat ',
+      { ref: 'assume-role' },
+      ' | jq -r .Credentials.AccessKeyId',
+    ]);
     expect(byName['access-key-id']?.needs).toEqual(['assume-role']);
-    expect(byName['create-stack']?.needs).toEqual(['access-key-id', 'get-code', 'secret-access-key', 'session-token']);
-    expect(byName['create-stack']?.env.map((e) => e.name)).toEqual(['ACCESS_KEY_ID', 'SECRET_ACCESS_KEY', 'SESSION_TOKEN']);
-    expect(byName['create-stack']?.done).toEqual(['aws cloudformation wait stack-create-complete --stack-name infra']);
+    expect(byName['create-stack']?.needs).toEqual([
+      'access-key-id',
+      'get-code',
+      'secret-access-key',
+      'session-token',
+    ]);
+    expect(byName['create-stack']?.env.map((e) => e.name)).toEqual([
+      'ACCESS_KEY_ID',
+      'SECRET_ACCESS_KEY',
+      'SESSION_TOKEN',
+    ]);
+    expect(byName['create-stack']?.done).toEqual([
+      'aws cloudformation wait stack-create-complete --stack-name infra',
+    ]);
     expect(plan.steps.every((s) => s.gate === 'deploy.dockercise.yaml')).toBe(true);
     expect(planSchema.parse(plan)).toEqual(plan);
   });
@@ -65,7 +82,10 @@ describe('compilePipeline', () => {
   });
 
   it('keeps shell ${...} and doubled braces literal', () => {
-    const plan = planOf({ path: 'a.dockercise.yaml', text: "x:\n  img: x\n  run: echo ${HOME} {{}} ${A:-${B}} && awk '{{print}}'\n" });
+    const plan = planOf({
+      path: 'a.dockercise.yaml',
+      text: "x:\n  img: x\n  run: echo ${HOME} {{}} ${A:-${B}} && awk '{{print}}'\n",
+    });
     expect(plan.steps[0]?.run).toEqual(["echo ${HOME} {} ${A:-${B}} && awk '{print}'"]);
     expect(plan.steps[0]?.needs).toEqual([]);
   });
@@ -96,12 +116,18 @@ describe('compilePipeline', () => {
   });
 
   it('parses timeouts and defaults to an hour', () => {
-    const plan = planOf({ path: 'a.dockercise.yaml', text: 'a:\n  img: x\n  run: y\n  timeout: 1h30m\nb:\n  img: x\n  run: y\n' });
+    const plan = planOf({
+      path: 'a.dockercise.yaml',
+      text: 'a:\n  img: x\n  run: y\n  timeout: 1h30m\nb:\n  img: x\n  run: y\n',
+    });
     expect(plan.steps.map((s) => s.timeout)).toEqual([5400, 3600]);
   });
 
   it('does not make a step in a file-level after wait for itself', () => {
-    const plan = planOf({ path: 'a.dockercise.yaml', text: 'after: setup\nsetup:\n  img: x\n  run: y\nwork:\n  img: x\n  run: y\n' });
+    const plan = planOf({
+      path: 'a.dockercise.yaml',
+      text: 'after: setup\nsetup:\n  img: x\n  run: y\nwork:\n  img: x\n  run: y\n',
+    });
     expect(plan.steps.map((s) => s.needs)).toEqual([[], ['setup']]);
   });
 
@@ -113,17 +139,18 @@ describe('compilePipeline', () => {
   });
 
   it('recognises pipeline file names', () => {
-    expect(['a.dockercise.yaml', 'x/b.dockercise.yml', 'ci.yaml', '.dockercise.yaml', 'a.dockercise.yaml.bak'].map(isPipelineFile)).toEqual([
-      true,
-      true,
-      false,
-      false,
-      false,
-    ]);
+    expect(
+      ['a.dockercise.yaml', 'x/b.dockercise.yml', 'ci.yaml', '.dockercise.yaml', 'a.dockercise.yaml.bak'].map(
+        isPipelineFile,
+      ),
+    ).toEqual([true, true, false, false, false]);
   });
 
   it('handles a long chain without deep recursion', () => {
-    const text = Array.from({ length: 3000 }, (_, i) => `s${i}:\n  img: x\n  run: "${i > 0 ? `cat {s${i - 1}}` : 'true'}"\n`).join('');
+    const text = Array.from(
+      { length: 3000 },
+      (_, i) => `s${i}:\n  img: x\n  run: "${i > 0 ? `cat {s${i - 1}}` : 'true'}"\n`,
+    ).join('');
     const plan = planOf({ path: 'a.dockercise.yaml', text });
     expect(plan.steps).toHaveLength(3000);
   });

@@ -32,7 +32,13 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
     files.push(parsed.file);
   }
   if (sorted.length === 0) {
-    diagnostics.push({ file: '.', line: 1, col: 1, message: 'no pipeline files found', hint: 'name them *.dockercise.yaml' });
+    diagnostics.push({
+      file: '.',
+      line: 1,
+      col: 1,
+      message: 'no pipeline files found',
+      hint: 'name them *.dockercise.yaml',
+    });
   }
 
   const steps = new Map<string, { step: ParsedStep; file: ParsedFile }>();
@@ -55,8 +61,13 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
     if (steps.has(ref.name)) return true;
     const guess = closest(ref.name, known);
     const known_ = `known steps: ${listForHint(known)}`;
-    const message = what === 'reference' ? `{${ref.name}} names no step` : `${what} names no step "${ref.name}"`;
-    const hint = [guess ? `did you mean ${what === 'reference' ? `{${guess}}` : `"${guess}"`}?` : '', known_, what === 'reference' ? 'to write a literal brace, double it: {{ and }}' : '']
+    const message =
+      what === 'reference' ? `{${ref.name}} names no step` : `${what} names no step "${ref.name}"`;
+    const hint = [
+      guess ? `did you mean ${what === 'reference' ? `{${guess}}` : `"${guess}"`}?` : '',
+      known_,
+      what === 'reference' ? 'to write a literal brace, double it: {{ and }}' : '',
+    ]
       .filter(Boolean)
       .join('; ');
     diagnostics.push({ ...ref.pos, message, hint });
@@ -105,7 +116,10 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
     diagnostics.push({
       ...first.pos,
       message: `dependency cycle: ${cycle.join(' -> ')}`,
-      hint: cycle.length === 2 ? `step "${cycle[0]}" cannot wait for itself` : 'a step cannot wait, directly or not, for itself: remove one of these references',
+      hint:
+        cycle.length === 2
+          ? `step "${cycle[0]}" cannot wait for itself`
+          : 'a step cannot wait, directly or not, for itself: remove one of these references',
     });
   }
 
@@ -159,7 +173,8 @@ export function findCycles(steps: readonly PlanStep[]): string[][] {
       const edge = frame.edges[frame.next++];
       if (edge !== undefined) {
         if (!index.has(edge)) open(edge);
-        else if (onStack.has(edge)) low.set(frame.node, Math.min(low.get(frame.node) ?? 0, index.get(edge) ?? 0));
+        else if (onStack.has(edge))
+          low.set(frame.node, Math.min(low.get(frame.node) ?? 0, index.get(edge) ?? 0));
         continue;
       }
       work.pop();
@@ -186,7 +201,11 @@ export function findCycles(steps: readonly PlanStep[]): string[][] {
 }
 
 /** A shortest cycle through the component's first step (in definition order), by breadth-first search. */
-function cyclePath(component: string[], needs: Map<string, string[]>, position: Map<string, number>): string[] {
+function cyclePath(
+  component: string[],
+  needs: Map<string, string[]>,
+  position: Map<string, number>,
+): string[] {
   const members = new Set(component);
   const start = [...component].sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0))[0] as string;
   const previous = new Map<string, string>();
@@ -197,7 +216,8 @@ function cyclePath(component: string[], needs: Map<string, string[]>, position: 
       if (!members.has(next)) continue;
       if (next === start) {
         const path = [start];
-        for (let at: string | undefined = node; at !== undefined && at !== start; at = previous.get(at)) path.push(at);
+        for (let at: string | undefined = node; at !== undefined && at !== start; at = previous.get(at))
+          path.push(at);
         // `needs` edges point from a step to what it waits for; show it the way a reader follows references.
         const forward = [start, ...path.slice(1).reverse(), start];
         return forward;

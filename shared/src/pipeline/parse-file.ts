@@ -56,7 +56,10 @@ const QUOTE_BRACES_HINT = 'YAML reads an unquoted {…} as a mapping: put the va
  * Reads one pipeline file into steps with source positions. Reports every problem it can find
  * in the file; references to other steps are checked later, once all files are merged.
  */
-export function parsePipelineFile(path: string, text: string): { file: ParsedFile; diagnostics: Diagnostic[] } {
+export function parsePipelineFile(
+  path: string,
+  text: string,
+): { file: ParsedFile; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const file: ParsedFile = { path, steps: [], after: [] };
@@ -82,7 +85,11 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
 
   const [doc, second] = list;
   if (second) {
-    report(posOf(second.contents, second.range[0]), 'a pipeline file holds one YAML document', 'remove the second `---`, or move those steps to a file of their own');
+    report(
+      posOf(second.contents, second.range[0]),
+      'a pipeline file holds one YAML document',
+      'remove the second `---`, or move those steps to a file of their own',
+    );
   }
   const root = doc?.contents;
   if (!root || (isScalar(root) && (root.value === null || root.value === ''))) {
@@ -111,12 +118,17 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
     const refs: Ref[] = [];
     const items = [
       ...parsed.refs.map((r) => ({ index: r.index, needle: `{${r.name}}`, ref: r.name })),
-      ...parsed.problems.map((p) => ({ index: p.index, needle: value.slice(p.index, p.index + 1), problem: p })),
+      ...parsed.problems.map((p) => ({
+        index: p.index,
+        needle: value.slice(p.index, p.index + 1),
+        problem: p,
+      })),
     ].sort((a, b) => a.index - b.index);
     for (const item of items) {
       const pos = locate(item.needle);
       if ('ref' in item && item.ref !== undefined) refs.push({ name: item.ref, pos });
-      else if ('problem' in item && item.problem) report(pos, `${what}: ${item.problem.message}`, item.problem.hint);
+      else if ('problem' in item && item.problem)
+        report(pos, `${what}: ${item.problem.message}`, item.problem.hint);
     }
     return { template: parsed.parts, refs };
   };
@@ -134,7 +146,11 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
     };
   };
 
-  const stepNamesOf = (node: Node, what: string, allowHumanClick: boolean): { refs: Ref[]; gate?: SourcePosition } => {
+  const stepNamesOf = (
+    node: Node,
+    what: string,
+    allowHumanClick: boolean,
+  ): { refs: Ref[]; gate?: SourcePosition } => {
     const items = isSeq(node) ? node.items : [node];
     if (isSeq(node) && node.items.length === 0) {
       report(posOf(node), `${what} is an empty list`, 'name at least one step, or remove the field');
@@ -144,7 +160,11 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
     for (const item of items) {
       const itemNode = item as Node;
       if (!isScalar(itemNode) || (typeof itemNode.value !== 'string' && typeof itemNode.value !== 'number')) {
-        report(posOf(itemNode, node.range?.[0]), `${what} must be a step name or a list of step names`, isMap(itemNode) ? `write the step name without braces: ${what}: step-name` : undefined);
+        report(
+          posOf(itemNode, node.range?.[0]),
+          `${what} must be a step name or a list of step names`,
+          isMap(itemNode) ? `write the step name without braces: ${what}: step-name` : undefined,
+        );
         continue;
       }
       const name = String(itemNode.value);
@@ -169,16 +189,29 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
       for (const item of node.items) {
         const itemNode = item as Node;
         if (!isScalar(itemNode) || typeof itemNode.value !== 'string') {
-          report(posOf(itemNode, node.range?.[0]), 'each item of an env list must be a step name', 'use a mapping to set variables: env: { NAME: "text with {step}" }');
+          report(
+            posOf(itemNode, node.range?.[0]),
+            'each item of an env list must be a step name',
+            'use a mapping to set variables: env: { NAME: "text with {step}" }',
+          );
           continue;
         }
         const ref = itemNode.value;
         const name = ref.toUpperCase().replace(/-/g, '_');
         if (!ENV_NAME.test(name)) {
-          report(posOf(itemNode), `step "${ref}" gives the variable name ${name}, which is not a valid name`, `use the mapping form to name it: env: { MY_NAME: "{${ref}}" }`);
+          report(
+            posOf(itemNode),
+            `step "${ref}" gives the variable name ${name}, which is not a valid name`,
+            `use the mapping form to name it: env: { MY_NAME: "{${ref}}" }`,
+          );
           continue;
         }
-        env.push({ name, value: [{ ref }], refs: [{ name: ref, pos: posOf(itemNode) }], pos: posOf(itemNode) });
+        env.push({
+          name,
+          value: [{ ref }],
+          refs: [{ name: ref, pos: posOf(itemNode) }],
+          pos: posOf(itemNode),
+        });
       }
     } else if (isMap(node)) {
       for (const pair of (node as YAMLMap<Node, Node | null>).items) {
@@ -186,18 +219,37 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
         const name = isScalar(keyNode) ? String(keyNode.value) : '';
         const keyPos = posOf(keyNode, node.range?.[0]);
         if (!ENV_NAME.test(name)) {
-          report(keyPos, `"${name}" is not a valid environment variable name`, 'use letters, digits and _, not starting with a digit, e.g. DEPLOY_TARGET');
+          report(
+            keyPos,
+            `"${name}" is not a valid environment variable name`,
+            'use letters, digits and _, not starting with a digit, e.g. DEPLOY_TARGET',
+          );
           continue;
         }
         if (name.startsWith('DOCKERCISE_')) {
-          report(keyPos, `${name} is reserved: dockercise sets DOCKERCISE_* variables itself`, 'choose another name');
+          report(
+            keyPos,
+            `${name} is reserved: dockercise sets DOCKERCISE_* variables itself`,
+            'choose another name',
+          );
           continue;
         }
         const value = pair.value;
-        if (isMap(value) && value.flow && value.items.length === 1 && isScalar(value.items[0]?.key) && value.items[0]?.value == null) {
+        if (
+          isMap(value) &&
+          value.flow &&
+          value.items.length === 1 &&
+          isScalar(value.items[0]?.key) &&
+          value.items[0]?.value == null
+        ) {
           // `NAME: {step}` unquoted: YAML reads a one-key mapping; we take it as the reference it was meant to be.
           const refName = String((value.items[0].key as { value: unknown }).value);
-          env.push({ name, value: [{ ref: refName }], refs: [{ name: refName, pos: posOf(value.items[0].key as Node) }], pos: keyPos });
+          env.push({
+            name,
+            value: [{ ref: refName }],
+            refs: [{ name: refName, pos: posOf(value.items[0].key as Node) }],
+            pos: keyPos,
+          });
           continue;
         }
         if (isScalar(value) && (typeof value.value === 'number' || typeof value.value === 'boolean')) {
@@ -205,19 +257,32 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
           continue;
         }
         if (!value || !isScalar(value) || typeof value.value !== 'string') {
-          report(posOf(value, pair.key ? (keyNode as Node).range?.[0] : 0), `env ${name} must be text`, 'e.g. env: { TARGET: "prod", TOKEN: "{token-step}" }');
+          report(
+            posOf(value, pair.key ? (keyNode as Node).range?.[0] : 0),
+            `env ${name} must be text`,
+            'e.g. env: { TARGET: "prod", TOKEN: "{token-step}" }',
+          );
           continue;
         }
         const parsed = templateOf(value, `env ${name}`);
         if (parsed) env.push({ name, value: parsed.template, refs: parsed.refs, pos: keyPos });
       }
     } else {
-      report(posOf(node), `env of step "${stepName}" must be a list of step names or a mapping of variables`, 'e.g. env: [access-key-id] or env: { TARGET: "{deploy-target}" }');
+      report(
+        posOf(node),
+        `env of step "${stepName}" must be a list of step names or a mapping of variables`,
+        'e.g. env: [access-key-id] or env: { TARGET: "{deploy-target}" }',
+      );
     }
     const seen = new Map<string, SourcePosition>();
     for (const entry of env) {
       const earlier = seen.get(entry.name);
-      if (earlier) report(entry.pos, `variable ${entry.name} is set twice in step "${stepName}"`, `first set at line ${earlier.line}`);
+      if (earlier)
+        report(
+          entry.pos,
+          `variable ${entry.name} is set twice in step "${stepName}"`,
+          `first set at line ${earlier.line}`,
+        );
       else seen.set(entry.name, entry.pos);
     }
     return env;
@@ -225,14 +290,26 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
 
   const parseStep = (name: string, keyPos: SourcePosition, node: Node | null): ParsedStep | undefined => {
     if (!node || (isScalar(node) && node.value === null)) {
-      report(keyPos, `step "${name}" has no fields`, 'a step needs img and run, e.g. img: alpine and run: "echo hello"');
+      report(
+        keyPos,
+        `step "${name}" has no fields`,
+        'a step needs img and run, e.g. img: alpine and run: "echo hello"',
+      );
       return undefined;
     }
     if (!isMap(node)) {
       report(posOf(node), `step "${name}" must be a mapping with img and run`, STEP_EXAMPLE);
       return undefined;
     }
-    const step: ParsedStep = { name, pos: keyPos, env: [], vol: [], after: [], timeout: DEFAULT_TIMEOUT_SECONDS, secret: false };
+    const step: ParsedStep = {
+      name,
+      pos: keyPos,
+      env: [],
+      vol: [],
+      after: [],
+      timeout: DEFAULT_TIMEOUT_SECONDS,
+      secret: false,
+    };
     for (const pair of (node as YAMLMap<Node, Node | null>).items) {
       const keyNode = pair.key;
       const field = isScalar(keyNode) ? String(keyNode.value) : '';
@@ -240,16 +317,25 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
       const value = pair.value;
       if (!(STEP_FIELDS as readonly string[]).includes(field)) {
         const guess = closest(field, STEP_FIELDS);
-        report(fieldPos, `unknown field "${field}" in step "${name}"`, guess ? `did you mean "${guess}"?` : `the fields are ${STEP_FIELDS.join(', ')}`);
+        report(
+          fieldPos,
+          `unknown field "${field}" in step "${name}"`,
+          guess ? `did you mean "${guess}"?` : `the fields are ${STEP_FIELDS.join(', ')}`,
+        );
         continue;
       }
       if (!value || (isScalar(value) && value.value === null)) {
-        report(fieldPos, `${field} of step "${name}" is empty`, field === 'img' ? 'name an image, e.g. img: alpine:3.20' : 'give it a value or remove the field');
+        report(
+          fieldPos,
+          `${field} of step "${name}" is empty`,
+          field === 'img' ? 'name an image, e.g. img: alpine:3.20' : 'give it a value or remove the field',
+        );
         continue;
       }
       switch (field) {
         case 'img':
-          if (isScalar(value) && typeof value.value === 'string' && value.value.trim() !== '') step.img = value.value.trim();
+          if (isScalar(value) && typeof value.value === 'string' && value.value.trim() !== '')
+            step.img = value.value.trim();
           else report(posOf(value), `img of step "${name}" must be an image name`, 'e.g. img: alpine:3.20');
           break;
         case 'run':
@@ -268,21 +354,44 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
           step.after = stepNamesOf(value, 'after', false).refs;
           break;
         case 'timeout': {
-          const seconds = isScalar(value) && typeof value.value === 'string' ? parseDuration(value.value) : undefined;
-          if (seconds === undefined) report(posOf(value), `timeout of step "${name}" is not a duration`, 'write it like 90s, 30m, 2h or 1h30m');
-          else if (seconds <= 0) report(posOf(value), `timeout of step "${name}" must be longer than zero`, 'write it like 90s, 30m, 2h or 1h30m');
-          else if (seconds > MAX_TIMEOUT_SECONDS) report(posOf(value), `timeout of step "${name}" is longer than 24h`, 'split the work into several steps');
+          const seconds =
+            isScalar(value) && typeof value.value === 'string' ? parseDuration(value.value) : undefined;
+          if (seconds === undefined)
+            report(
+              posOf(value),
+              `timeout of step "${name}" is not a duration`,
+              'write it like 90s, 30m, 2h or 1h30m',
+            );
+          else if (seconds <= 0)
+            report(
+              posOf(value),
+              `timeout of step "${name}" must be longer than zero`,
+              'write it like 90s, 30m, 2h or 1h30m',
+            );
+          else if (seconds > MAX_TIMEOUT_SECONDS)
+            report(
+              posOf(value),
+              `timeout of step "${name}" is longer than 24h`,
+              'split the work into several steps',
+            );
           else step.timeout = seconds;
           break;
         }
         case 'secret':
           if (isScalar(value) && typeof value.value === 'boolean') step.secret = value.value;
-          else report(posOf(value), `secret of step "${name}" must be true or false`, 'write secret: true (YAML 1.2 reads yes/no as text)');
+          else
+            report(
+              posOf(value),
+              `secret of step "${name}" must be true or false`,
+              'write secret: true (YAML 1.2 reads yes/no as text)',
+            );
           break;
       }
     }
-    if (step.img === undefined && !hasField(node, 'img')) report(keyPos, `step "${name}" has no img`, 'name the image to run, e.g. img: alpine:3.20');
-    if (step.run === undefined && !hasField(node, 'run')) report(keyPos, `step "${name}" has no run`, 'give the shell command to run, e.g. run: "make test"');
+    if (step.img === undefined && !hasField(node, 'img'))
+      report(keyPos, `step "${name}" has no img`, 'name the image to run, e.g. img: alpine:3.20');
+    if (step.run === undefined && !hasField(node, 'run'))
+      report(keyPos, `step "${name}" has no run`, 'give the shell command to run, e.g. run: "make test"');
     return step;
   };
 
@@ -306,12 +415,23 @@ export function parsePipelineFile(path: string, text: string): { file: ParsedFil
       continue;
     }
     if (!STEP_NAME.test(name)) {
-      const fixed = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '');
-      report(keyPos, `"${name}" is not a valid step name`, `step names are lowercase letters, digits, - and _, starting with a letter or digit${fixed && STEP_NAME.test(fixed) ? `: try "${fixed}"` : ''}`);
+      const fixed = name
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]+/g, '-')
+        .replace(/^[-_]+/, '');
+      report(
+        keyPos,
+        `"${name}" is not a valid step name`,
+        `step names are lowercase letters, digits, - and _, starting with a letter or digit${fixed && STEP_NAME.test(fixed) ? `: try "${fixed}"` : ''}`,
+      );
       continue;
     }
     if (name.length > MAX_STEP_NAME_LENGTH) {
-      report(keyPos, `step name "${name.slice(0, 20)}…" is longer than ${MAX_STEP_NAME_LENGTH} characters`, 'choose a shorter name');
+      report(
+        keyPos,
+        `step name "${name.slice(0, 20)}…" is longer than ${MAX_STEP_NAME_LENGTH} characters`,
+        'choose a shorter name',
+      );
       continue;
     }
     if (name === HUMAN_CLICK) {

@@ -4,7 +4,8 @@ import { type Plan, topologicalOrder } from './plan.js';
 export function planToDot(plan: Plan): string {
   const q = (s: string): string => JSON.stringify(s);
   const lines = ['digraph pipeline {', '  rankdir=LR;', '  node [shape=box, fontname="sans-serif"];'];
-  for (const gate of plan.gates) lines.push(`  ${q(`gate:${gate.name}`)} [shape=diamond, label=${q(`human-click\n${gate.name}`)}];`);
+  for (const gate of plan.gates)
+    lines.push(`  ${q(`gate:${gate.name}`)} [shape=diamond, label=${q(`human-click\n${gate.name}`)}];`);
   for (const step of plan.steps) {
     const label = `${step.name}\n${step.img}`;
     lines.push(`  ${q(step.name)} [label=${q(label)}${step.secret ? ', style=dashed' : ''}];`);

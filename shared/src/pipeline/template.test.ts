@@ -19,7 +19,11 @@ describe('templates', () => {
 
   it('round-trips: source form parses back to the same parts', () => {
     // A lone `$` is left out: `${…}` is always shell, so `$` right before a reference has no source form.
-    const part = fc.oneof(fc.string().map((t) => t.replaceAll('$', '')), fc.constantFrom('{', '}', '${X}', '{{'), fc.record({ ref: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,8}$/) }));
+    const part = fc.oneof(
+      fc.string().map((t) => t.replaceAll('$', '')),
+      fc.constantFrom('{', '}', '${X}', '{{'),
+      fc.record({ ref: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,8}$/) }),
+    );
     fc.assert(
       fc.property(fc.array(part, { maxLength: 8 }), (parts) => {
         const source = templateSource(parts);

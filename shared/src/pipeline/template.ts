@@ -107,9 +107,7 @@ export function renderTemplate(template: Template, resolve: (step: string) => st
 
 /** Writes a template back in source form, escaping literal braces. */
 export function templateSource(template: Template): string {
-  return template
-    .map((part) => (typeof part === 'string' ? escapeBraces(part) : `{${part.ref}}`))
-    .join('');
+  return template.map((part) => (typeof part === 'string' ? escapeBraces(part) : `{${part.ref}}`)).join('');
 }
 
 function escapeBraces(text: string): string {

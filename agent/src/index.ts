@@ -1,0 +1,10 @@
+export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
+export { DockerEngine } from './engine/docker-engine.js';
+export * from './engine/engine.js';
+export { FileLogSink } from './logs/file-log-sink.js';
+export * from './logs/log-sink.js';
+export { SecretMasker } from './logs/secret-masker.js';
+export type { Logger } from './runner/logger.js';
+export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
+export { LocalResultStore } from './store/local-result-store.js';
+export type { ResultStore } from './store/result-store.js';

@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { IMG, writeTree } from './harness.js';
+
+const BIN = fileURLToPath(new URL('../bin/dockercise.js', import.meta.url));
+
+/** Runs the built CLI as a user would, without a terminal. */
+function dockercise(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function tree(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'dockercise-cli-'));
+  await writeTree(dir, files);
+  return dir;
+}
+
+describe('the dockercise CLI', () => {
+  it('validate prints every error with file:line:col and a hint, and exits 1, without a stack trace', async () => {
+    const dir = await tree({
+      'ci.dockercise.yaml': `build:\n  imgg: ${IMG}\n  run: awk '{print}'\n`,
+      'node_modules/x/ignored.dockercise.yaml': 'not: [valid',
+    });
+    const { code, stdout, stderr } = await dockercise(['validate', dir]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      [
+        'ci.dockercise.yaml:1:1: step "build" has no img',
+        '  hint: name the image to run, e.g. img: alpine:3.20',
+        'ci.dockercise.yaml:2:3: unknown field "imgg" in step "build"',
+        '  hint: did you mean "img"?',
+        'ci.dockercise.yaml:3:13: {print} names no step',
+        '  hint: known steps: build; to write a literal brace, double it: {{ and }}',
+        '3 problems found',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('validate summarises a valid pipeline, or prints it as JSON or Graphviz', async () => {
+    const dir = await tree({
+      'a.dockercise.yaml': `a:\n  img: ${IMG}\n  run: echo a\nb:\n  img: ${IMG}\n  run: cat {a}\n`,
+    });
+    const text = await dockercise(['validate', dir]);
+    expect(text).toMatchObject({ code: 0 });
+    expect(text.stdout).toBe(`1 file, 2 steps, 0 gates\n  a     ${IMG}\n  b     ${IMG} after a\n`);
+    const json = JSON.parse((await dockercise(['validate', dir, '--format', 'json'])).stdout);
+    expect(json.version).toBe(1);
+    expect(json.steps[1].needs).toEqual(['a']);
+    expect((await dockercise(['validate', dir, '--format', 'dot'])).stdout).toContain('"a" -> "b";');
+  });
+
+  it('run prefixes log lines with the step name off a terminal, says where the results are, exits 0', async () => {
+    const dir = await tree({ 'a.dockercise.yaml': `hello:\n  img: ${IMG}\n  run: echo hi there\n` });
+    const { code, stdout } = await dockercise(['run', dir]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('hello | hi there\n');
+    expect(stdout).toMatch(/hello \| ✔ succeeded \d+\.\ds/);
+    expect(stdout).toMatch(/results: .*\.dockercise\/runs\/\d{8}T\d{6}Z-[0-9a-f]{6}\n/);
+    const runs = await readdir(join(dir, '.dockercise', 'runs'));
+    expect(runs).toHaveLength(1);
+  });
+
+  it('run exits 1 when a step fails, and 2 when it stops at a gate (with how to go on)', async () => {
+    const failing = await tree({ 'a.dockercise.yaml': `bad:\n  img: ${IMG}\n  run: exit 1\n` });
+    expect((await dockercise(['run', failing])).code).toBe(1);
+
+    const gated = await tree({
+      'a.dockercise.yaml': `after: human-click\nship:\n  img: ${IMG}\n  run: echo shipped\n`,
+    });
+    const waiting = await dockercise(['run', gated]);
+    expect(waiting.code).toBe(2);
+    expect(waiting.stdout).toContain(
+      'stopped at the human-click gate of a.dockercise.yaml\nto go on, run again with --approve\n',
+    );
+    const approved = await dockercise(['run', gated, '--approve']);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain('ship | shipped');
+  });
+
+  it('run --step runs a step and what it needs, nothing else', async () => {
+    const dir = await tree({
+      'a.dockercise.yaml': `a:\n  img: ${IMG}\n  run: echo from-a\nb:\n  img: ${IMG}\n  run: cat {a}\nc:\n  img: ${IMG}\n  run: echo from-c\n`,
+    });
+    const { code, stdout } = await dockercise(['run', dir, '--step', 'b']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('b | from-a');
+    expect(stdout).not.toContain('from-c');
+    const unknown = await dockercise(['run', dir, '--step', 'zz']);
+    expect(unknown).toMatchObject({
+      code: 1,
+      stderr: 'dockercise: no step named zz; the steps are a, b, c\n',
+    });
+  });
+
+  it('says clearly when the Docker engine cannot be reached', async () => {
+    const dir = await tree({ 'a.dockercise.yaml': `a:\n  img: ${IMG}\n  run: "true"\n` });
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, 'run', dir],
+        { env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } },
+        (error, _out, stderr) => resolve({ code: (error as { code?: number } | null)?.code ?? 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'dockercise: cannot reach the Docker engine at unix:///nonexistent/docker.sock: is dockerd running?\n',
+    );
+  });
+});

@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// dockercise benchmarks. Each figure is a ratio against a baseline measured in the same run, on the
+// same engine, so machines of different speed give comparable numbers. Run: npm run bench
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DockerEngine, FileLogSink, LocalResultStore, runPlan } from '@dockercise/agent';
+import { compilePipeline, newRunId } from '@dockercise/shared';
+import Docker from 'dockerode';
+
+const IMAGE = 'dockercise-test/busybox:latest';
+const docker = new Docker();
+const results = [];
+
+async function ensureImage() {
+  const present = await docker
+    .getImage(IMAGE)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!present)
+    execFileSync('bash', [new URL('../scripts/build-busybox-image.sh', import.meta.url).pathname, IMAGE], {
+      stdio: 'inherit',
+    });
+}
+
+function plan(yaml) {
+  const compiled = compilePipeline([{ path: 'bench.dockercise.yaml', text: yaml }]);
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
+  return compiled.plan;
+}
+
+async function runWithDockercise(yaml, concurrency) {
+  const dir = await mkdtemp(join(tmpdir(), 'dockercise-bench-'));
+  const started = performance.now();
+  const result = await runPlan({
+    runId: newRunId(),
+    pipeline: 'bench',
+    plan: plan(yaml),
+    engine: new DockerEngine(docker),
+    store: new LocalResultStore(dir),
+    logs: new FileLogSink(dir),
+    concurrency,
+  });
+  const ms = performance.now() - started;
+  await rm(dir, { recursive: true, force: true });
+  if (result.status !== 'succeeded') throw new Error(`bench run ${result.status}`);
+  return ms;
+}
+
+/** The least a runner can do per step: create, attach, start, wait, remove. */
+async function bareDockerode(n) {
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const container = await docker.createContainer({
+      Image: IMAGE,
+      Cmd: ['/bin/sh', '-c', 'true'],
+      Tty: false,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const ended = new Promise((resolve) => {
+      stream.on('end', resolve);
+      stream.resume();
+    });
+    await container.start();
+    await container.wait();
+    await ended;
+    await container.remove({ force: true });
+  }
+  return performance.now() - started;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function perStepOverhead(n = 20, rounds = 3) {
+  const yaml = Array.from(
+    { length: n },
+    (_, i) => `s${i}:\n  img: ${IMAGE}\n  run: "true"\n${i > 0 ? `  after: s${i - 1}\n` : ''}`,
+  ).join('');
+  await bareDockerode(2);
+  await runWithDockercise(yaml.split('s2:')[0], 1);
+  const bare = [];
+  const ours = [];
+  for (let r = 0; r < rounds; r++) {
+    bare.push(await bareDockerode(n));
+    ours.push(await runWithDockercise(yaml, 1));
+  }
+  const ratio = median(ours) / median(bare);
+  results.push({
+    name: '(a) per-step overhead',
+    detail: `${n} sequential trivial steps, median of ${rounds}`,
+    baseline: `bare dockerode ${(median(bare) / n).toFixed(0)} ms/step`,
+    measured: `dockercise ${(median(ours) / n).toFixed(0)} ms/step`,
+    ratio,
+    goal: 1.15,
+  });
+}
+
+async function parallelEfficiency(steps = 16, concurrency = 8, seconds = 1) {
+  const yaml = Array.from(
+    { length: steps },
+    (_, i) => `p${i}:\n  img: ${IMAGE}\n  run: sleep ${seconds}\n`,
+  ).join('');
+  const criticalPath = Math.ceil(steps / concurrency) * seconds * 1000;
+  const wall = median([
+    await runWithDockercise(yaml, concurrency),
+    await runWithDockercise(yaml, concurrency),
+  ]);
+  results.push({
+    name: '(b) parallel efficiency',
+    detail: `${steps} × sleep ${seconds} at concurrency ${concurrency}`,
+    baseline: `critical path ${criticalPath} ms`,
+    measured: `wall ${wall.toFixed(0)} ms`,
+    ratio: wall / criticalPath,
+    goal: 1.3,
+  });
+}
+
+await docker.ping().catch(() => {
+  console.error('the benchmarks need a running Docker engine');
+  process.exit(1);
+});
+await ensureImage();
+const only = process.argv[2];
+if (!only || only === 'overhead') await perStepOverhead();
+if (!only || only === 'parallel') await parallelEfficiency();
+
+console.log('\nbenchmark                  ratio  goal   baseline                        measured');
+for (const r of results) {
+  const verdict = r.ratio <= r.goal ? 'ok' : 'MISSED';
+  console.log(
+    `${r.name.padEnd(26)} ${r.ratio.toFixed(2).padStart(5)}  ≤${r.goal.toFixed(2)} ${r.baseline.padEnd(31)} ${r.measured}  (${r.detail}) ${verdict}`,
+  );
+}
+console.log(
+  `\n${JSON.stringify({ benchmarks: results.map((r) => ({ name: r.name, ratio: Number(r.ratio.toFixed(3)), goal: r.goal })) })}`,
+);
