@@ -24,7 +24,7 @@ export default defineWorkspace([
       name: 'agent-unit',
       root: './agent',
       include: ['src/**/*.test.ts'],
-      exclude: ['src/**/*.docker.test.ts'],
+      exclude: ['src/**/*.docker.test.ts', 'src/**/*.aws.test.ts'],
     },
   },
   {
@@ -35,6 +35,19 @@ export default defineWorkspace([
       root: './agent',
       include: ['src/**/*.docker.test.ts', 'test/**/*.docker.test.ts'],
       globalSetup: ['./test/docker-images.global.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+    },
+  },
+  {
+    // Needs Docker and moto_server (the local AWS endpoint), which its global setup starts.
+    resolve: { alias },
+    test: {
+      name: 'agent-aws',
+      root: './agent',
+      include: ['test/**/*.aws.test.ts'],
+      globalSetup: ['./test/moto.global.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,

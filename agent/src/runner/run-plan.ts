@@ -26,6 +26,7 @@ import type { ResultStore } from '../store/result-store.js';
 import { type Logger, silentLogger } from './logger.js';
 import { OUTPUT_MOUNT_DIR, OutputFiles } from './output-files.js';
 import { ResultWriter } from './result-writer.js';
+import type { Resume } from './resume.js';
 import { RunGraph } from './run-graph.js';
 
 export const RUN_LABEL = 'dockercise.run';
@@ -55,6 +56,10 @@ export interface RunOptions {
   /** Aborting kills running steps at once (a second Ctrl-C). */
   kill?: AbortSignal;
   source?: RunResult['source'];
+  /** Which delivery of the run this is (1 for the first): steps see it as DOCKERCISE_ATTEMPT. */
+  attempt?: number;
+  /** Go on from an earlier attempt at this run (see planResume). */
+  resume?: Resume;
   /** Called with the newest result at every status change. */
   onChange?: (result: RunResult) => void;
   logger?: Logger;
@@ -72,7 +77,6 @@ interface StepOutcome {
   status: StepStatus;
   exitCode?: number | null;
   error?: string;
-  output?: Buffer;
 }
 
 /** Runs a plan to the end (or to its gates) and returns the final result, which the store also holds. */
@@ -98,7 +102,9 @@ class PlanRun {
   constructor(private readonly options: RunOptions) {
     const approved = options.approvedGates ?? new Set<string>();
     const isApproved = (gate: string): boolean => approved === 'all' || approved.has(gate);
-    this.graph = new RunGraph(options.plan, isApproved);
+    const resume = options.resume;
+    this.graph = new RunGraph(options.plan, isApproved, resume?.carried);
+    for (const [name, output] of resume?.outputs ?? []) this.outputs.set(name, output);
     this.files = new OutputFiles(options.runId);
     this.log = options.logger ?? silentLogger;
     this.result = {
@@ -106,7 +112,7 @@ class PlanRun {
       runId: options.runId,
       pipeline: options.pipeline,
       status: 'running',
-      startedAt: new Date().toISOString(),
+      startedAt: resume?.previous.startedAt ?? new Date().toISOString(),
       ...(options.source ? { source: options.source } : {}),
       steps: [],
       gates: options.plan.gates.map((g) => ({
@@ -114,7 +120,13 @@ class PlanRun {
         status: isApproved(g.name) ? 'approved' : 'waiting',
       })),
     };
+    const earlier = new Map((resume?.previous.steps ?? []).map((s) => [s.name, s]));
     for (const step of options.plan.steps) {
+      const kept = earlier.get(step.name);
+      if (kept && resume?.carried.has(step.name)) {
+        this.steps.set(step.name, kept);
+        continue;
+      }
       this.steps.set(step.name, {
         name: step.name,
         status: this.graph.status(step.name),
@@ -185,12 +197,17 @@ class PlanRun {
 
   private async executeStep(step: PlanStep): Promise<void> {
     const startedAt = new Date();
-    this.update(step.name, { status: 'running', startedAt: startedAt.toISOString(), phase: 'run' });
+    const onlyDone = this.options.resume?.onlyDone.has(step.name) === true;
+    this.update(step.name, {
+      status: 'running',
+      startedAt: startedAt.toISOString(),
+      phase: onlyDone ? 'done' : 'run',
+    });
     this.changed();
     const log = this.options.logs.open(step.name);
     let outcome: StepOutcome;
     try {
-      outcome = await this.runStep(step, log, startedAt.getTime() + step.timeout * 1000);
+      outcome = await this.runStep(step, log, startedAt.getTime() + step.timeout * 1000, onlyDone);
     } catch (error) {
       if (error instanceof EngineUnavailableError) {
         // Without an engine nothing else can run either: stop the run, keep the reason.
@@ -214,10 +231,6 @@ class PlanRun {
     };
     if (outcome.exitCode !== undefined) patch.exitCode = outcome.exitCode;
     if (outcome.error !== undefined) patch.error = outcome.error;
-    if (outcome.status === 'succeeded' && outcome.output) {
-      const stored = await this.keepOutput(step, outcome.output);
-      if (stored) patch.output = resultPaths.output(step.name);
-    }
     this.update(step.name, patch);
     for (const skipped of this.graph.finish(step.name, outcome.status)) {
       this.update(skipped, { status: 'skipped', error: `skipped: ${step.name} ${outcome.status}` });
@@ -225,32 +238,47 @@ class PlanRun {
     this.changed();
   }
 
-  private async runStep(step: PlanStep, log: StepLog, deadline: number): Promise<StepOutcome> {
+  private async runStep(
+    step: PlanStep,
+    log: StepLog,
+    deadline: number,
+    onlyDone: boolean,
+  ): Promise<StepOutcome> {
     const image = await this.image(step.img);
     this.update(step.name, { imageDigest: image.digest ?? image.id });
     const base = await this.containerBase(step);
     const prefix = `dockercise-${this.options.runId}-${step.name}`;
     const resolveFile = (ref: string): string => `${OUTPUT_MOUNT_DIR}/${ref}`;
 
-    const run = await this.runContainer(
-      { ...base, name: prefix, command: ['/bin/sh', '-c', renderTemplate(step.run, resolveFile)] },
-      { capture: true, logStdout: !step.secret },
-      log,
-      deadline,
-      step,
-    );
-    const stopped = this.stoppedOutcome(run, step);
-    if (stopped) return stopped;
-    if (run.exitCode !== 0)
-      return {
-        status: 'failed',
-        exitCode: run.exitCode ?? null,
-        error: `run exited with code ${run.exitCode}`,
-      };
-    if (!step.done) return { status: 'succeeded', exitCode: 0, output: run.output ?? Buffer.alloc(0) };
+    if (!onlyDone) {
+      const run = await this.runContainer(
+        { ...base, name: prefix, command: ['/bin/sh', '-c', renderTemplate(step.run, resolveFile)] },
+        { capture: true, logStdout: !step.secret },
+        log,
+        deadline,
+        step,
+      );
+      const stopped = this.stoppedOutcome(run, step);
+      if (stopped) return stopped;
+      if (run.exitCode !== 0) {
+        return {
+          status: 'failed',
+          exitCode: run.exitCode ?? null,
+          error: `run exited with code ${run.exitCode}`,
+        };
+      }
+      // Kept before `done` runs, so a resumed attempt can re-check `done` without repeating `run`.
+      if (await this.keepOutput(step, run.output ?? Buffer.alloc(0)))
+        this.update(step.name, { output: resultPaths.output(step.name) });
+      if (!step.done) return { status: 'succeeded', exitCode: 0 };
+      this.update(step.name, { phase: 'done' });
+      this.changed();
+      await this.writer
+        .flush()
+        .catch((error: unknown) => this.log.warn({ err: error }, 'could not save result.json before done'));
+    }
+    if (!step.done) return { status: 'succeeded', exitCode: 0 };
 
-    this.update(step.name, { phase: 'done' });
-    this.changed();
     const done = await this.runContainer(
       { ...base, name: `${prefix}-done`, command: ['/bin/sh', '-c', renderTemplate(step.done, resolveFile)] },
       { capture: false, logStdout: true },
@@ -267,7 +295,7 @@ class PlanRun {
         error: `done exited with code ${done.exitCode}: the step's work is not confirmed`,
       };
     }
-    return { status: 'succeeded', exitCode: 0, output: run.output ?? Buffer.alloc(0) };
+    return { status: 'succeeded', exitCode: 0 };
   }
 
   private stoppedOutcome(outcome: ContainerOutcome, step: PlanStep): StepOutcome | undefined {
@@ -316,6 +344,7 @@ class PlanRun {
       DOCKERCISE_RUN_ID: runId,
       DOCKERCISE_PIPELINE: this.options.pipeline,
       DOCKERCISE_STEP: step.name,
+      DOCKERCISE_ATTEMPT: String(this.options.attempt ?? 1),
     };
     const asText = (ref: string): string => trimOneNewline(this.outputOf(ref).toString('utf8'));
     for (const variable of step.env) env[variable.name] = renderTemplate(variable.value, asText);

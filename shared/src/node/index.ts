@@ -1,1 +1,2 @@
+export * from '../job.js';
 export { discoverPipelineFiles, readPipelineSources } from './discover.js';

@@ -1,0 +1,47 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+export interface AwsSettings {
+  region: string;
+  /** A local AWS endpoint (moto) instead of AWS itself. */
+  endpoint?: string;
+}
+
+/** Longer than SQS's 20-second long poll, so a quiet queue never looks like a timeout. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface AwsClients {
+  sqs: SQSClient;
+  s3: S3Client;
+  logs: CloudWatchLogsClient;
+  ec2: EC2Client;
+}
+
+/**
+ * The agent's AWS clients. Credentials come from the SDK's default chain (the instance profile on
+ * EC2). Transient errors — throttling, 5xx, dropped connections — are retried by the SDK with
+ * exponential backoff and jitter, up to 8 attempts.
+ */
+export function createAwsClients(settings: AwsSettings): AwsClients {
+  const common = {
+    region: settings.region,
+    maxAttempts: 8,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: REQUEST_TIMEOUT_MS }),
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+  };
+  return {
+    sqs: new SQSClient(common),
+    // Path-style addressing: a local endpoint has no per-bucket host names.
+    s3: new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined }),
+    logs: new CloudWatchLogsClient(common),
+    ec2: new EC2Client(common),
+  };
+}
+
+/** The error name the SDK gives, for telling kinds of failure apart. */
+export function awsErrorName(error: unknown): string {
+  return (error as { name?: string }).name ?? '';
+}

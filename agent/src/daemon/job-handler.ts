@@ -1,0 +1,181 @@
+import type { KeyObject } from 'node:crypto';
+import { FINISHED_RUN_STATUSES, type Plan, planSchema, type RunResult, s3RunPrefix } from '@dockercise/shared';
+import { type PlanPointer, parseSignedJob, sha256Hex } from '@dockercise/shared/node';
+import { type ContainerEngine, EngineUnavailableError } from '../engine/engine.js';
+import type { LogSink } from '../logs/log-sink.js';
+import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
+import type { Logger } from '../runner/logger.js';
+import { planResume } from '../runner/resume.js';
+import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
+import type { ResultStore } from '../store/result-store.js';
+import { type CancelRequests, watchForCancel } from './cancel-watch.js';
+import { holdLease } from './lease.js';
+
+export interface JobHandlerDeps {
+  queue: JobQueue;
+  engine: ContainerEngine;
+  publicKey: KeyObject;
+  /** The result store and log sink of one run, by its prefix `runs/<pipeline>/<run-id>/`. */
+  storeFor(runPrefix: string): ResultStore;
+  logsFor(pipeline: string, runId: string, runPrefix: string): LogSink;
+  /** Reads a plan that was too large for the message. */
+  fetchPlan(pointer: PlanPointer): Promise<Uint8Array>;
+  cancelRequests: CancelRequests;
+  visibilitySeconds: number;
+  cancelPollMs: number;
+  stepConcurrency: number;
+  /** How long a job waits before it is offered again after a failure that may heal. */
+  retryDelaySeconds: number;
+  /** Runs this agent is running now: a second delivery of one of them must not start it twice. */
+  runsInProgress: Set<string>;
+  logger: Logger;
+}
+
+export type JobOutcome = 'finished' | 'dead-lettered' | 'released' | 'engine-down';
+
+export interface JobControl {
+  /** Aborted when the agent shuts down past its grace period: the job is handed back. */
+  interrupt: AbortSignal;
+  /** Aborted on a second shutdown signal: containers are killed at once. */
+  kill: AbortSignal;
+}
+
+/** Takes one job from receipt to acknowledgement: verify, run (or resume), store, delete. */
+export async function handleJob(deps: JobHandlerDeps, job: QueuedJob, control: JobControl): Promise<JobOutcome> {
+  const { queue, logger } = deps;
+  const parsed = parseSignedJob(job.body, deps.publicKey);
+  if (!parsed.ok) {
+    logger.warn({ messageId: job.messageId, reason: parsed.reason }, 'job refused: moved to the dead-letter queue');
+    await queue.deadLetter(job, parsed.reason);
+    return 'dead-lettered';
+  }
+  const { job: body } = parsed.message;
+  const log = { messageId: job.messageId, runId: body.runId, pipeline: body.pipeline };
+  if (deps.runsInProgress.has(body.runId)) {
+    logger.warn(log, 'a second delivery of a run this agent is running: released until that ends');
+    await queue.release(job, deps.visibilitySeconds);
+    return 'released';
+  }
+  deps.runsInProgress.add(body.runId);
+  const lease = holdLease(queue, job, deps.visibilitySeconds, (error) => logger.warn({ ...log, err: error }, 'could not extend the lease'));
+  try {
+    let plan: Plan;
+    if (body.plan) {
+      plan = body.plan;
+    } else {
+      const loaded = await loadPointedPlan(deps, body.planPointer as PlanPointer);
+      if (!loaded.ok) {
+        logger.warn({ ...log, reason: loaded.reason }, 'job refused: moved to the dead-letter queue');
+        await queue.deadLetter(job, loaded.reason);
+        return 'dead-lettered';
+      }
+      plan = loaded.plan;
+    }
+
+    const runPrefix = s3RunPrefix(body.pipeline, body.runId);
+    const store = deps.storeFor(runPrefix);
+    const previous = await store.loadResult();
+    if (previous && FINISHED_RUN_STATUSES.has(previous.status)) {
+      logger.info({ ...log, status: previous.status }, 'run already finished: acknowledging the repeated delivery');
+      await queue.delete(job);
+      return 'finished';
+    }
+    const removed = await deps.engine.removeLabelled(RUN_LABEL, body.runId);
+    if (removed.containers + removed.volumes > 0) logger.info({ ...log, ...removed }, 'removed what an earlier attempt left');
+
+    const approved = new Set(body.approvedGates);
+    const isApproved = (gate: string): boolean => approved.has(gate);
+    const resume = previous ? await planResume(plan, previous, store, isApproved) : undefined;
+    if (resume) logger.info({ ...log, kept: [...resume.carried.keys()], onlyDone: [...resume.onlyDone] }, 'resuming the run');
+
+    const cancel = new AbortController();
+    let cancelRequested = false;
+    const watch = watchForCancel(
+      deps.cancelRequests,
+      runPrefix,
+      deps.cancelPollMs,
+      () => {
+        cancelRequested = true;
+        logger.info(log, 'cancel requested');
+        cancel.abort();
+      },
+      (error) => logger.warn({ ...log, err: error }, 'could not check for a cancel request'),
+    );
+    const onInterrupt = (): void => cancel.abort();
+    control.interrupt.addEventListener('abort', onInterrupt, { once: true });
+    if (control.interrupt.aborted) onInterrupt();
+    let result: RunResult;
+    try {
+      logger.info({ ...log, steps: plan.steps.length }, 'run started');
+      result = await runPlan({
+        runId: body.runId,
+        pipeline: body.pipeline,
+        plan,
+        engine: deps.engine,
+        store,
+        logs: deps.logsFor(body.pipeline, body.runId, runPrefix),
+        concurrency: deps.stepConcurrency,
+        approvedGates: approved,
+        source: body.source,
+        attempt: job.receiveCount,
+        cancel: cancel.signal,
+        kill: control.kill,
+        logger,
+        ...(resume ? { resume } : {}),
+      });
+    } finally {
+      watch.stop();
+      control.interrupt.removeEventListener('abort', onInterrupt);
+    }
+
+    if (control.interrupt.aborted && !cancelRequested && result.status === 'cancelled') {
+      // Not the user's cancel: the agent is going away. Hand the run back, resumable, to whoever comes next.
+      await store.saveResult(handBack(result));
+      await queue.release(job, 0);
+      logger.info(log, 'agent shutting down: run interrupted and its job released');
+      return 'released';
+    }
+    await queue.delete(job);
+    logger.info({ ...log, status: result.status }, 'run ended');
+    return 'finished';
+  } catch (error) {
+    if (error instanceof EngineUnavailableError) {
+      logger.error({ ...log, err: error }, 'the Docker engine is unreachable: job released');
+      await queue.release(job, deps.retryDelaySeconds).catch(() => {});
+      return 'engine-down';
+    }
+    logger.error({ ...log, err: error }, 'job failed for a reason that may heal: released to retry later');
+    await queue.release(job, deps.retryDelaySeconds).catch(() => {});
+    return 'released';
+  } finally {
+    lease.stop();
+    deps.runsInProgress.delete(body.runId);
+  }
+}
+
+type PlanLoad = { ok: true; plan: Plan } | { ok: false; reason: string };
+
+async function loadPointedPlan(deps: JobHandlerDeps, pointer: PlanPointer): Promise<PlanLoad> {
+  const bytes = await deps.fetchPlan(pointer);
+  if (sha256Hex(bytes) !== pointer.sha256) return { ok: false, reason: 'the plan object does not match the signed digest' };
+  let data: unknown;
+  try {
+    data = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'the plan object is not JSON' };
+  }
+  const parsed = planSchema.safeParse(data);
+  return parsed.success ? { ok: true, plan: parsed.data } : { ok: false, reason: 'the plan object is not a valid plan' };
+}
+
+/** The result as it stands, made resumable: what was cut short is pending again. */
+function handBack(result: RunResult): RunResult {
+  return {
+    ...result,
+    status: 'pending',
+    error: 'interrupted: the agent shut down; another attempt resumes the run',
+    steps: result.steps.map((s) =>
+      s.status === 'cancelled' ? { ...s, status: 'pending', error: 'interrupted by an agent shutdown' } : s,
+    ),
+  };
+}

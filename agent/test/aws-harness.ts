@@ -1,0 +1,177 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { CloudWatchLogsClient, CreateLogGroupCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { newRunId, type Plan, type RunResult, s3RunPrefix } from '@dockercise/shared';
+import { type JobBody, rawPublicKeyBase64, signJob } from '@dockercise/shared/node';
+import { inject } from 'vitest';
+import { type AwsClients, createAwsClients } from '../src/aws/clients.js';
+import { Agent, type AgentOptions } from '../src/daemon/agent.js';
+import { S3CancelRequests } from '../src/daemon/cancel-watch.js';
+import { DockerEngine } from '../src/engine/docker-engine.js';
+import { CloudWatchLogSink } from '../src/logs/cloudwatch-log-sink.js';
+import { teeSinks } from '../src/logs/log-sink.js';
+import { S3LogSink } from '../src/logs/s3-log-sink.js';
+import { SqsJobQueue } from '../src/queue/sqs-job-queue.js';
+import type { Logger } from '../src/runner/logger.js';
+import { S3ResultStore } from '../src/store/s3-result-store.js';
+import { docker } from './harness.js';
+
+export const REGION = 'us-east-1';
+// moto accepts any credentials; fixed ones keep the SDK from looking for real ones.
+process.env.AWS_ACCESS_KEY_ID = 'testing';
+process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+process.env.AWS_REGION = REGION;
+
+export const controlPlaneKeys = generateKeyPairSync('ed25519');
+export const publicKeyBase64 = rawPublicKeyBase64(controlPlaneKeys.publicKey);
+
+export function endpoint(): string {
+  return inject('awsEndpoint');
+}
+
+export function clients(): AwsClients {
+  return createAwsClients({ region: REGION, endpoint: endpoint() });
+}
+
+/** A fresh queue, dead-letter queue, bucket and log group: the resources one stack would create. */
+export interface Account {
+  aws: AwsClients;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  bucket: string;
+  logGroup: string;
+}
+
+export async function newAccount(visibilityTimeout = 30): Promise<Account> {
+  const aws = clients();
+  const id = randomUUID().slice(0, 8);
+  const dlq = await aws.sqs.send(new CreateQueueCommand({ QueueName: `dlq-${id}` }));
+  const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: `jobs-${id}`, Attributes: { VisibilityTimeout: String(visibilityTimeout) } }));
+  const bucket = `results-${id}`;
+  await aws.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const logGroup = `/dockercise/${id}`;
+  await aws.logs.send(new CreateLogGroupCommand({ logGroupName: logGroup }));
+  return { aws, queueUrl: queue.QueueUrl ?? '', deadLetterQueueUrl: dlq.QueueUrl ?? '', bucket, logGroup };
+}
+
+export function jobBody(plan: Plan, overrides: Partial<JobBody> = {}): JobBody {
+  return {
+    version: 1,
+    runId: newRunId(),
+    pipeline: 'app',
+    source: { repository: 'me/app', commit: 'c0ffee' },
+    plan,
+    approvedGates: [],
+    issuedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+export async function sendJob(account: Account, body: JobBody): Promise<void> {
+  await sendRaw(account, JSON.stringify(signJob(body, controlPlaneKeys.privateKey)));
+}
+
+export async function sendRaw(account: Account, text: string): Promise<void> {
+  await account.aws.sqs.send(new SendMessageCommand({ QueueUrl: account.queueUrl, MessageBody: text }));
+}
+
+export const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** An agent in this process, wired exactly as `dockercise agent` wires it. */
+export function inProcessAgent(account: Account, options: Partial<AgentOptions> & { visibilitySeconds?: number; stopHost?: () => Promise<string>; logger?: Logger } = {}): Agent {
+  const { aws } = account;
+  return new Agent(
+    {
+      queue: new SqsJobQueue(aws.sqs, account.queueUrl, account.deadLetterQueueUrl, options.visibilitySeconds ?? 30),
+      engine: new DockerEngine(docker),
+      handler: {
+        publicKey: controlPlaneKeys.publicKey,
+        storeFor: (prefix) => new S3ResultStore(aws.s3, account.bucket, prefix),
+        logsFor: (pipeline, runId, prefix) =>
+          teeSinks(new CloudWatchLogSink(aws.logs, account.logGroup, `${pipeline}/${runId}/`), new S3LogSink(aws.s3, account.bucket, prefix)),
+        fetchPlan: async (pointer) => {
+          const object = await aws.s3.send(new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }));
+          return object.Body ? object.Body.transformToByteArray() : new Uint8Array();
+        },
+        cancelRequests: new S3CancelRequests(aws.s3, account.bucket),
+        visibilitySeconds: options.visibilitySeconds ?? 30,
+        cancelPollMs: 1000,
+        stepConcurrency: 4,
+        retryDelaySeconds: 1,
+      },
+      stopHost: options.stopHost ?? (async () => 'none'),
+      logger: options.logger ?? quietLogger,
+    },
+    { concurrency: options.concurrency ?? 2, shutdownGraceMs: options.shutdownGraceMs ?? 10_000, idleStopMinutes: options.idleStopMinutes ?? 0, waitSeconds: options.waitSeconds ?? 1 },
+  );
+}
+
+export async function readObject(account: Account, key: string): Promise<string | undefined> {
+  try {
+    const object = await account.aws.s3.send(new GetObjectCommand({ Bucket: account.bucket, Key: key }));
+    return object.Body ? await object.Body.transformToString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readResult(account: Account, body: JobBody): Promise<RunResult | undefined> {
+  const text = await readObject(account, `${s3RunPrefix(body.pipeline, body.runId)}result.json`);
+  return text ? (JSON.parse(text) as RunResult) : undefined;
+}
+
+export async function putObject(account: Account, key: string, body: string): Promise<void> {
+  await account.aws.s3.send(new PutObjectCommand({ Bucket: account.bucket, Key: key, Body: body }));
+}
+
+/** Polls until `check` gives a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Every event of a log stream, oldest first, following CloudWatch's paging to the end. */
+export async function logEvents(account: Account, stream: string): Promise<string[]> {
+  const client: CloudWatchLogsClient = account.aws.logs;
+  const messages: string[] = [];
+  let token: string | undefined;
+  for (;;) {
+    const page = await client
+      .send(
+        new GetLogEventsCommand({ logGroupName: account.logGroup, logStreamName: stream, startFromHead: true, ...(token ? { nextToken: token } : {}) }),
+      )
+      .catch((error: { name?: string }) => {
+        if (error.name === 'ResourceNotFoundException') return { events: [], nextForwardToken: undefined };
+        throw error;
+      });
+    messages.push(...(page.events ?? []).map((e) => e.message ?? ''));
+    if (!page.nextForwardToken || page.nextForwardToken === token) break;
+    token = page.nextForwardToken;
+  }
+  return messages;
+}
+
+export async function queueCounts(account: Account, url: string): Promise<{ visible: number; inFlight: number }> {
+  const { Attributes } = await account.aws.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return { visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+}
+
+export async function deadLetters(account: Account): Promise<Array<{ body: string; reason: string }>> {
+  const out: Array<{ body: string; reason: string }> = [];
+  for (let i = 0; i < 5; i++) {
+    const { Messages } = await account.aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: account.deadLetterQueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
+    );
+    for (const m of Messages ?? []) out.push({ body: m.Body ?? '', reason: m.MessageAttributes?.['dockercise-reason']?.StringValue ?? '' });
+    if (!Messages?.length && out.length > 0) break;
+  }
+  return out;
+}

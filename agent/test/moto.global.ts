@@ -1,0 +1,56 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import dockerSetup from './docker-images.global.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const VENV = `${ROOT}.venv`;
+const MOTO = `${VENV}/bin/moto_server`;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    awsEndpoint: string;
+  }
+}
+
+/** A free port on the loopback interface. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts moto_server — the local AWS endpoint — on a free loopback port, from a Python venv inside
+ * the project that is created when missing, and stops it when the tests end.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await dockerSetup();
+  if (!existsSync(MOTO)) {
+    execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+    execFileSync(`${VENV}/bin/pip`, ['install', '--quiet', 'moto[server]'], { stdio: 'inherit' });
+  }
+  const port = await freePort();
+  const moto: ChildProcess = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const up = await fetch(`${endpoint}/moto-api/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (i > 100 || moto.exitCode !== null) throw new Error('moto_server did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  project.provide('awsEndpoint', endpoint);
+  return async () => {
+    moto.kill('SIGTERM');
+  };
+}

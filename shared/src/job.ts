@@ -1,0 +1,124 @@
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { z } from 'zod';
+import { planSchema } from './pipeline/plan.js';
+
+/**
+ * The job message the control plane puts on a customer's queue, and the agent runs. The control
+ * plane signs it with Ed25519 over its canonical JSON (every key sorted, no spaces, without the
+ * `signature` field); the agent verifies it with the control plane's public key before anything runs.
+ */
+export const JOB_VERSION = 1;
+
+/** SQS's message limit is 256 KiB; past this a plan travels as an S3 object and the message points at it. */
+export const MAX_INLINE_JOB_BYTES = 240 * 1024;
+
+const planPointerSchema = z.object({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  /** sha256 (hex) of the object: the signature covers it, so a swapped object is refused. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const jobBodySchema = z
+  .object({
+    version: z.literal(JOB_VERSION),
+    runId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
+    pipeline: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
+    source: z.object({ repository: z.string(), commit: z.string(), branch: z.string().optional() }),
+    plan: planSchema.optional(),
+    planPointer: planPointerSchema.optional(),
+    approvedGates: z.array(z.string()),
+    issuedAt: z.iso.datetime(),
+  })
+  .refine((job) => (job.plan === undefined) !== (job.planPointer === undefined), {
+    message: 'a job carries either a plan or a planPointer',
+  });
+
+export const jobMessageSchema = z.object({ job: jobBodySchema, signature: z.string().min(1) });
+
+export type JobBody = z.infer<typeof jobBodySchema>;
+export type JobMessage = z.infer<typeof jobMessageSchema>;
+export type PlanPointer = z.infer<typeof planPointerSchema>;
+
+/** JSON with every object's keys sorted and no whitespace: the bytes that are signed. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value))
+    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A public key from PEM (SPKI) or from the base64 of its raw 32 bytes. */
+export function publicKeyFrom(text: string): KeyObject {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('-----BEGIN')) return createPublicKey(trimmed);
+  const raw = Buffer.from(trimmed, 'base64');
+  if (raw.length !== 32) throw new Error('an Ed25519 public key is PEM, or 32 bytes in base64');
+  return createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
+    format: 'jwk',
+  });
+}
+
+export function privateKeyFrom(pem: string): KeyObject {
+  return createPrivateKey(pem.trim());
+}
+
+/** The base64 of a public key's raw 32 bytes: short enough for a CloudFormation parameter. */
+export function rawPublicKeyBase64(key: KeyObject): string {
+  const jwk = key.export({ format: 'jwk' });
+  if (!jwk.x) throw new Error('not an Ed25519 public key');
+  return Buffer.from(jwk.x, 'base64url').toString('base64');
+}
+
+export function signJob(job: JobBody, privateKey: KeyObject): JobMessage {
+  const signature = sign(null, Buffer.from(canonicalJson(job)), privateKey).toString('base64');
+  return { job, signature };
+}
+
+export type JobParse = { ok: true; message: JobMessage } | { ok: false; reason: string };
+
+/**
+ * Reads a queue message body into a verified job, or says why it can never run: not JSON, not a
+ * job, a version this agent does not speak, or a missing or wrong signature.
+ */
+export function parseSignedJob(body: string, publicKey: KeyObject): JobParse {
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  const version = (data as { job?: { version?: unknown } } | null)?.job?.version;
+  if (version !== undefined && version !== JOB_VERSION) {
+    return {
+      ok: false,
+      reason: `job version ${String(version)} is not supported (this agent reads version ${JOB_VERSION})`,
+    };
+  }
+  if (typeof (data as { signature?: unknown } | null)?.signature !== 'string') {
+    return { ok: false, reason: 'the job is not signed' };
+  }
+  const parsed = jobMessageSchema.safeParse(data);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return {
+      ok: false,
+      reason: `not a valid job: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch'}`,
+    };
+  }
+  // Verify the body exactly as received, not as re-parsed: zod drops unknown keys.
+  const received = (data as { job: unknown }).job;
+  const signature = Buffer.from(parsed.data.signature, 'base64');
+  if (!verify(null, Buffer.from(canonicalJson(received)), publicKey, signature)) {
+    return { ok: false, reason: 'bad signature: the job was not signed by this control plane' };
+  }
+  return { ok: true, message: parsed.data };
+}
