@@ -5,8 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { s3RunPrefix } from '@dockercise/shared';
 import { signJob } from '@dockercise/shared/node';
+import Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InstanceMetadata, stopOwnInstance } from '../src/daemon/idle-stop.js';
+import { DockerEngine } from '../src/engine/docker-engine.js';
 import {
   type Account,
   controlPlaneKeys,
@@ -20,12 +22,13 @@ import {
   publicKeyBase64,
   putObject,
   queueCounts,
+  REGION,
   readObject,
   readResult,
-  REGION,
   sendJob,
   sendRaw,
 } from './aws-harness.js';
+import { DockerSocketProxy } from './docker-proxy.js';
 import { compile, IMG, leftovers } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../bin/dockercise.js', import.meta.url));
@@ -81,7 +84,9 @@ function spawnAgent(account: Account, extra: Record<string, string> = {}): Child
 }
 
 const exited = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+  child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((r) => child.once('exit', (code) => r(code)));
 
 describe('the agent against a local AWS endpoint (moto) and the real Docker engine', () => {
   it('runs a job: result.json, outputs and logs in S3; every log line in CloudWatch, in order', async () => {
@@ -93,10 +98,14 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     );
     startAgent(account);
     await sendJob(account, body);
-    const result = await eventually(async () => {
-      const r = await readResult(account, body);
-      return r?.status === 'succeeded' ? r : undefined;
-    }, 60_000, 'the run to succeed');
+    const result = await eventually(
+      async () => {
+        const r = await readResult(account, body);
+        return r?.status === 'succeeded' ? r : undefined;
+      },
+      60_000,
+      'the run to succeed',
+    );
     expect(result.source).toEqual({ repository: 'me/app', commit: 'c0ffee' });
     const prefix = s3RunPrefix('app', body.runId);
     expect(await readObject(account, `${prefix}outputs/greet`)).toBe('hello\n');
@@ -107,7 +116,11 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     // stdout and stderr are separate pipes: their lines are in order within each, not across the two.
     expect((await logEvents(account, `app/${body.runId}/greet`)).sort()).toEqual(['hello', 'warn']);
     // The message is deleted only once the results are stored.
-    await eventually(async () => (await queueCounts(account, account.queueUrl)).inFlight === 0, 10_000, 'the message to be deleted');
+    await eventually(
+      async () => (await queueCounts(account, account.queueUrl)).inFlight === 0,
+      10_000,
+      'the message to be deleted',
+    );
     expect(await queueCounts(account, account.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
@@ -118,15 +131,29 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     const forged = signJob(jobBody(plan), controlPlaneKeys.privateKey);
     startAgent(account);
     await sendRaw(account, 'this is not json');
-    await sendRaw(account, JSON.stringify({ ...signJob(jobBody(plan), controlPlaneKeys.privateKey), job: { ...jobBody(plan), version: 7 } }));
+    await sendRaw(
+      account,
+      JSON.stringify({
+        ...signJob(jobBody(plan), controlPlaneKeys.privateKey),
+        job: { ...jobBody(plan), version: 7 },
+      }),
+    );
     await sendRaw(account, JSON.stringify({ job: jobBody(plan) }));
     await sendRaw(account, JSON.stringify({ ...forged, job: { ...forged.job, pipeline: 'tampered' } }));
     await sendJob(account, good);
-    await eventually(async () => (await readResult(account, good))?.status === 'succeeded', 60_000, 'the good job');
-    const letters = await eventually(async () => {
-      const seen = await deadLetters(account);
-      return seen.length >= 4 ? seen : undefined;
-    }, 20_000, 'four dead letters');
+    await eventually(
+      async () => (await readResult(account, good))?.status === 'succeeded',
+      60_000,
+      'the good job',
+    );
+    const letters = await eventually(
+      async () => {
+        const seen = await deadLetters(account);
+        return seen.length >= 4 ? seen : undefined;
+      },
+      20_000,
+      'four dead letters',
+    );
     expect(letters.map((l) => l.reason).sort()).toEqual([
       'bad signature: the job was not signed by this control plane',
       'job version 7 is not supported (this agent reads version 1)',
@@ -143,33 +170,56 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     const text = JSON.stringify(plan);
     const { sha256Hex } = await import('@dockercise/shared/node');
     await putObject(account, 'plans/one.json', text);
-    const pointed = jobBody(plan, { plan: undefined, planPointer: { bucket: account.bucket, key: 'plans/one.json', sha256: sha256Hex(text) } });
+    const pointed = jobBody(plan, {
+      plan: undefined,
+      planPointer: { bucket: account.bucket, key: 'plans/one.json', sha256: sha256Hex(text) },
+    });
     delete (pointed as { plan?: unknown }).plan;
-    const swapped = jobBody(plan, { planPointer: { bucket: account.bucket, key: 'plans/one.json', sha256: sha256Hex('other') } });
+    const swapped = jobBody(plan, {
+      planPointer: { bucket: account.bucket, key: 'plans/one.json', sha256: sha256Hex('other') },
+    });
     delete (swapped as { plan?: unknown }).plan;
     startAgent(account);
     await sendJob(account, pointed);
     await sendJob(account, swapped);
-    await eventually(async () => (await readResult(account, pointed))?.status === 'succeeded', 60_000, 'the pointed plan to run');
-    const letters = await eventually(async () => {
-      const seen = await deadLetters(account);
-      return seen.length > 0 ? seen : undefined;
-    }, 20_000, 'a dead letter');
+    await eventually(
+      async () => (await readResult(account, pointed))?.status === 'succeeded',
+      60_000,
+      'the pointed plan to run',
+    );
+    const letters = await eventually(
+      async () => {
+        const seen = await deadLetters(account);
+        return seen.length > 0 ? seen : undefined;
+      },
+      20_000,
+      'a dead letter',
+    );
     expect(letters.map((l) => l.reason)).toEqual(['the plan object does not match the signed digest']);
   });
 
   it('cancels a run within 10 seconds of the cancel marker', async () => {
     const account = await newAccount();
-    const body = jobBody(compile({ 'a.dockercise.yaml': `long:\n  img: ${IMG}\n  run: echo started; sleep 120\n` }));
+    const body = jobBody(
+      compile({ 'a.dockercise.yaml': `long:\n  img: ${IMG}\n  run: echo started; sleep 120\n` }),
+    );
     startAgent(account);
     await sendJob(account, body);
-    await eventually(async () => (await readResult(account, body))?.steps[0]?.status === 'running', 30_000, 'the step to run');
+    await eventually(
+      async () => (await readResult(account, body))?.steps[0]?.status === 'running',
+      30_000,
+      'the step to run',
+    );
     const asked = Date.now();
     await putObject(account, `${s3RunPrefix('app', body.runId)}cancel`, '');
-    const result = await eventually(async () => {
-      const r = await readResult(account, body);
-      return r?.status === 'cancelled' ? r : undefined;
-    }, 20_000, 'the run to be cancelled');
+    const result = await eventually(
+      async () => {
+        const r = await readResult(account, body);
+        return r?.status === 'cancelled' ? r : undefined;
+      },
+      20_000,
+      'the run to be cancelled',
+    );
     expect(Date.now() - asked).toBeLessThan(10_000);
     expect(result.steps[0]?.status).toBe('cancelled');
     expect(await leftovers(body.runId)).toEqual({ containers: 0, volumes: 0 });
@@ -190,12 +240,20 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     // The killed agent's lease is 30 s; the queue's own visibility timeout is 5 s.
     const killed = spawnAgent(account, { DOCKERCISE_VISIBILITY_TIMEOUT: '30' });
     await sendJob(account, body);
-    const before = await eventually(async () => {
-      const r = await readResult(account, body);
-      return r?.steps[1]?.status === 'running' && r.steps[2]?.phase === 'done' ? r : undefined;
-    }, 60_000, 'second to run and deploy to reach done');
+    const before = await eventually(
+      async () => {
+        const r = await readResult(account, body);
+        return r?.steps[1]?.status === 'running' && r.steps[2]?.phase === 'done' ? r : undefined;
+      },
+      60_000,
+      'second to run and deploy to reach done',
+    );
     // CloudWatch lines leave the agent within a second; a crash loses at most that last second.
-    await eventually(async () => (await logEvents(account, `app/${body.runId}/second`)).length > 0, 10_000, 'the first line');
+    await eventually(
+      async () => (await logEvents(account, `app/${body.runId}/second`)).length > 0,
+      10_000,
+      'the first line',
+    );
     killed.kill('SIGKILL');
     await exited(killed);
     const prefix = s3RunPrefix('app', body.runId);
@@ -203,10 +261,14 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     expect(before.steps[0]?.status).toBe('succeeded');
 
     startAgent(account, { visibilitySeconds: 30 });
-    const after = await eventually(async () => {
-      const r = await readResult(account, body);
-      return r?.status === 'succeeded' || r?.status === 'failed' ? r : undefined;
-    }, 90_000, 'the resumed run to end');
+    const after = await eventually(
+      async () => {
+        const r = await readResult(account, body);
+        return r?.status === 'succeeded' || r?.status === 'failed' ? r : undefined;
+      },
+      90_000,
+      'the resumed run to end',
+    );
     expect(after.status).toBe('succeeded');
     // `first` kept its result from the first attempt: same start, same output, not run again.
     expect(after.steps[0]).toEqual(before.steps[0]);
@@ -221,10 +283,16 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
 
   it('SIGTERM: a running job finishes within the grace period, and the agent exits 0', async () => {
     const account = await newAccount();
-    const body = jobBody(compile({ 'a.dockercise.yaml': `work:\n  img: ${IMG}\n  run: sleep 3; echo finished\n` }));
+    const body = jobBody(
+      compile({ 'a.dockercise.yaml': `work:\n  img: ${IMG}\n  run: sleep 3; echo finished\n` }),
+    );
     const child = spawnAgent(account, { DOCKERCISE_SHUTDOWN_GRACE: '60' });
     await sendJob(account, body);
-    await eventually(async () => (await readResult(account, body))?.steps[0]?.status === 'running', 60_000, 'the step to run');
+    await eventually(
+      async () => (await readResult(account, body))?.steps[0]?.status === 'running',
+      60_000,
+      'the step to run',
+    );
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
     expect((await readResult(account, body))?.status).toBe('succeeded');
@@ -236,7 +304,11 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     const body = jobBody(compile({ 'a.dockercise.yaml': `work:\n  img: ${IMG}\n  run: sleep 120\n` }));
     const child = spawnAgent(account, { DOCKERCISE_SHUTDOWN_GRACE: '1' });
     await sendJob(account, body);
-    await eventually(async () => (await readResult(account, body))?.steps[0]?.status === 'running', 60_000, 'the step to run');
+    await eventually(
+      async () => (await readResult(account, body))?.steps[0]?.status === 'running',
+      60_000,
+      'the step to run',
+    );
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
     const handedBack = await readResult(account, body);
@@ -252,7 +324,11 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     const body = jobBody(compile({ 'a.dockercise.yaml': `loud:\n  img: ${IMG}\n  run: seq 1 100000 >&2\n` }));
     startAgent(account);
     await sendJob(account, body);
-    await eventually(async () => (await readResult(account, body))?.status === 'succeeded', 120_000, 'the run');
+    await eventually(
+      async () => (await readResult(account, body))?.status === 'succeeded',
+      120_000,
+      'the run',
+    );
     const events = await logEvents(account, `app/${body.runId}/loud`);
     expect(events.length).toBe(100_000);
     expect(events.every((line, i) => line === String(i + 1))).toBe(true);
@@ -262,7 +338,9 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
 
   it('stops its own instance, named by IMDSv2, once idle', async () => {
     const account = await newAccount();
-    const { Instances } = await account.aws.ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1 }));
+    const { Instances } = await account.aws.ec2.send(
+      new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1 }),
+    );
     const instanceId = Instances?.[0]?.InstanceId ?? '';
     const metadata = await imdsServer(instanceId);
     try {
@@ -270,11 +348,17 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
         idleStopMinutes: 0.02,
         stopHost: () => stopOwnInstance(new InstanceMetadata(metadata.url), () => account.aws.ec2),
       });
-      const state = await eventually(async () => {
-        const { Reservations } = await account.aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-        const name = Reservations?.[0]?.Instances?.[0]?.State?.Name;
-        return name === 'stopped' || name === 'stopping' ? name : undefined;
-      }, 30_000, 'the instance to stop');
+      const state = await eventually(
+        async () => {
+          const { Reservations } = await account.aws.ec2.send(
+            new DescribeInstancesCommand({ InstanceIds: [instanceId] }),
+          );
+          const name = Reservations?.[0]?.Instances?.[0]?.State?.Name;
+          return name === 'stopped' || name === 'stopping' ? name : undefined;
+        },
+        30_000,
+        'the instance to stop',
+      );
       expect(['stopped', 'stopping']).toContain(state);
       // IMDSv2: every metadata read carried the session token.
       expect(metadata.unauthorised).toBe(0);
@@ -282,6 +366,61 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     } finally {
       metadata.server.close();
     }
+  });
+
+  it('Docker engine down at start and mid-run: waits for it, releases the job, loses nothing', async () => {
+    const account = await newAccount();
+    const proxy = new DockerSocketProxy();
+    running.push({ stop: () => proxy.down() });
+    const body = jobBody(
+      compile({
+        'a.dockercise.yaml': `before:\n  img: ${IMG}\n  run: echo ready\nslow:\n  img: ${IMG}\n  run: cat {before}; sleep 3; echo finished\n`,
+      }),
+    );
+    const errors: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (_: object, message: string) => void errors.push(message),
+    };
+    startAgent(account, { engine: new DockerEngine(new Docker({ socketPath: proxy.path })), logger });
+    await sendJob(account, body);
+    await new Promise((r) => setTimeout(r, 2500));
+    // No engine: the agent does not take jobs it cannot run.
+    expect(errors).toContain('the Docker engine is unreachable; waiting for it');
+    expect(await queueCounts(account, account.queueUrl)).toEqual({ visible: 1, inFlight: 0 });
+
+    await proxy.up();
+    await eventually(
+      async () => (await readResult(account, body))?.steps[1]?.status === 'running',
+      60_000,
+      'slow to run',
+    );
+    await proxy.down();
+    const interrupted = await eventually(
+      async () => {
+        const r = await readResult(account, body);
+        return r?.status === 'pending' ? r : undefined;
+      },
+      30_000,
+      'the run to be handed back',
+    );
+    expect(interrupted.steps.map((s) => s.status)).toEqual(['succeeded', 'pending']);
+    expect(errors).toContain('the Docker engine is unreachable: job released');
+
+    await proxy.up();
+    const finished = await eventually(
+      async () => {
+        const r = await readResult(account, body);
+        return r?.status === 'succeeded' ? r : undefined;
+      },
+      90_000,
+      'the run to finish once the engine is back',
+    );
+    expect(finished.steps[0]).toEqual(interrupted.steps[0]);
+    expect(await logEvents(account, `app/${body.runId}/slow`)).toContain('finished');
+    expect(await leftovers(body.runId)).toEqual({ containers: 0, volumes: 0 });
   });
 
   it('exits 78 with every configuration problem listed', async () => {
@@ -294,7 +433,9 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
       stderr += d;
     });
     expect(await exited(child)).toBe(78);
-    expect(stderr).toContain('DOCKERCISE_QUEUE_URL is missing: the job queue URL (set it in /dev/null, the environment, or --queue-url)');
+    expect(stderr).toContain(
+      'DOCKERCISE_QUEUE_URL is missing: the job queue URL (set it in /dev/null, the environment, or --queue-url)',
+    );
     expect(stderr).toContain('DOCKERCISE_CONCURRENCY=many is not a whole number of at least 1');
     expect(stderr).toContain('DOCKERCISE_PUBLIC_KEY is not an Ed25519 public key');
     expect(stderr).not.toMatch(/\n\s+at /);
@@ -302,11 +443,17 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
 });
 
 /** A local IMDSv2: a PUT gives a token, and metadata is served only with it. */
-function imdsServer(instanceId: string): Promise<{ server: Server; url: string; tokens: number; unauthorised: number }> {
+function imdsServer(
+  instanceId: string,
+): Promise<{ server: Server; url: string; tokens: number; unauthorised: number }> {
   const state = { tokens: 0, unauthorised: 0 };
   const token = 'imds-token-123';
   const server = createServer((req, res) => {
-    if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds']) {
+    if (
+      req.method === 'PUT' &&
+      req.url === '/latest/api/token' &&
+      req.headers['x-aws-ec2-metadata-token-ttl-seconds']
+    ) {
       state.tokens++;
       res.end(token);
       return;
@@ -327,7 +474,16 @@ function imdsServer(instanceId: string): Promise<{ server: Server; url: string; 
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      const result = { server, url: `http://127.0.0.1:${port}`, get tokens() { return state.tokens; }, get unauthorised() { return state.unauthorised; } };
+      const result = {
+        server,
+        url: `http://127.0.0.1:${port}`,
+        get tokens() {
+          return state.tokens;
+        },
+        get unauthorised() {
+          return state.unauthorised;
+        },
+      };
       resolve(result);
     }),
   );

@@ -1,7 +1,16 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { CloudWatchLogsClient, CreateLogGroupCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  type CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  GetLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { newRunId, type Plan, type RunResult, s3RunPrefix } from '@dockercise/shared';
 import { type JobBody, rawPublicKeyBase64, signJob } from '@dockercise/shared/node';
 import { inject } from 'vitest';
@@ -47,7 +56,12 @@ export async function newAccount(visibilityTimeout = 30): Promise<Account> {
   const aws = clients();
   const id = randomUUID().slice(0, 8);
   const dlq = await aws.sqs.send(new CreateQueueCommand({ QueueName: `dlq-${id}` }));
-  const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: `jobs-${id}`, Attributes: { VisibilityTimeout: String(visibilityTimeout) } }));
+  const queue = await aws.sqs.send(
+    new CreateQueueCommand({
+      QueueName: `jobs-${id}`,
+      Attributes: { VisibilityTimeout: String(visibilityTimeout) },
+    }),
+  );
   const bucket = `results-${id}`;
   await aws.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const logGroup = `/dockercise/${id}`;
@@ -79,19 +93,37 @@ export async function sendRaw(account: Account, text: string): Promise<void> {
 export const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** An agent in this process, wired exactly as `dockercise agent` wires it. */
-export function inProcessAgent(account: Account, options: Partial<AgentOptions> & { visibilitySeconds?: number; stopHost?: () => Promise<string>; logger?: Logger } = {}): Agent {
+export function inProcessAgent(
+  account: Account,
+  options: Partial<AgentOptions> & {
+    visibilitySeconds?: number;
+    stopHost?: () => Promise<string>;
+    logger?: Logger;
+    engine?: DockerEngine;
+  } = {},
+): Agent {
   const { aws } = account;
   return new Agent(
     {
-      queue: new SqsJobQueue(aws.sqs, account.queueUrl, account.deadLetterQueueUrl, options.visibilitySeconds ?? 30),
-      engine: new DockerEngine(docker),
+      queue: new SqsJobQueue(
+        aws.sqs,
+        account.queueUrl,
+        account.deadLetterQueueUrl,
+        options.visibilitySeconds ?? 30,
+      ),
+      engine: options.engine ?? new DockerEngine(docker),
       handler: {
         publicKey: controlPlaneKeys.publicKey,
         storeFor: (prefix) => new S3ResultStore(aws.s3, account.bucket, prefix),
         logsFor: (pipeline, runId, prefix) =>
-          teeSinks(new CloudWatchLogSink(aws.logs, account.logGroup, `${pipeline}/${runId}/`), new S3LogSink(aws.s3, account.bucket, prefix)),
+          teeSinks(
+            new CloudWatchLogSink(aws.logs, account.logGroup, `${pipeline}/${runId}/`),
+            new S3LogSink(aws.s3, account.bucket, prefix),
+          ),
         fetchPlan: async (pointer) => {
-          const object = await aws.s3.send(new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }));
+          const object = await aws.s3.send(
+            new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }),
+          );
           return object.Body ? object.Body.transformToByteArray() : new Uint8Array();
         },
         cancelRequests: new S3CancelRequests(aws.s3, account.bucket),
@@ -103,7 +135,12 @@ export function inProcessAgent(account: Account, options: Partial<AgentOptions> 
       stopHost: options.stopHost ?? (async () => 'none'),
       logger: options.logger ?? quietLogger,
     },
-    { concurrency: options.concurrency ?? 2, shutdownGraceMs: options.shutdownGraceMs ?? 10_000, idleStopMinutes: options.idleStopMinutes ?? 0, waitSeconds: options.waitSeconds ?? 1 },
+    {
+      concurrency: options.concurrency ?? 2,
+      shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+      idleStopMinutes: options.idleStopMinutes ?? 0,
+      waitSeconds: options.waitSeconds ?? 1,
+    },
   );
 }
 
@@ -126,7 +163,11 @@ export async function putObject(account: Account, key: string, body: string): Pr
 }
 
 /** Polls until `check` gives a value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -144,7 +185,12 @@ export async function logEvents(account: Account, stream: string): Promise<strin
   for (;;) {
     const page = await client
       .send(
-        new GetLogEventsCommand({ logGroupName: account.logGroup, logStreamName: stream, startFromHead: true, ...(token ? { nextToken: token } : {}) }),
+        new GetLogEventsCommand({
+          logGroupName: account.logGroup,
+          logStreamName: stream,
+          startFromHead: true,
+          ...(token ? { nextToken: token } : {}),
+        }),
       )
       .catch((error: { name?: string }) => {
         if (error.name === 'ResourceNotFoundException') return { events: [], nextForwardToken: undefined };
@@ -157,20 +203,35 @@ export async function logEvents(account: Account, stream: string): Promise<strin
   return messages;
 }
 
-export async function queueCounts(account: Account, url: string): Promise<{ visible: number; inFlight: number }> {
+export async function queueCounts(
+  account: Account,
+  url: string,
+): Promise<{ visible: number; inFlight: number }> {
   const { Attributes } = await account.aws.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
-  return { visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  return {
+    visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
 export async function deadLetters(account: Account): Promise<Array<{ body: string; reason: string }>> {
   const out: Array<{ body: string; reason: string }> = [];
   for (let i = 0; i < 5; i++) {
     const { Messages } = await account.aws.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: account.deadLetterQueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: account.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 0,
+      }),
     );
-    for (const m of Messages ?? []) out.push({ body: m.Body ?? '', reason: m.MessageAttributes?.['dockercise-reason']?.StringValue ?? '' });
+    for (const m of Messages ?? [])
+      out.push({ body: m.Body ?? '', reason: m.MessageAttributes?.['dockercise-reason']?.StringValue ?? '' });
     if (!Messages?.length && out.length > 0) break;
   }
   return out;

@@ -17,21 +17,37 @@ import { createLogger } from './logger.js';
 export const EXIT_CONFIG = 78;
 
 /** `dockercise agent`: the daemon on a customer's host. Wires the AWS and Docker adapters. */
-export async function agentCommand(options: { config?: string; logLevel: string; flags: RawSettings }): Promise<number> {
+export async function agentCommand(options: {
+  config?: string;
+  logLevel: string;
+  flags: RawSettings;
+}): Promise<number> {
   const logger = createLogger(options.logLevel === 'warn' ? 'info' : options.logLevel);
   let config: Awaited<ReturnType<typeof loadAgentConfig>>;
   try {
-    config = await loadAgentConfig({ ...(options.config ? { file: options.config } : {}), env: process.env, flags: options.flags });
+    config = await loadAgentConfig({
+      ...(options.config ? { file: options.config } : {}),
+      env: process.env,
+      flags: options.flags,
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`dockercise agent: ${error.message}\n`);
     return EXIT_CONFIG;
   }
-  const aws = createAwsClients({ region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) });
+  const aws = createAwsClients({
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+  });
   const engine = new DockerEngine();
   const agent = new Agent(
     {
-      queue: new SqsJobQueue(aws.sqs, config.queueUrl, config.deadLetterQueueUrl, config.visibilityTimeoutSeconds),
+      queue: new SqsJobQueue(
+        aws.sqs,
+        config.queueUrl,
+        config.deadLetterQueueUrl,
+        config.visibilityTimeoutSeconds,
+      ),
       engine,
       handler: {
         publicKey: config.publicKey,
@@ -39,12 +55,15 @@ export async function agentCommand(options: { config?: string; logLevel: string;
         logsFor: (pipeline, runId, prefix) =>
           teeSinks(
             new CloudWatchLogSink(aws.logs, config.logGroup, `${pipeline}/${runId}/`, {
-              onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'CloudWatch Logs throttled; retrying'),
+              onRetry: (error, attempt) =>
+                logger.warn({ err: error, attempt }, 'CloudWatch Logs throttled; retrying'),
             }),
             new S3LogSink(aws.s3, config.bucket, prefix),
           ),
         fetchPlan: async (pointer) => {
-          const object = await aws.s3.send(new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }));
+          const object = await aws.s3.send(
+            new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }),
+          );
           return object.Body ? object.Body.transformToByteArray() : new Uint8Array();
         },
         cancelRequests: new S3CancelRequests(aws.s3, config.bucket),
@@ -53,7 +72,12 @@ export async function agentCommand(options: { config?: string; logLevel: string;
         stepConcurrency: config.stepConcurrency,
         retryDelaySeconds: 30,
       },
-      stopHost: () => stopOwnInstance(new InstanceMetadata(config.metadataEndpoint), (region) => (region === config.region ? aws.ec2 : createAwsClients({ region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }).ec2)),
+      stopHost: () =>
+        stopOwnInstance(new InstanceMetadata(config.metadataEndpoint), (region) =>
+          region === config.region
+            ? aws.ec2
+            : createAwsClients({ region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }).ec2,
+        ),
       logger,
     },
     {

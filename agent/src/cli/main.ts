@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { LOG_LEVELS } from './logger.js';
-import { SETTINGS, type RawSettings, type SettingName } from '../daemon/config.js';
+import { type RawSettings, SETTINGS, type SettingName } from '../daemon/config.js';
 import { agentCommand } from './agent-command.js';
+import { LOG_LEVELS } from './logger.js';
 import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -58,14 +58,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('agent')
     .description("run the agent daemon: take jobs from the customer's queue and run them")
     .option('--config <file>', 'settings file of KEY=value lines', '/etc/dockercise/agent.env');
-  for (const setting of Object.values(SETTINGS)) agent.option(`${setting.flag} <value>`, `${setting.what} (${setting.env})`);
+  for (const setting of Object.values(SETTINGS))
+    agent.option(`${setting.flag} <value>`, `${setting.what} (${setting.env})`);
   agent.action(async (options: Record<string, string>) => {
     const flags: RawSettings = {};
     for (const name of Object.keys(SETTINGS) as SettingName[]) {
       const value = options[name];
       if (value !== undefined) flags[name] = value;
     }
-    exitCode = await agentCommand({ config: options.config, logLevel: program.opts<{ logLevel: string }>().logLevel, flags });
+    exitCode = await agentCommand({
+      config: options.config,
+      logLevel: program.opts<{ logLevel: string }>().logLevel,
+      flags,
+    });
   });
 
   try {

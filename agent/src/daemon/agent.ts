@@ -87,10 +87,14 @@ export class Agent {
   shutdown(): void {
     const { logger } = this.deps;
     if (!this.stopping.signal.aborted) {
-      logger.info({ running: this.active.size, graceMs: this.options.shutdownGraceMs }, 'shutting down: no new jobs');
+      logger.info(
+        { running: this.active.size, graceMs: this.options.shutdownGraceMs },
+        'shutting down: no new jobs',
+      );
       this.stopping.abort();
       this.graceTimer = setTimeout(() => {
-        if (this.active.size > 0) logger.warn({ running: this.active.size }, 'grace period over: interrupting running jobs');
+        if (this.active.size > 0)
+          logger.warn({ running: this.active.size }, 'grace period over: interrupting running jobs');
         this.interrupt.abort();
       }, this.options.shutdownGraceMs);
       this.graceTimer.unref();
@@ -103,7 +107,11 @@ export class Agent {
 
   private start(job: Parameters<typeof handleJob>[1]): void {
     const { queue, engine, handler, logger } = this.deps;
-    const running = handleJob({ ...handler, queue, engine, logger, runsInProgress: this.runsInProgress }, job, { interrupt: this.interrupt.signal, kill: this.kill.signal })
+    const running = handleJob(
+      { ...handler, queue, engine, logger, runsInProgress: this.runsInProgress },
+      job,
+      { interrupt: this.interrupt.signal, kill: this.kill.signal },
+    )
       .catch((error: unknown) => {
         logger.error({ err: error, messageId: job.messageId }, 'job handling failed');
         return 'released' as JobOutcome;
@@ -128,7 +136,10 @@ export class Agent {
         return;
       } catch (error) {
         const wait = backoff.next();
-        this.deps.logger.error({ err: error, retryInMs: wait }, 'the Docker engine is unreachable; waiting for it');
+        this.deps.logger.error(
+          { err: error, retryInMs: wait },
+          'the Docker engine is unreachable; waiting for it',
+        );
         await sleep(wait, this.stopping.signal);
       }
     }

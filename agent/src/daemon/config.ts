@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { publicKeyFrom } from '@dockercise/shared/node';
 
 export const DEFAULT_CONFIG_FILE = '/etc/dockercise/agent.env';
@@ -27,19 +27,51 @@ export interface AgentConfig {
 /** Each setting: its variable (in the file and the environment) and its flag. */
 export const SETTINGS = {
   queueUrl: { env: 'DOCKERCISE_QUEUE_URL', flag: '--queue-url', what: 'the job queue URL' },
-  deadLetterQueueUrl: { env: 'DOCKERCISE_DEAD_LETTER_QUEUE_URL', flag: '--dead-letter-queue-url', what: 'the dead-letter queue URL' },
+  deadLetterQueueUrl: {
+    env: 'DOCKERCISE_DEAD_LETTER_QUEUE_URL',
+    flag: '--dead-letter-queue-url',
+    what: 'the dead-letter queue URL',
+  },
   region: { env: 'DOCKERCISE_REGION', flag: '--region', what: 'the AWS region' },
   bucket: { env: 'DOCKERCISE_BUCKET', flag: '--bucket', what: 'the results bucket' },
   logGroup: { env: 'DOCKERCISE_LOG_GROUP', flag: '--log-group', what: 'the CloudWatch Logs group' },
-  publicKey: { env: 'DOCKERCISE_PUBLIC_KEY', flag: '--public-key', what: "the control plane's Ed25519 public key" },
+  publicKey: {
+    env: 'DOCKERCISE_PUBLIC_KEY',
+    flag: '--public-key',
+    what: "the control plane's Ed25519 public key",
+  },
   concurrency: { env: 'DOCKERCISE_CONCURRENCY', flag: '--concurrency', what: 'jobs at once' },
-  stepConcurrency: { env: 'DOCKERCISE_STEP_CONCURRENCY', flag: '--step-concurrency', what: 'steps at once in a job' },
-  idleStopMinutes: { env: 'DOCKERCISE_IDLE_STOP_MINUTES', flag: '--idle-stop-minutes', what: 'idle minutes before the host stops' },
-  visibilityTimeoutSeconds: { env: 'DOCKERCISE_VISIBILITY_TIMEOUT', flag: '--visibility-timeout', what: 'the job lease in seconds' },
-  shutdownGraceSeconds: { env: 'DOCKERCISE_SHUTDOWN_GRACE', flag: '--shutdown-grace', what: 'seconds jobs get to finish on shutdown' },
-  cancelPollSeconds: { env: 'DOCKERCISE_CANCEL_POLL', flag: '--cancel-poll', what: 'seconds between cancel checks' },
+  stepConcurrency: {
+    env: 'DOCKERCISE_STEP_CONCURRENCY',
+    flag: '--step-concurrency',
+    what: 'steps at once in a job',
+  },
+  idleStopMinutes: {
+    env: 'DOCKERCISE_IDLE_STOP_MINUTES',
+    flag: '--idle-stop-minutes',
+    what: 'idle minutes before the host stops',
+  },
+  visibilityTimeoutSeconds: {
+    env: 'DOCKERCISE_VISIBILITY_TIMEOUT',
+    flag: '--visibility-timeout',
+    what: 'the job lease in seconds',
+  },
+  shutdownGraceSeconds: {
+    env: 'DOCKERCISE_SHUTDOWN_GRACE',
+    flag: '--shutdown-grace',
+    what: 'seconds jobs get to finish on shutdown',
+  },
+  cancelPollSeconds: {
+    env: 'DOCKERCISE_CANCEL_POLL',
+    flag: '--cancel-poll',
+    what: 'seconds between cancel checks',
+  },
   endpoint: { env: 'DOCKERCISE_AWS_ENDPOINT', flag: '--endpoint', what: 'a local AWS endpoint' },
-  metadataEndpoint: { env: 'DOCKERCISE_METADATA_ENDPOINT', flag: '--metadata-endpoint', what: 'the instance metadata endpoint' },
+  metadataEndpoint: {
+    env: 'DOCKERCISE_METADATA_ENDPOINT',
+    flag: '--metadata-endpoint',
+    what: 'the instance metadata endpoint',
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -60,9 +92,13 @@ export function parseEnvFile(text: string): Record<string, string> {
     if (line === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
-    const key = line.slice(0, eq).trim().replace(/^export\s+/, '');
+    const key = line
+      .slice(0, eq)
+      .trim()
+      .replace(/^export\s+/, '');
     let value = line.slice(eq + 1).trim();
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))
+      value = value.slice(1, -1);
     values[key] = value.replace(/\\n/g, '\n');
   }
   return values;
@@ -85,7 +121,8 @@ export async function loadAgentConfig(options: {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // The default file is optional; a file named on the command line must exist.
-    if (options.file !== undefined || code !== 'ENOENT') problems.push(`cannot read ${file}: ${code ?? String(error)}`);
+    if (options.file !== undefined || code !== 'ENOENT')
+      problems.push(`cannot read ${file}: ${code ?? String(error)}`);
   }
   const value = (name: SettingName): string | undefined => {
     const setting = SETTINGS[name];
@@ -133,11 +170,14 @@ export async function loadAgentConfig(options: {
       publicKey = publicKeyFrom(keyText);
       if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error('not Ed25519');
     } catch {
-      problems.push(`${SETTINGS.publicKey.env} is not an Ed25519 public key (PEM, or its 32 bytes in base64)`);
+      problems.push(
+        `${SETTINGS.publicKey.env} is not an Ed25519 public key (PEM, or its 32 bytes in base64)`,
+      );
     }
   }
   const visibilityTimeoutSeconds = integer('visibilityTimeoutSeconds', 300, 30);
-  if (visibilityTimeoutSeconds > 43_200) problems.push(`${SETTINGS.visibilityTimeoutSeconds.env} may be at most 43200 (12 hours, SQS's limit)`);
+  if (visibilityTimeoutSeconds > 43_200)
+    problems.push(`${SETTINGS.visibilityTimeoutSeconds.env} may be at most 43200 (12 hours, SQS's limit)`);
   const endpoint = value('endpoint');
   url('endpoint', endpoint);
   const metadataEndpoint = value('metadataEndpoint') ?? 'http://169.254.169.254';

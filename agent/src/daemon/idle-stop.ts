@@ -8,7 +8,9 @@ export class InstanceMetadata {
   ) {}
 
   async identity(): Promise<{ instanceId: string; region: string }> {
-    const token = await this.request('PUT', '/latest/api/token', { 'X-aws-ec2-metadata-token-ttl-seconds': '300' });
+    const token = await this.request('PUT', '/latest/api/token', {
+      'X-aws-ec2-metadata-token-ttl-seconds': '300',
+    });
     const headers = { 'X-aws-ec2-metadata-token': token };
     const [instanceId, region] = await Promise.all([
       this.request('GET', '/latest/meta-data/instance-id', headers),
@@ -18,14 +20,21 @@ export class InstanceMetadata {
   }
 
   private async request(method: string, path: string, headers: Record<string, string>): Promise<string> {
-    const response = await fetch(new URL(path, this.endpoint), { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
+    const response = await fetch(new URL(path, this.endpoint), {
+      method,
+      headers,
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     if (!response.ok) throw new Error(`instance metadata ${method} ${path}: HTTP ${response.status}`);
     return (await response.text()).trim();
   }
 }
 
 /** Stops this EC2 instance: the host sleeps between jobs, and the control plane starts it again. */
-export async function stopOwnInstance(metadata: InstanceMetadata, ec2For: (region: string) => EC2Client): Promise<string> {
+export async function stopOwnInstance(
+  metadata: InstanceMetadata,
+  ec2For: (region: string) => EC2Client,
+): Promise<string> {
   const { instanceId, region } = await metadata.identity();
   await ec2For(region).send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
   return instanceId;

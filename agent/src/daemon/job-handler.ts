@@ -1,5 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { FINISHED_RUN_STATUSES, type Plan, planSchema, type RunResult, s3RunPrefix } from '@dockercise/shared';
+import {
+  FINISHED_RUN_STATUSES,
+  type Plan,
+  planSchema,
+  type RunResult,
+  s3RunPrefix,
+} from '@dockercise/shared';
 import { type PlanPointer, parseSignedJob, sha256Hex } from '@dockercise/shared/node';
 import { type ContainerEngine, EngineUnavailableError } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
@@ -41,11 +47,18 @@ export interface JobControl {
 }
 
 /** Takes one job from receipt to acknowledgement: verify, run (or resume), store, delete. */
-export async function handleJob(deps: JobHandlerDeps, job: QueuedJob, control: JobControl): Promise<JobOutcome> {
+export async function handleJob(
+  deps: JobHandlerDeps,
+  job: QueuedJob,
+  control: JobControl,
+): Promise<JobOutcome> {
   const { queue, logger } = deps;
   const parsed = parseSignedJob(job.body, deps.publicKey);
   if (!parsed.ok) {
-    logger.warn({ messageId: job.messageId, reason: parsed.reason }, 'job refused: moved to the dead-letter queue');
+    logger.warn(
+      { messageId: job.messageId, reason: parsed.reason },
+      'job refused: moved to the dead-letter queue',
+    );
     await queue.deadLetter(job, parsed.reason);
     return 'dead-lettered';
   }
@@ -57,7 +70,9 @@ export async function handleJob(deps: JobHandlerDeps, job: QueuedJob, control: J
     return 'released';
   }
   deps.runsInProgress.add(body.runId);
-  const lease = holdLease(queue, job, deps.visibilitySeconds, (error) => logger.warn({ ...log, err: error }, 'could not extend the lease'));
+  const lease = holdLease(queue, job, deps.visibilitySeconds, (error) =>
+    logger.warn({ ...log, err: error }, 'could not extend the lease'),
+  );
   try {
     let plan: Plan;
     if (body.plan) {
@@ -76,17 +91,25 @@ export async function handleJob(deps: JobHandlerDeps, job: QueuedJob, control: J
     const store = deps.storeFor(runPrefix);
     const previous = await store.loadResult();
     if (previous && FINISHED_RUN_STATUSES.has(previous.status)) {
-      logger.info({ ...log, status: previous.status }, 'run already finished: acknowledging the repeated delivery');
+      logger.info(
+        { ...log, status: previous.status },
+        'run already finished: acknowledging the repeated delivery',
+      );
       await queue.delete(job);
       return 'finished';
     }
     const removed = await deps.engine.removeLabelled(RUN_LABEL, body.runId);
-    if (removed.containers + removed.volumes > 0) logger.info({ ...log, ...removed }, 'removed what an earlier attempt left');
+    if (removed.containers + removed.volumes > 0)
+      logger.info({ ...log, ...removed }, 'removed what an earlier attempt left');
 
     const approved = new Set(body.approvedGates);
     const isApproved = (gate: string): boolean => approved.has(gate);
     const resume = previous ? await planResume(plan, previous, store, isApproved) : undefined;
-    if (resume) logger.info({ ...log, kept: [...resume.carried.keys()], onlyDone: [...resume.onlyDone] }, 'resuming the run');
+    if (resume)
+      logger.info(
+        { ...log, kept: [...resume.carried.keys()], onlyDone: [...resume.onlyDone] },
+        'resuming the run',
+      );
 
     const cancel = new AbortController();
     let cancelRequested = false;
@@ -157,7 +180,8 @@ type PlanLoad = { ok: true; plan: Plan } | { ok: false; reason: string };
 
 async function loadPointedPlan(deps: JobHandlerDeps, pointer: PlanPointer): Promise<PlanLoad> {
   const bytes = await deps.fetchPlan(pointer);
-  if (sha256Hex(bytes) !== pointer.sha256) return { ok: false, reason: 'the plan object does not match the signed digest' };
+  if (sha256Hex(bytes) !== pointer.sha256)
+    return { ok: false, reason: 'the plan object does not match the signed digest' };
   let data: unknown;
   try {
     data = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -165,7 +189,9 @@ async function loadPointedPlan(deps: JobHandlerDeps, pointer: PlanPointer): Prom
     return { ok: false, reason: 'the plan object is not JSON' };
   }
   const parsed = planSchema.safeParse(data);
-  return parsed.success ? { ok: true, plan: parsed.data } : { ok: false, reason: 'the plan object is not a valid plan' };
+  return parsed.success
+    ? { ok: true, plan: parsed.data }
+    : { ok: false, reason: 'the plan object is not a valid plan' };
 }
 
 /** The result as it stands, made resumable: what was cut short is pending again. */

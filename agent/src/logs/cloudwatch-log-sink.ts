@@ -117,7 +117,8 @@ class CloudWatchStepLog implements StepLog {
   /** Sends full batches until the buffer is empty. */
   private async drain(): Promise<void> {
     try {
-      await (this.created ??= this.createStream());
+      this.created ??= this.createStream();
+      await this.created;
       while (this.pending.length > 0) {
         const batch = this.takeBatch();
         await this.put(batch);

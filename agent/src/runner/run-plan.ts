@@ -98,6 +98,8 @@ class PlanRun {
   private readonly log: Logger;
   private readonly result: RunResult;
   private fatal: EngineUnavailableError | undefined;
+  /** Steps cut short because the engine went away: pending again, for the next attempt to run. */
+  private readonly interrupted = new Set<string>();
 
   constructor(private readonly options: RunOptions) {
     const approved = options.approvedGates ?? new Set<string>();
@@ -179,8 +181,14 @@ class PlanRun {
     }
 
     const ended = new Date();
-    this.result.status = this.fatal ? 'failed' : this.graph.outcome(this.cancel.signal.aborted);
-    if (this.fatal) this.result.error = this.fatal.message;
+    this.result.status = this.graph.outcome(this.cancel.signal.aborted);
+    if (this.fatal) {
+      // Not the pipeline's fault: leave the run resumable, so a later delivery finishes it.
+      this.result.status = 'pending';
+      this.result.error = `interrupted: ${this.fatal.message}`;
+      for (const name of this.interrupted)
+        this.update(name, { status: 'pending', error: 'interrupted: the Docker engine became unreachable' });
+    }
     this.result.endedAt = ended.toISOString();
     this.result.durationMs = ended.getTime() - Date.parse(this.result.startedAt);
     await this.writer.flush();
@@ -191,7 +199,10 @@ class PlanRun {
 
   private startCancelling(): void {
     if (!this.cancel.signal.aborted) this.cancel.abort();
-    for (const name of this.graph.cancelRemaining()) this.update(name, { status: 'cancelled' });
+    for (const name of this.graph.cancelRemaining()) {
+      this.update(name, { status: 'cancelled' });
+      if (this.fatal) this.interrupted.add(name);
+    }
     this.changed();
   }
 
@@ -212,6 +223,7 @@ class PlanRun {
       if (error instanceof EngineUnavailableError) {
         // Without an engine nothing else can run either: stop the run, keep the reason.
         this.fatal ??= error;
+        this.interrupted.add(step.name);
         this.kill.abort();
         this.startCancelling();
       }
@@ -231,6 +243,7 @@ class PlanRun {
     };
     if (outcome.exitCode !== undefined) patch.exitCode = outcome.exitCode;
     if (outcome.error !== undefined) patch.error = outcome.error;
+    if (this.fatal && outcome.status === 'cancelled') this.interrupted.add(step.name);
     this.update(step.name, patch);
     for (const skipped of this.graph.finish(step.name, outcome.status)) {
       this.update(skipped, { status: 'skipped', error: `skipped: ${step.name} ${outcome.status}` });
