@@ -80,11 +80,10 @@ class CloudWatchStepLog implements StepLog {
         this.pendingBytes += bytes;
       }
     }
-    if (
-      this.pendingBytes >= CLOUDWATCH_LIMITS.batchBytes ||
-      this.pending.length >= CLOUDWATCH_LIMITS.batchEvents
-    )
-      this.kick();
+    const full =
+      this.pendingBytes >= CLOUDWATCH_LIMITS.batchBytes || this.pending.length >= CLOUDWATCH_LIMITS.batchEvents;
+    // A writer about to wait gains nothing from the flush timer: send now.
+    if (full || this.pendingBytes > this.highWater) this.kick();
     else this.timer ??= setTimeout(() => this.kick(), this.interval);
     if (this.pendingBytes > this.highWater) await new Promise<void>((resolve) => this.waiters.push(resolve));
     if (this.failure) throw this.failure;
