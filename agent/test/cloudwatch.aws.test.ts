@@ -13,7 +13,10 @@ afterAll(() => {
 });
 
 /** Records every PutLogEvents the real client sends, optionally slowing it down. */
-function spyOnPuts(client: { middlewareStack: { add: (...args: never[]) => void } }, delayMs = 0): PutLogEventsCommandInput[] {
+function spyOnPuts(
+  client: { middlewareStack: { add: (...args: never[]) => void } },
+  delayMs = 0,
+): PutLogEventsCommandInput[] {
   const seen: PutLogEventsCommandInput[] = [];
   const middleware =
     (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) =>
@@ -24,11 +27,15 @@ function spyOnPuts(client: { middlewareStack: { add: (...args: never[]) => void 
       }
       return next(args);
     };
-  (client.middlewareStack.add as (m: unknown, o: unknown) => void)(middleware, { step: 'initialize', name: `spy-${Math.random()}` });
+  (client.middlewareStack.add as (m: unknown, o: unknown) => void)(middleware, {
+    step: 'initialize',
+    name: `spy-${Math.random()}`,
+  });
   return seen;
 }
 
-const lines = (texts: string[], ts = Date.now()): LogLine[] => texts.map((text, i) => ({ ts: ts + i, stream: 'stdout', text }));
+const lines = (texts: string[], ts = Date.now()): LogLine[] =>
+  texts.map((text, i) => ({ ts: ts + i, stream: 'stdout', text }));
 
 describe('the CloudWatch log sink against moto', () => {
   it('keeps every batch within the service limits, splits long lines, and loses nothing', async () => {
@@ -44,7 +51,10 @@ describe('the CloudWatch log sink against moto', () => {
 
     for (const put of puts) {
       const events = put.logEvents ?? [];
-      const bytes = events.reduce((sum, e) => sum + Buffer.byteLength(e.message ?? '') + CLOUDWATCH_LIMITS.eventOverhead, 0);
+      const bytes = events.reduce(
+        (sum, e) => sum + Buffer.byteLength(e.message ?? '') + CLOUDWATCH_LIMITS.eventOverhead,
+        0,
+      );
       expect(events.length).toBeLessThanOrEqual(CLOUDWATCH_LIMITS.batchEvents);
       expect(bytes).toBeLessThanOrEqual(CLOUDWATCH_LIMITS.batchBytes);
       const stamps = events.map((e) => e.timestamp ?? 0);
@@ -63,7 +73,9 @@ describe('the CloudWatch log sink against moto', () => {
     const account = await newAccount();
     const puts = spyOnPuts(account.aws.logs, 100);
     const highWaterBytes = 128 * 1024;
-    const log = new CloudWatchLogSink(account.aws.logs, account.logGroup, 'p/r/', { highWaterBytes }).open('slow');
+    const log = new CloudWatchLogSink(account.aws.logs, account.logGroup, 'p/r/', { highWaterBytes }).open(
+      'slow',
+    );
     const chunk = Array.from({ length: 500 }, (_, i) => `${i} ${'y'.repeat(200)}`); // ~115 KB per write
     let accepted = 0;
     let worstBacklog = 0;
@@ -86,7 +98,11 @@ describe('the CloudWatch log sink against moto', () => {
       .post('/')
       .matchHeader('x-amz-target', 'Logs_20140328.PutLogEvents')
       .times(2)
-      .reply(400, { __type: 'ThrottlingException', message: 'Rate exceeded' }, { 'Content-Type': 'application/x-amz-json-1.1' });
+      .reply(
+        400,
+        { __type: 'ThrottlingException', message: 'Rate exceeded' },
+        { 'Content-Type': 'application/x-amz-json-1.1' },
+      );
     const log = new CloudWatchLogSink(account.aws.logs, account.logGroup, 'p/r/').open('throttled');
     await log.write(lines(['one', 'two', 'three']));
     await log.close();

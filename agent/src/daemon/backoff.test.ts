@@ -4,7 +4,9 @@ import { Backoff, sleep } from './backoff.js';
 describe('Backoff', () => {
   it('doubles its cap up to the maximum, with full jitter', () => {
     const top = new Backoff(1000, 8000, () => 0.999999);
-    expect([top.next(), top.next(), top.next(), top.next(), top.next()]).toEqual([1000, 2000, 4000, 8000, 8000]);
+    expect([top.next(), top.next(), top.next(), top.next(), top.next()]).toEqual([
+      1000, 2000, 4000, 8000, 8000,
+    ]);
     const half = new Backoff(1000, 8000, () => 0.5);
     expect([half.next(), half.next()]).toEqual([500, 1000]);
   });

@@ -24,12 +24,24 @@ async function fileWith(text: string): Promise<string> {
 
 describe('agent configuration', () => {
   it('reads KEY=value files with comments, quotes and export', () => {
-    expect(parseEnvFile('# a comment\nexport A=1\nB="two words"\n\nC=\'x=y\'\nbroken line\n')).toEqual({ A: '1', B: 'two words', C: 'x=y' });
+    expect(parseEnvFile('# a comment\nexport A=1\nB="two words"\n\nC=\'x=y\'\nbroken line\n')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'x=y',
+    });
   });
 
   it('takes flags over the environment over the file, with defaults for the rest', async () => {
-    const file = await fileWith(Object.entries(complete).map(([k, v]) => `${k}=${v}`).join('\n'));
-    const config = await loadAgentConfig({ file, env: { DOCKERCISE_BUCKET: 'from-env' }, flags: { logGroup: '/from-flag' } });
+    const file = await fileWith(
+      Object.entries(complete)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+    );
+    const config = await loadAgentConfig({
+      file,
+      env: { DOCKERCISE_BUCKET: 'from-env' },
+      flags: { logGroup: '/from-flag' },
+    });
     expect(config).toMatchObject({
       bucket: 'from-env',
       logGroup: '/from-flag',
@@ -48,7 +60,11 @@ describe('agent configuration', () => {
   it('lists every problem at once', async () => {
     const error = await loadAgentConfig({
       file: '/nonexistent/agent.env',
-      env: { DOCKERCISE_QUEUE_URL: 'not a url', DOCKERCISE_IDLE_STOP_MINUTES: '-1', DOCKERCISE_VISIBILITY_TIMEOUT: '99999' },
+      env: {
+        DOCKERCISE_QUEUE_URL: 'not a url',
+        DOCKERCISE_IDLE_STOP_MINUTES: '-1',
+        DOCKERCISE_VISIBILITY_TIMEOUT: '99999',
+      },
       flags: {},
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
@@ -66,8 +82,16 @@ describe('agent configuration', () => {
   });
 
   it('refuses a key that is not Ed25519', async () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
-    const error = await loadAgentConfig({ env: { ...complete, DOCKERCISE_PUBLIC_KEY: rsa }, flags: {}, file: await fileWith('') }).catch((e: unknown) => e);
-    expect((error as ConfigError).problems).toEqual(['DOCKERCISE_PUBLIC_KEY is not an Ed25519 public key (PEM, or its 32 bytes in base64)']);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .publicKey.export({ format: 'pem', type: 'spki' })
+      .toString();
+    const error = await loadAgentConfig({
+      env: { ...complete, DOCKERCISE_PUBLIC_KEY: rsa },
+      flags: {},
+      file: await fileWith(''),
+    }).catch((e: unknown) => e);
+    expect((error as ConfigError).problems).toEqual([
+      'DOCKERCISE_PUBLIC_KEY is not an Ed25519 public key (PEM, or its 32 bytes in base64)',
+    ]);
   });
 });

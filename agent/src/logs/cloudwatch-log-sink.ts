@@ -81,7 +81,8 @@ class CloudWatchStepLog implements StepLog {
       }
     }
     const full =
-      this.pendingBytes >= CLOUDWATCH_LIMITS.batchBytes || this.pending.length >= CLOUDWATCH_LIMITS.batchEvents;
+      this.pendingBytes >= CLOUDWATCH_LIMITS.batchBytes ||
+      this.pending.length >= CLOUDWATCH_LIMITS.batchEvents;
     // A writer about to wait gains nothing from the flush timer: send now.
     if (full || this.pendingBytes > this.highWater) this.kick();
     else this.timer ??= setTimeout(() => this.kick(), this.interval);
