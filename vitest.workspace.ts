@@ -53,4 +53,15 @@ export default defineWorkspace([
       fileParallelism: false,
     },
   },
+  {
+    // Static checks of the customer stack with cfn-lint and shellcheck, and the agent's tarball.
+    resolve: { alias },
+    test: {
+      name: 'cloudformation',
+      root: './cloudformation',
+      include: ['test/**/*.test.ts'],
+      globalSetup: ['./test/tools.global.ts'],
+      testTimeout: 120_000,
+    },
+  },
 ]);

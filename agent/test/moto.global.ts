@@ -33,10 +33,7 @@ function freePort(): Promise<number> {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await dockerSetup();
-  if (!existsSync(MOTO)) {
-    execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-    execFileSync(`${VENV}/bin/pip`, ['install', '--quiet', 'moto[server]'], { stdio: 'inherit' });
-  }
+  if (!existsSync(MOTO)) execFileSync('bash', [`${ROOT}scripts/ensure-venv.sh`], { stdio: 'inherit' });
   const port = await freePort();
   const moto: ChildProcess = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;

@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
 import { z } from 'zod';
 import { planSchema } from './pipeline/plan.js';
 
@@ -121,4 +129,9 @@ export function parseSignedJob(body: string, publicKey: KeyObject): JobParse {
     return { ok: false, reason: 'bad signature: the job was not signed by this control plane' };
   }
   return { ok: true, message: parsed.data };
+}
+
+/** A fresh ExternalId for a customer's role: 32 random bytes, URL-safe. */
+export function newExternalId(): string {
+  return randomBytes(32).toString('base64url');
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type RawSettings, SETTINGS, type SettingName } from '../daemon/config.js';
 import { agentCommand } from './agent-command.js';
@@ -11,6 +12,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command()
     .name('dockercise')
     .description('CI where every step is a Docker container')
+    .version(agentVersion())
     .addOption(
       new Option('--log-level <level>', "dockercise's own diagnostics on stderr")
         .choices(LOG_LEVELS)
@@ -81,6 +83,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   return exitCode;
+}
+
+/** From the agent's package.json, which sits two folders above this file in src/ and dist/ alike. */
+function agentVersion(): string {
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
 export interface RunCliOptions {

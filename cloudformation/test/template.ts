@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export const TEMPLATE_PATH = fileURLToPath(new URL('../dockercise.yaml', import.meta.url));
+
+export interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+export interface Template {
+  Parameters: Record<string, { Type: string; Default?: unknown }>;
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  Outputs: Record<string, { Value: unknown }>;
+}
+
+/** The template uses the long form of intrinsic functions (`Fn::Sub:`), so plain YAML reads it. */
+export function loadTemplate(): Template {
+  return parse(readFileSync(TEMPLATE_PATH, 'utf8')) as Template;
+}
+
+export const asList = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** Does a policy value name one of the stack's own resources (Ref, GetAtt, or ${X} in a Sub)? */
+export function namesStackResource(value: unknown, logicalIds: ReadonlySet<string>): boolean {
+  if (typeof value === 'string') return false;
+  if (!value || typeof value !== 'object') return false;
+  const object = value as Record<string, unknown>;
+  if (typeof object.Ref === 'string') return logicalIds.has(object.Ref);
+  const getAtt = object['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return logicalIds.has(String(getAtt[0]));
+  const sub = object['Fn::Sub'];
+  if (typeof sub === 'string') {
+    return [...sub.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}/g)].some((m) => logicalIds.has(m[1] ?? ''));
+  }
+  return false;
+}

@@ -1,0 +1,58 @@
+/**
+ * The CloudFormation console's quick-create link that launches the customer stack with the control
+ * plane's values filled in. The parameter names are the template's (cloudformation/dockercise.yaml);
+ * a test holds the two together.
+ */
+export interface StackParameters {
+  ControlPlaneAccountId: string;
+  ExternalId: string;
+  JobSigningPublicKey: string;
+  AgentTarballUrl: string;
+  AgentVersion?: string;
+  InstanceType?: string;
+  VpcId?: string;
+  SubnetId?: string;
+  IdleStopMinutes?: number;
+  ResultsRetentionDays?: number;
+  LogRetentionDays?: number;
+}
+
+export const STACK_PARAMETER_NAMES = [
+  'ControlPlaneAccountId',
+  'ExternalId',
+  'JobSigningPublicKey',
+  'AgentTarballUrl',
+  'AgentVersion',
+  'InstanceType',
+  'VpcId',
+  'SubnetId',
+  'IdleStopMinutes',
+  'ResultsRetentionDays',
+  'LogRetentionDays',
+] as const satisfies ReadonlyArray<keyof StackParameters>;
+
+export interface LaunchLinkInput {
+  region: string;
+  /** An S3 https URL of the template: the console only loads templates from S3. */
+  templateUrl: string;
+  stackName: string;
+  parameters: StackParameters;
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+export function launchStackUrl(input: LaunchLinkInput): string {
+  if (!REGION.test(input.region)) throw new Error(`not an AWS region: ${input.region}`);
+  if (!STACK_NAME.test(input.stackName)) throw new Error(`not a valid stack name: ${input.stackName}`);
+  const query = [
+    `templateURL=${encodeURIComponent(input.templateUrl)}`,
+    `stackName=${encodeURIComponent(input.stackName)}`,
+  ];
+  for (const name of STACK_PARAMETER_NAMES) {
+    const value = input.parameters[name];
+    if (value !== undefined) query.push(`param_${name}=${encodeURIComponent(String(value))}`);
+  }
+  const region = encodeURIComponent(input.region);
+  return `https://${region}.console.aws.amazon.com/cloudformation/home?region=${region}#/stacks/create/review?${query.join('&')}`;
+}
