@@ -50,9 +50,9 @@ describe('the customer stack template', () => {
   });
 
   it("trusts only the control plane's account, and only with the ExternalId", () => {
-    const trust = (
-      template.Resources.ControlPlaneRole?.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }
-    ).Statement;
+    const role = template.Resources.ControlPlaneRole;
+    if (!role) throw new Error('no ControlPlaneRole');
+    const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
     expect(trust).toEqual([
       {
         Effect: 'Allow',
