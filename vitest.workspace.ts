@@ -64,4 +64,25 @@ export default defineWorkspace([
       testTimeout: 120_000,
     },
   },
+  {
+    resolve: { alias },
+    test: {
+      name: 'control-plane-unit',
+      root: './control-plane',
+      include: ['src/**/*.test.ts'],
+    },
+  },
+  {
+    // Routes through app.request(), SQLite on a real file, GitHub through nock, AWS through moto.
+    resolve: { alias },
+    test: {
+      name: 'control-plane-aws',
+      root: './control-plane',
+      include: ['test/**/*.test.ts'],
+      globalSetup: ['../agent/test/moto.global.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+    },
+  },
 ]);

@@ -26,6 +26,13 @@ import type { Logger } from '../src/runner/logger.js';
 import { S3ResultStore } from '../src/store/s3-result-store.js';
 import { docker } from './harness.js';
 
+declare module 'vitest' {
+  /** The moto_server endpoint that moto.global.ts starts. */
+  export interface ProvidedContext {
+    awsEndpoint: string;
+  }
+}
+
 export const REGION = 'us-east-1';
 // moto accepts any credentials; fixed ones keep the SDK from looking for real ones.
 process.env.AWS_ACCESS_KEY_ID = 'testing';

@@ -9,12 +9,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VENV = `${ROOT}.venv`;
 const MOTO = `${VENV}/bin/moto_server`;
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    awsEndpoint: string;
-  }
-}
-
 /** A free port on the loopback interface. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

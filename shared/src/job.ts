@@ -36,6 +36,14 @@ export const jobBodySchema = z
     plan: planSchema.optional(),
     planPointer: planPointerSchema.optional(),
     approvedGates: z.array(z.string()),
+    /** How steps clone the repository: over SSH with a read-only deploy key for this repository only. */
+    checkout: z
+      .object({
+        url: z.string().regex(/^git@github\.com:[\w.-]+\/[\w.-]+\.git$/),
+        commit: z.string(),
+        deployKey: z.string(),
+      })
+      .optional(),
     issuedAt: z.iso.datetime(),
   })
   .refine((job) => (job.plan === undefined) !== (job.planPointer === undefined), {

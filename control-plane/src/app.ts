@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { ZodError } from 'zod';
+import type { AppDeps, Env } from './deps.js';
+import {
+  GitHubError,
+  GitHubNotFoundError,
+  GitHubRateLimitError,
+  GitHubUnauthorizedError,
+} from './github/github.js';
+import { HttpError } from './http-error.js';
+import { accountRoutes } from './routes/accounts.js';
+import { authRoutes } from './routes/auth.js';
+import { repoRoutes } from './routes/repos.js';
+import { resultRoutes } from './routes/results.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+export type { AppConfig, AppDeps } from './deps.js';
+
+/** The control plane's HTTP app. `index.ts` serves it; tests call `app.request()`. */
+export function createApp(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.route('/auth', authRoutes(deps));
+  app.route('/webhooks', webhookRoutes(deps));
+  app.route('/api/repos', repoRoutes(deps));
+  app.route('/api/accounts', accountRoutes(deps));
+  app.route('/api/results', resultRoutes(deps));
+
+  // The agent's tarball, for the hosts' UserData (see the README's "How the agent reaches the host").
+  app.get('/agent/:file', (c) => {
+    const file = c.req.param('file');
+    const dir = deps.config.agentDir;
+    if (!dir || !/^dockercise-agent-\d+\.\d+\.\d+\.tgz$/.test(file) || !existsSync(join(dir, file)))
+      throw new HttpError(404, 'no such agent version');
+    return c.body(readFileSync(join(dir, file)), 200, { 'content-type': 'application/gzip' });
+  });
+
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return c.json({ error: error.message }, error.status);
+    if (error instanceof ZodError)
+      return c.json({ error: 'the request does not have the expected shape' }, 400);
+    if (error instanceof GitHubRateLimitError) {
+      c.header('retry-after', String(Math.max(1, Math.ceil((error.resetAt.getTime() - Date.now()) / 1000))));
+      return c.json({ error: error.message }, 503);
+    }
+    if (error instanceof GitHubUnauthorizedError) return c.json({ error: error.message }, 401);
+    if (error instanceof GitHubNotFoundError) return c.json({ error: error.message }, 404);
+    if (error instanceof GitHubError) return c.json({ error: error.message }, 502);
+    deps.logger.error({ err: error, path: c.req.path }, 'request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}

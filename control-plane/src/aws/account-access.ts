@@ -1,0 +1,90 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsAccount } from '../store/store.js';
+
+export interface AccountClients {
+  sqs: SQSClient;
+  s3: S3Client;
+  ec2: EC2Client;
+  logs: CloudWatchLogsClient;
+}
+
+/** Credentials are renewed this long before they expire, so no call starts with a dying session. */
+const RENEW_BEFORE_MS = 5 * 60 * 1000;
+
+/**
+ * Clients for a customer's account, through its role: AssumeRole always with the account's
+ * ExternalId, and the session kept until shortly before it expires.
+ */
+export class AccountAccess {
+  private readonly sessions = new Map<string, { expires: number; clients: Promise<AccountClients> }>();
+
+  constructor(
+    private readonly sts: STSClient,
+    private readonly endpoint?: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static create(region: string, endpoint?: string): AccountAccess {
+    return new AccountAccess(new STSClient({ region, ...(endpoint ? { endpoint } : {}) }), endpoint);
+  }
+
+  clients(account: AwsAccount): Promise<AccountClients> {
+    const cached = this.sessions.get(account.accountId);
+    if (cached && cached.expires - RENEW_BEFORE_MS > this.now()) return cached.clients;
+    const session = this.assume(account);
+    // Until the session is known its expiry is unknown; a failed attempt is not kept.
+    const entry = { expires: Number.POSITIVE_INFINITY, clients: session.then((s) => s.clients) };
+    this.sessions.set(account.accountId, entry);
+    session.then(
+      (s) => {
+        entry.expires = s.expires;
+      },
+      () => this.sessions.delete(account.accountId),
+    );
+    return entry.clients;
+  }
+
+  /** Checks that the role can be assumed: how an account registration is verified. */
+  async verify(account: AwsAccount): Promise<void> {
+    this.sessions.delete(account.accountId);
+    await this.clients(account);
+  }
+
+  private async assume(account: AwsAccount): Promise<{ expires: number; clients: AccountClients }> {
+    if (!account.roleArn) throw new Error(`account ${account.accountId} has no role registered`);
+    const { Credentials } = await this.sts.send(
+      new AssumeRoleCommand({
+        RoleArn: account.roleArn,
+        RoleSessionName: 'dockercise-control-plane',
+        ExternalId: account.externalId,
+        DurationSeconds: 3600,
+      }),
+    );
+    if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey)
+      throw new Error(`AssumeRole gave no credentials for ${account.accountId}`);
+    const credentials = {
+      accessKeyId: Credentials.AccessKeyId,
+      secretAccessKey: Credentials.SecretAccessKey,
+      ...(Credentials.SessionToken ? { sessionToken: Credentials.SessionToken } : {}),
+    };
+    const config = {
+      region: account.region,
+      credentials,
+      maxAttempts: 5,
+      ...(this.endpoint ? { endpoint: this.endpoint } : {}),
+    };
+    return {
+      expires: Credentials.Expiration ? Credentials.Expiration.getTime() : this.now() + 15 * 60 * 1000,
+      clients: {
+        sqs: new SQSClient(config),
+        s3: new S3Client({ ...config, forcePathStyle: this.endpoint !== undefined }),
+        ec2: new EC2Client(config),
+        logs: new CloudWatchLogsClient(config),
+      },
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import type { KeyObject } from 'node:crypto';
+import { StartInstancesCommand } from '@aws-sdk/client-ec2';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { type Plan, planSchema } from '@dockercise/shared';
+import { type JobBody, MAX_INLINE_JOB_BYTES, sha256Hex, signJob } from '@dockercise/shared/node';
+import type { AccountAccess } from '../aws/account-access.js';
+import type { Logger } from '../logger.js';
+import type { RunRecord, Store } from '../store/store.js';
+
+/**
+ * Puts a recorded run on the customer's queue: starts their host, signs the job, moves a plan too
+ * large for a message to their bucket, sends, and only then marks the run sent. A crash before the
+ * mark leaves the run recorded, and the reconciler sends it again; a second copy of a job is
+ * harmless, since the agent resumes or acknowledges a run it has seen.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly store: Store,
+    private readonly access: AccountAccess,
+    private readonly signingKey: KeyObject,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async send(run: RunRecord): Promise<void> {
+    if (run.status !== 'recorded' || !run.plan) return;
+    const account = await this.store.getAccount(run.accountId);
+    const repo = await this.store.getRepo(run.repoId);
+    if (!account?.verifiedAt || !account.queueUrl || !account.bucket || !account.instanceId) {
+      throw new Error(`account ${run.accountId} is not registered`);
+    }
+    if (!repo) throw new Error(`repository ${run.repoId} is no longer connected`);
+    const clients = await this.access.clients(account);
+    await this.startHost(clients.ec2, account.instanceId, run.runId);
+
+    const plan: Plan = planSchema.parse(JSON.parse(run.plan));
+    const base: Omit<JobBody, 'plan' | 'planPointer'> = {
+      version: 1,
+      runId: run.runId,
+      pipeline: run.pipeline,
+      source: {
+        repository: repo.fullName,
+        commit: run.commit,
+        ...(run.branch ? { branch: run.branch } : {}),
+      },
+      approvedGates: run.approvedGates,
+      checkout: {
+        url: `git@github.com:${repo.fullName}.git`,
+        commit: run.commit,
+        deployKey: repo.deployPrivateKey,
+      },
+      issuedAt: this.now().toISOString(),
+    };
+    let message = JSON.stringify(signJob({ ...base, plan }, this.signingKey));
+    if (Buffer.byteLength(message) > MAX_INLINE_JOB_BYTES) {
+      const text = JSON.stringify(plan);
+      const key = `plans/${run.runId}.json`;
+      await clients.s3.send(
+        new PutObjectCommand({
+          Bucket: account.bucket,
+          Key: key,
+          Body: text,
+          ContentType: 'application/json',
+        }),
+      );
+      message = JSON.stringify(
+        signJob(
+          { ...base, planPointer: { bucket: account.bucket, key, sha256: sha256Hex(text) } },
+          this.signingKey,
+        ),
+      );
+    }
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: account.queueUrl, MessageBody: message }));
+    await this.store.markRunSent(run.runId, this.now().toISOString());
+    this.logger.info({ runId: run.runId, account: run.accountId }, 'job sent');
+  }
+
+  /** StartInstances is idempotent: a running host stays running, a stopped one starts. */
+  private async startHost(
+    ec2: import('@aws-sdk/client-ec2').EC2Client,
+    instanceId: string,
+    runId: string,
+  ): Promise<void> {
+    try {
+      const { StartingInstances } = await ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }));
+      const previous = StartingInstances?.[0]?.PreviousState?.Name;
+      if (previous && previous !== 'running')
+        this.logger.info({ runId, instanceId, previous }, 'starting the agent host');
+    } catch (error) {
+      // A host that is stopping cannot start yet; the job waits in the queue, and the next dispatch
+      // (a later push, or the reconciler) starts the host.
+      if ((error as { name?: string }).name !== 'IncorrectInstanceState') throw error;
+      this.logger.warn({ runId, instanceId }, 'the agent host is stopping; the job waits in the queue');
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import type { Builder } from './builder.js';
+import type { Dispatcher } from './dispatcher.js';
+
+/**
+ * Finishes what a crash or an outage interrupted: pushes recorded but not yet built, and runs
+ * recorded but not yet sent. Runs every few seconds and at start-up; each item is idempotent.
+ */
+export class Reconciler {
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly builder: Builder,
+    private readonly dispatcher: Dispatcher,
+    private readonly logger: Logger,
+    /** Runs younger than this are left to the request that recorded them. */
+    private readonly graceMs = 10_000,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** One pass; concurrent calls share it. */
+  pass(): Promise<void> {
+    this.running ??= this.once().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async once(): Promise<void> {
+    const now = this.now();
+    for (const build of await this.store.pendingBuilds(now.toISOString())) await this.builder.build(build);
+    const before = new Date(now.getTime() - this.graceMs).toISOString();
+    for (const run of await this.store.unsentRuns(before)) {
+      try {
+        await this.dispatcher.send(run);
+        this.logger.info({ runId: run.runId }, 'reconciler sent a recorded run');
+      } catch (error) {
+        this.logger.warn({ runId: run.runId, err: error }, 'reconciler could not send a run; will try again');
+      }
+    }
+  }
+}

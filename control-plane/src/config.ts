@@ -1,0 +1,65 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { privateKeyFrom, rawPublicKeyBase64 } from '@dockercise/shared/node';
+
+export interface ControlPlaneConfig {
+  port: number;
+  publicUrl: string;
+  databasePath: string;
+  storeSecret: string;
+  sessionSecret: string;
+  githubClientId: string;
+  githubClientSecret: string;
+  controlPlaneAccountId: string;
+  signingKey: KeyObject;
+  jobSigningPublicKey: string;
+  templateUrl: string;
+  region: string;
+  agentVersion: string;
+  agentDir?: string;
+  awsEndpoint?: string;
+}
+
+/** Settings from the environment, all checked at once: a wrong setting stops start-up with every reason. */
+export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
+  const problems: string[] = [];
+  const need = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is missing`);
+    return value ?? '';
+  };
+  const keyPath = need('DOCKERCISE_SIGNING_KEY_FILE');
+  let signingKey: KeyObject | undefined;
+  if (keyPath) {
+    try {
+      signingKey = privateKeyFrom(readFileSync(keyPath, 'utf8'));
+      if (signingKey.asymmetricKeyType !== 'ed25519') throw new Error('not Ed25519');
+    } catch (error) {
+      problems.push(
+        `DOCKERCISE_SIGNING_KEY_FILE: cannot use ${keyPath} as an Ed25519 private key (${(error as Error).message})`,
+      );
+    }
+  }
+  const config = {
+    port: Number(env.PORT ?? 8080),
+    publicUrl: need('DOCKERCISE_PUBLIC_URL').replace(/\/$/, ''),
+    databasePath: env.DOCKERCISE_DATABASE ?? 'dockercise.db',
+    storeSecret: need('DOCKERCISE_STORE_SECRET'),
+    sessionSecret: need('DOCKERCISE_SESSION_SECRET'),
+    githubClientId: need('GITHUB_CLIENT_ID'),
+    githubClientSecret: need('GITHUB_CLIENT_SECRET'),
+    controlPlaneAccountId: need('DOCKERCISE_AWS_ACCOUNT_ID'),
+    templateUrl: need('DOCKERCISE_TEMPLATE_URL'),
+    region: env.AWS_REGION ?? 'us-east-1',
+    agentVersion: env.DOCKERCISE_AGENT_VERSION ?? '0.1.0',
+    ...(env.DOCKERCISE_AGENT_DIR ? { agentDir: env.DOCKERCISE_AGENT_DIR } : {}),
+    ...(env.DOCKERCISE_AWS_ENDPOINT ? { awsEndpoint: env.DOCKERCISE_AWS_ENDPOINT } : {}),
+  };
+  if (config.sessionSecret && config.sessionSecret.length < 32)
+    problems.push('DOCKERCISE_SESSION_SECRET must be at least 32 characters');
+  if (config.storeSecret && config.storeSecret.length < 32)
+    problems.push('DOCKERCISE_STORE_SECRET must be at least 32 characters');
+  if (problems.length > 0 || !signingKey)
+    throw new Error(`the control plane's configuration is not usable:\n  - ${problems.join('\n  - ')}`);
+  return { ...config, signingKey, jobSigningPublicKey: rawPublicKeyBase64(createPublicKey(signingKey)) };
+}

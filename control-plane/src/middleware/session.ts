@@ -1,0 +1,43 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
+import type { AppDeps, Env } from '../deps.js';
+import { HttpError } from '../http-error.js';
+
+export const SESSION_COOKIE = 'dockercise_session';
+const SESSION_DAYS = 7;
+
+/** A signed, HttpOnly, SameSite=Lax session cookie naming the user; Secure outside local mode. */
+export async function startSession(c: Context, deps: AppDeps, userId: number): Promise<void> {
+  const expires = Date.now() + SESSION_DAYS * 86_400_000;
+  await setSignedCookie(c, SESSION_COOKIE, `${userId}.${expires}`, deps.config.sessionSecret, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: !deps.config.local,
+    path: '/',
+    maxAge: SESSION_DAYS * 86_400,
+  });
+}
+
+export function endSession(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+}
+
+/** Lets a request through only with a valid session, and puts its user in the context. */
+export function requireUser(deps: AppDeps): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const value = await getSignedCookie(c, deps.config.sessionSecret, SESSION_COOKIE);
+    const [id, expires] = typeof value === 'string' ? value.split('.') : [];
+    if (!id || !expires || Number(expires) < Date.now()) throw new HttpError(401, 'sign in first');
+    const user = await deps.store.getUser(Number(id));
+    if (!user) throw new HttpError(401, 'sign in first');
+    c.set('user', user);
+    await next();
+  };
+}
+
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

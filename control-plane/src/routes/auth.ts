@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
+import type { AppDeps, Env } from '../deps.js';
+import { HttpError } from '../http-error.js';
+import { endSession, requireUser, sameSecret, startSession } from '../middleware/session.js';
+
+const STATE_COOKIE = 'dockercise_oauth_state';
+
+/** GitHub's OAuth web flow, with a `state` bound to the browser against CSRF. */
+export function authRoutes(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  const callback = `${deps.config.publicUrl}/auth/callback`;
+
+  app.get('/login', async (c) => {
+    const state = randomBytes(24).toString('base64url');
+    await setSignedCookie(c, STATE_COOKIE, state, deps.config.sessionSecret, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: !deps.config.local,
+      path: '/auth',
+      maxAge: 600,
+    });
+    return c.redirect(deps.github.authorizeUrl(state, callback));
+  });
+
+  app.get('/callback', async (c) => {
+    const expected = await getSignedCookie(c, deps.config.sessionSecret, STATE_COOKIE);
+    const state = c.req.query('state');
+    const code = c.req.query('code');
+    deleteCookie(c, STATE_COOKIE, { path: '/auth' });
+    if (typeof expected !== 'string' || !state || !sameSecret(state, expected)) {
+      throw new HttpError(403, 'the sign-in did not start here (state mismatch); sign in again');
+    }
+    if (!code) throw new HttpError(400, 'GitHub sent no code');
+    const token = await deps.github.exchangeCode(code, callback);
+    const profile = await deps.github.user(token);
+    const user = await deps.store.upsertUser({ githubId: profile.id, login: profile.login, token });
+    await startSession(c, deps, user.id);
+    return c.redirect('/');
+  });
+
+  app.post('/logout', (c) => {
+    endSession(c);
+    return c.body(null, 204);
+  });
+
+  app.get('/me', requireUser(deps), (c) => c.json({ login: c.get('user').login }));
+  return app;
+}

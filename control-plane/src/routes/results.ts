@@ -1,0 +1,207 @@
+import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CANCEL_MARKER,
+  planSchema,
+  type RunResult,
+  resultPaths,
+  runResultSchema,
+  STEP_NAME,
+  s3RunPrefix,
+} from '@dockercise/shared';
+import { type Context, Hono } from 'hono';
+import type { AccountClients } from '../aws/account-access.js';
+import type { AppDeps, Env } from '../deps.js';
+import { HttpError } from '../http-error.js';
+import { requireUser } from '../middleware/session.js';
+import type { AwsAccount, RunRecord } from '../store/store.js';
+
+/**
+ * The results API, read from the customer's own account through its role:
+ *   GET  /api/results/:accountId/:pipeline                         the runs, newest first
+ *   GET  /api/results/:accountId/:pipeline/:runId                  the run's result.json
+ *   GET  /api/results/:accountId/:pipeline/:runId/logs/:step       a step's log (S3, else CloudWatch, paged)
+ *   POST /api/results/:accountId/:pipeline/:runId/gates/:gate/approve
+ *   POST /api/results/:accountId/:pipeline/:runId/cancel
+ * Every route first checks that the signed-in user owns the account.
+ */
+export function resultRoutes(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  app.use('*', requireUser(deps));
+
+  const ownedAccount = async (c: Context<Env>): Promise<AwsAccount> => {
+    const account = await deps.store.getAccount(c.req.param('accountId') ?? '');
+    // Someone else's account and no account look the same from outside.
+    if (!account || account.ownerId !== c.get('user').id) throw new HttpError(404, 'no such AWS account');
+    return account;
+  };
+  const ownedRun = async (c: Context<Env>): Promise<{ account: AwsAccount; run: RunRecord }> => {
+    const account = await ownedAccount(c);
+    const run = await deps.store.getRun(c.req.param('runId') ?? '');
+    if (!run || run.accountId !== account.accountId || run.pipeline !== c.req.param('pipeline'))
+      throw new HttpError(404, 'no such run');
+    return { account, run };
+  };
+  const clients = async (account: AwsAccount): Promise<AccountClients> => {
+    try {
+      return await deps.access.clients(account);
+    } catch (error) {
+      throw new HttpError(502, `could not assume the account's role: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  };
+
+  const resultOf = async (account: AwsAccount, run: RunRecord): Promise<RunResult> => {
+    let result: RunResult | undefined;
+    if (run.status !== 'invalid' && account.bucket) {
+      const object = await readObject(
+        await clients(account),
+        account.bucket,
+        s3RunPrefix(run.pipeline, run.runId) + resultPaths.result,
+      );
+      if (object) result = runResultSchema.parse(JSON.parse(object));
+    }
+    result ??= synthesized(run);
+    const approvals = await deps.store.approvals(run.runId);
+    result.gates = result.gates.map((gate) => {
+      const approval = approvals.find((a) => a.gate === gate.name);
+      return approval
+        ? {
+            ...gate,
+            status: 'approved' as const,
+            approvedBy: approval.login,
+            approvedAt: approval.approvedAt,
+          }
+        : gate;
+    });
+    return result;
+  };
+
+  app.get('/:accountId/:pipeline', async (c) => {
+    const account = await ownedAccount(c);
+    const runs = await deps.store.listRuns(account.accountId, c.req.param('pipeline'), 50);
+    const results = await Promise.all(runs.map((run) => resultOf(account, run).then((r) => summary(r, run))));
+    return c.json({ runs: results });
+  });
+
+  app.get('/:accountId/:pipeline/:runId', async (c) => {
+    const { account, run } = await ownedRun(c);
+    return c.json(await resultOf(account, run));
+  });
+
+  app.get('/:accountId/:pipeline/:runId/logs/:step', async (c) => {
+    const { account, run } = await ownedRun(c);
+    const step = c.req.param('step');
+    if (!STEP_NAME.test(step)) throw new HttpError(400, 'not a step name');
+    const aws = await clients(account);
+    const token = c.req.query('token');
+    if (!token && account.bucket) {
+      // A finished step's whole log is one S3 object; a running step's is only in CloudWatch so far.
+      const text = await readObject(
+        aws,
+        account.bucket,
+        s3RunPrefix(run.pipeline, run.runId) + resultPaths.log(step),
+      );
+      if (text !== undefined)
+        return c.json({ source: 's3', lines: text.split('\n').filter(Boolean), complete: true });
+    }
+    if (!account.logGroup) throw new HttpError(404, 'no log');
+    try {
+      const page = await aws.logs.send(
+        new GetLogEventsCommand({
+          logGroupName: account.logGroup,
+          logStreamName: `${run.pipeline}/${run.runId}/${step}`,
+          startFromHead: true,
+          limit: 1000,
+          ...(token ? { nextToken: token } : {}),
+        }),
+      );
+      const lines = (page.events ?? []).map(
+        (e) => `${new Date(e.timestamp ?? 0).toISOString()} ${e.message ?? ''}`,
+      );
+      return c.json({ source: 'cloudwatch', lines, nextToken: page.nextForwardToken, complete: false });
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException')
+        return c.json({ source: 'cloudwatch', lines: [], complete: false });
+      throw error;
+    }
+  });
+
+  app.post('/:accountId/:pipeline/:runId/gates/:gate/approve', async (c) => {
+    const { run } = await ownedRun(c);
+    const gate = decodeURIComponent(c.req.param('gate'));
+    const plan = run.plan ? planSchema.parse(JSON.parse(run.plan)) : undefined;
+    if (!plan?.gates.some((g) => g.name === gate)) throw new HttpError(404, `the run has no gate ${gate}`);
+    if (run.approvedGates.includes(gate)) throw new HttpError(409, `${gate} is already approved`);
+    const user = c.get('user');
+    const approvedAt = new Date().toISOString();
+    const continued = await deps.store.approveGate({ runId: run.runId, gate, userId: user.id, approvedAt });
+    // The continuation: the same run, with the gate approved; the agent resumes where it stopped.
+    await deps.dispatcher.send(continued);
+    return c.json({ gate, approvedBy: user.login, approvedAt }, 202);
+  });
+
+  app.post('/:accountId/:pipeline/:runId/cancel', async (c) => {
+    const { account, run } = await ownedRun(c);
+    if (run.status === 'invalid' || !account.bucket) throw new HttpError(409, 'the run is not running');
+    const aws = await clients(account);
+    await aws.s3.send(
+      new PutObjectCommand({
+        Bucket: account.bucket,
+        Key: s3RunPrefix(run.pipeline, run.runId) + CANCEL_MARKER,
+        Body: '',
+      }),
+    );
+    return c.json({ cancelling: run.runId }, 202);
+  });
+  return app;
+}
+
+async function readObject(aws: AccountClients, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const object = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return object.Body ? await object.Body.transformToString() : undefined;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+/** What the results show for a run that has no result.json: not sent yet, or an invalid pipeline. */
+function synthesized(run: RunRecord): RunResult {
+  const plan = run.plan ? planSchema.parse(JSON.parse(run.plan)) : undefined;
+  return {
+    version: 1,
+    runId: run.runId,
+    pipeline: run.pipeline,
+    status: run.status === 'invalid' ? 'failed' : 'pending',
+    startedAt: run.createdAt,
+    ...(run.status === 'invalid' ? { endedAt: run.createdAt, durationMs: 0 } : {}),
+    source: { commit: run.commit, ...(run.branch ? { branch: run.branch } : {}) },
+    ...(run.errors ? { error: run.errors.join('\n') } : {}),
+    steps: (plan?.steps ?? []).map((s) => ({
+      name: s.name,
+      status: 'pending',
+      image: s.img,
+      log: resultPaths.log(s.name),
+      secret: s.secret,
+    })),
+    gates: (plan?.gates ?? []).map((g) => ({
+      name: g.name,
+      status: run.approvedGates.includes(g.name) ? 'approved' : 'waiting',
+    })),
+  };
+}
+
+function summary(result: RunResult, run: RunRecord) {
+  return {
+    runId: result.runId,
+    status: result.status,
+    commit: run.commit,
+    branch: run.branch,
+    startedAt: result.startedAt,
+    durationMs: result.durationMs,
+    ...(result.error ? { error: result.error } : {}),
+  };
+}

@@ -1,0 +1,66 @@
+/** Schema changes in order; each runs once, in a transaction, and its number is recorded. */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE users (
+     id INTEGER PRIMARY KEY,
+     github_id INTEGER NOT NULL UNIQUE,
+     login TEXT NOT NULL,
+     token TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE aws_accounts (
+     account_id TEXT PRIMARY KEY,
+     owner_id INTEGER NOT NULL REFERENCES users(id),
+     external_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     role_arn TEXT, queue_url TEXT, dead_letter_queue_url TEXT, bucket TEXT, log_group TEXT, instance_id TEXT,
+     verified_at TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE repos (
+     id INTEGER PRIMARY KEY,
+     full_name TEXT NOT NULL UNIQUE,
+     owner_id INTEGER NOT NULL REFERENCES users(id),
+     account_id TEXT NOT NULL REFERENCES aws_accounts(account_id),
+     webhook_id INTEGER,
+     webhook_secret TEXT NOT NULL,
+     deploy_key_id INTEGER,
+     deploy_private_key TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE builds (
+     delivery_id TEXT PRIMARY KEY,
+     repo_id INTEGER NOT NULL,
+     commit_sha TEXT NOT NULL,
+     branch TEXT,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     not_before TEXT,
+     error TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX builds_pending ON builds(status, not_before);
+   CREATE TABLE runs (
+     run_id TEXT PRIMARY KEY,
+     repo_id INTEGER NOT NULL,
+     account_id TEXT NOT NULL,
+     pipeline TEXT NOT NULL,
+     commit_sha TEXT NOT NULL,
+     branch TEXT,
+     delivery_id TEXT UNIQUE,
+     status TEXT NOT NULL CHECK (status IN ('recorded', 'sent', 'invalid')),
+     plan TEXT,
+     errors TEXT,
+     approved_gates TEXT NOT NULL DEFAULT '[]',
+     created_at TEXT NOT NULL,
+     sent_at TEXT
+   );
+   CREATE INDEX runs_by_pipeline ON runs(account_id, pipeline, created_at DESC);
+   CREATE INDEX runs_unsent ON runs(status, created_at);
+   CREATE TABLE approvals (
+     run_id TEXT NOT NULL REFERENCES runs(run_id),
+     gate TEXT NOT NULL,
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     approved_at TEXT NOT NULL,
+     PRIMARY KEY (run_id, gate)
+   );`,
+];

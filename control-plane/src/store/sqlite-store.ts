@@ -1,0 +1,341 @@
+import Database from 'better-sqlite3';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { MIGRATIONS } from './migrations.js';
+import type { Approval, AwsAccount, Build, Repo, RunRecord, StackOutputs, Store, User } from './store.js';
+
+type Row = Record<string, unknown>;
+const text = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+/** Only set keys whose value is defined, so optional fields stay absent rather than `undefined`. */
+const defined = <T extends object>(object: T): T =>
+  Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
+
+/** The embedded store: one SQLite file, WAL mode, migrations applied on open. */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(
+    path: string,
+    private readonly box: SecretBox,
+  ) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      this.db
+        .prepare('SELECT version FROM schema_migrations')
+        .all()
+        .map((r) => (r as Row).version as number),
+    );
+    MIGRATIONS.forEach((sql, index) => {
+      const version = index + 1;
+      if (applied.has(version)) return;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+          .run(version, new Date().toISOString());
+      })();
+    });
+  }
+
+  get schemaVersion(): number {
+    return (this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row).v as number;
+  }
+
+  async upsertUser(user: Omit<User, 'id'>): Promise<User> {
+    this.db
+      .prepare(
+        `INSERT INTO users (github_id, login, token, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (github_id) DO UPDATE SET login = excluded.login, token = excluded.token`,
+      )
+      .run(user.githubId, user.login, this.box.seal(user.token), new Date().toISOString());
+    const row = this.db.prepare('SELECT * FROM users WHERE github_id = ?').get(user.githubId) as Row;
+    return this.user(row);
+  }
+
+  async getUser(id: number): Promise<User | undefined> {
+    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
+    return row ? this.user(row) : undefined;
+  }
+
+  private user(row: Row): User {
+    return {
+      id: Number(row.id),
+      githubId: Number(row.github_id),
+      login: String(row.login),
+      token: this.box.open(String(row.token)),
+    };
+  }
+
+  async createAccount(
+    account: Pick<AwsAccount, 'accountId' | 'ownerId' | 'externalId' | 'region'>,
+  ): Promise<AwsAccount> {
+    this.db
+      .prepare(
+        `INSERT INTO aws_accounts (account_id, owner_id, external_id, region, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE SET external_id = excluded.external_id, region = excluded.region
+         WHERE aws_accounts.owner_id = excluded.owner_id AND aws_accounts.verified_at IS NULL`,
+      )
+      .run(
+        account.accountId,
+        account.ownerId,
+        this.box.seal(account.externalId),
+        account.region,
+        new Date().toISOString(),
+      );
+    return (await this.getAccount(account.accountId)) as AwsAccount;
+  }
+
+  async getAccount(accountId: string): Promise<AwsAccount | undefined> {
+    const row = this.db.prepare('SELECT * FROM aws_accounts WHERE account_id = ?').get(accountId) as
+      | Row
+      | undefined;
+    if (!row) return undefined;
+    return defined({
+      accountId: String(row.account_id),
+      ownerId: Number(row.owner_id),
+      externalId: this.box.open(String(row.external_id)),
+      region: String(row.region),
+      roleArn: text(row.role_arn),
+      queueUrl: text(row.queue_url),
+      deadLetterQueueUrl: text(row.dead_letter_queue_url),
+      bucket: text(row.bucket),
+      logGroup: text(row.log_group),
+      instanceId: text(row.instance_id),
+      verifiedAt: text(row.verified_at),
+    });
+  }
+
+  async registerAccount(accountId: string, o: StackOutputs, verifiedAt: string): Promise<AwsAccount> {
+    this.db
+      .prepare(
+        `UPDATE aws_accounts SET role_arn = ?, queue_url = ?, dead_letter_queue_url = ?, bucket = ?, log_group = ?,
+         instance_id = ?, region = ?, verified_at = ? WHERE account_id = ?`,
+      )
+      .run(
+        o.roleArn,
+        o.queueUrl,
+        o.deadLetterQueueUrl,
+        o.bucket,
+        o.logGroup,
+        o.instanceId,
+        o.region,
+        verifiedAt,
+        accountId,
+      );
+    return (await this.getAccount(accountId)) as AwsAccount;
+  }
+
+  async saveRepo(repo: Repo): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO repos (id, full_name, owner_id, account_id, webhook_id, webhook_secret, deploy_key_id, deploy_private_key, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name, owner_id = excluded.owner_id, account_id = excluded.account_id,
+           webhook_id = excluded.webhook_id, webhook_secret = excluded.webhook_secret, deploy_key_id = excluded.deploy_key_id,
+           deploy_private_key = excluded.deploy_private_key`,
+      )
+      .run(
+        repo.id,
+        repo.fullName,
+        repo.ownerId,
+        repo.accountId,
+        repo.webhookId ?? null,
+        this.box.seal(repo.webhookSecret),
+        repo.deployKeyId ?? null,
+        this.box.seal(repo.deployPrivateKey),
+        new Date().toISOString(),
+      );
+  }
+
+  async getRepo(id: number): Promise<Repo | undefined> {
+    const row = this.db.prepare('SELECT * FROM repos WHERE id = ?').get(id) as Row | undefined;
+    return row ? this.repo(row) : undefined;
+  }
+
+  async getRepoByName(fullName: string): Promise<Repo | undefined> {
+    const row = this.db.prepare('SELECT * FROM repos WHERE full_name = ?').get(fullName) as Row | undefined;
+    return row ? this.repo(row) : undefined;
+  }
+
+  async deleteRepo(id: number): Promise<void> {
+    this.db.prepare('DELETE FROM repos WHERE id = ?').run(id);
+  }
+
+  private repo(row: Row): Repo {
+    return defined({
+      id: Number(row.id),
+      fullName: String(row.full_name),
+      ownerId: Number(row.owner_id),
+      accountId: String(row.account_id),
+      webhookId: num(row.webhook_id),
+      webhookSecret: this.box.open(String(row.webhook_secret)),
+      deployKeyId: num(row.deploy_key_id),
+      deployPrivateKey: this.box.open(String(row.deploy_private_key)),
+    });
+  }
+
+  async claimDelivery(
+    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch'>,
+    at: string,
+  ): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `INSERT INTO builds (delivery_id, repo_id, commit_sha, branch, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)
+         ON CONFLICT (delivery_id) DO NOTHING`,
+      )
+      .run(build.deliveryId, build.repoId, build.commit, build.branch ?? null, at);
+    return result.changes === 1;
+  }
+
+  async pendingBuilds(now: string): Promise<Build[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM builds WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at`,
+      )
+      .all(now) as Row[];
+    return rows.map((row) =>
+      defined({
+        deliveryId: String(row.delivery_id),
+        repoId: Number(row.repo_id),
+        commit: String(row.commit_sha),
+        branch: text(row.branch),
+        status: row.status as Build['status'],
+        attempts: Number(row.attempts),
+        notBefore: text(row.not_before),
+        error: text(row.error),
+      }),
+    );
+  }
+
+  async finishBuild(deliveryId: string, status: 'done' | 'failed', error?: string): Promise<void> {
+    this.db
+      .prepare('UPDATE builds SET status = ?, error = ?, attempts = attempts + 1 WHERE delivery_id = ?')
+      .run(status, error ?? null, deliveryId);
+  }
+
+  async deferBuild(deliveryId: string, notBefore: string, error: string): Promise<void> {
+    this.db
+      .prepare('UPDATE builds SET not_before = ?, error = ?, attempts = attempts + 1 WHERE delivery_id = ?')
+      .run(notBefore, error, deliveryId);
+  }
+
+  async recordRun(run: RunRecord): Promise<RunRecord> {
+    this.db
+      .prepare(
+        `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, delivery_id, status, plan, errors, approved_gates, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(
+        run.runId,
+        run.repoId,
+        run.accountId,
+        run.pipeline,
+        run.commit,
+        run.branch ?? null,
+        run.deliveryId ?? null,
+        run.status,
+        run.plan ?? null,
+        run.errors ? JSON.stringify(run.errors) : null,
+        JSON.stringify(run.approvedGates),
+        run.createdAt,
+      );
+    const row = (
+      run.deliveryId
+        ? this.db.prepare('SELECT * FROM runs WHERE delivery_id = ?').get(run.deliveryId)
+        : this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(run.runId)
+    ) as Row;
+    return this.run(row);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
+    return row ? this.run(row) : undefined;
+  }
+
+  async markRunSent(runId: string, at: string): Promise<void> {
+    this.db
+      .prepare(`UPDATE runs SET status = 'sent', sent_at = ? WHERE run_id = ? AND status = 'recorded'`)
+      .run(at, runId);
+  }
+
+  async unsentRuns(recordedBefore: string): Promise<RunRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM runs WHERE status = 'recorded' AND created_at <= ? ORDER BY created_at`)
+      .all(recordedBefore) as Row[];
+    return rows.map((row) => this.run(row));
+  }
+
+  async listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]> {
+    const rows = this.db
+      .prepare(
+        'SELECT * FROM runs WHERE account_id = ? AND pipeline = ? ORDER BY created_at DESC, run_id DESC LIMIT ?',
+      )
+      .all(accountId, pipeline, limit) as Row[];
+    return rows.map((row) => this.run(row));
+  }
+
+  async approveGate(approval: Omit<Approval, 'login'>): Promise<RunRecord> {
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO approvals (run_id, gate, user_id, approved_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(approval.runId, approval.gate, approval.userId, approval.approvedAt);
+      const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(approval.runId) as Row;
+      const gates = new Set(JSON.parse(String(row.approved_gates)) as string[]);
+      gates.add(approval.gate);
+      // The continuation is sent like a new run: recorded first, so a crash before sending loses nothing.
+      this.db
+        .prepare(`UPDATE runs SET approved_gates = ?, status = 'recorded' WHERE run_id = ?`)
+        .run(JSON.stringify([...gates].sort()), approval.runId);
+      return this.run(this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(approval.runId) as Row);
+    })();
+  }
+
+  async approvals(runId: string): Promise<Approval[]> {
+    const rows = this.db
+      .prepare(
+        'SELECT a.*, u.login FROM approvals a JOIN users u ON u.id = a.user_id WHERE run_id = ? ORDER BY approved_at',
+      )
+      .all(runId) as Row[];
+    return rows.map((r) => ({
+      runId: String(r.run_id),
+      gate: String(r.gate),
+      userId: Number(r.user_id),
+      login: String(r.login),
+      approvedAt: String(r.approved_at),
+    }));
+  }
+
+  private run(row: Row): RunRecord {
+    return defined({
+      runId: String(row.run_id),
+      repoId: Number(row.repo_id),
+      accountId: String(row.account_id),
+      pipeline: String(row.pipeline),
+      commit: String(row.commit_sha),
+      branch: text(row.branch),
+      deliveryId: text(row.delivery_id),
+      status: row.status as RunRecord['status'],
+      plan: text(row.plan),
+      errors: row.errors ? (JSON.parse(String(row.errors)) as string[]) : undefined,
+      approvedGates: JSON.parse(String(row.approved_gates)) as string[],
+      createdAt: String(row.created_at),
+      sentAt: text(row.sent_at),
+    });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

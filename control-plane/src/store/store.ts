@@ -1,0 +1,117 @@
+/**
+ * The control plane's records. Async throughout so that a PostgreSQL store can implement it; the
+ * embedded default is SQLite (sqlite-store.ts). Secrets arrive and leave in clear: the store seals
+ * them at rest.
+ */
+export interface User {
+  id: number;
+  githubId: number;
+  login: string;
+  token: string;
+}
+
+export interface AwsAccount {
+  accountId: string;
+  ownerId: number;
+  externalId: string;
+  region: string;
+  roleArn?: string;
+  queueUrl?: string;
+  deadLetterQueueUrl?: string;
+  bucket?: string;
+  logGroup?: string;
+  instanceId?: string;
+  verifiedAt?: string;
+}
+
+export type StackOutputs = Required<
+  Pick<
+    AwsAccount,
+    'roleArn' | 'queueUrl' | 'deadLetterQueueUrl' | 'bucket' | 'logGroup' | 'instanceId' | 'region'
+  >
+>;
+
+export interface Repo {
+  id: number;
+  fullName: string;
+  ownerId: number;
+  accountId: string;
+  webhookId?: number;
+  webhookSecret: string;
+  deployKeyId?: number;
+  deployPrivateKey: string;
+}
+
+/** A push waiting to become a run: recorded with its delivery, so a crash loses nothing. */
+export interface Build {
+  deliveryId: string;
+  repoId: number;
+  commit: string;
+  branch?: string;
+  status: 'pending' | 'done' | 'failed';
+  attempts: number;
+  notBefore?: string;
+  error?: string;
+}
+
+export interface RunRecord {
+  runId: string;
+  repoId: number;
+  accountId: string;
+  pipeline: string;
+  commit: string;
+  branch?: string;
+  deliveryId?: string;
+  /** recorded: not yet on the customer's queue; sent: it is; invalid: the pipeline did not compile. */
+  status: 'recorded' | 'sent' | 'invalid';
+  plan?: string;
+  errors?: string[];
+  approvedGates: string[];
+  createdAt: string;
+  sentAt?: string;
+}
+
+export interface Approval {
+  runId: string;
+  gate: string;
+  userId: number;
+  login: string;
+  approvedAt: string;
+}
+
+export interface Store {
+  upsertUser(user: Omit<User, 'id'>): Promise<User>;
+  getUser(id: number): Promise<User | undefined>;
+
+  createAccount(
+    account: Pick<AwsAccount, 'accountId' | 'ownerId' | 'externalId' | 'region'>,
+  ): Promise<AwsAccount>;
+  getAccount(accountId: string): Promise<AwsAccount | undefined>;
+  registerAccount(accountId: string, outputs: StackOutputs, verifiedAt: string): Promise<AwsAccount>;
+
+  saveRepo(repo: Repo): Promise<void>;
+  getRepo(id: number): Promise<Repo | undefined>;
+  getRepoByName(fullName: string): Promise<Repo | undefined>;
+  deleteRepo(id: number): Promise<void>;
+
+  /** Records a push delivery once; false when this delivery id was seen before. */
+  claimDelivery(
+    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch'>,
+    at: string,
+  ): Promise<boolean>;
+  pendingBuilds(now: string): Promise<Build[]>;
+  finishBuild(deliveryId: string, status: 'done' | 'failed', error?: string): Promise<void>;
+  deferBuild(deliveryId: string, notBefore: string, error: string): Promise<void>;
+
+  /** Records a run; a run for a delivery that already has one is not recorded twice. */
+  recordRun(run: RunRecord): Promise<RunRecord>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  markRunSent(runId: string, at: string): Promise<void>;
+  unsentRuns(recordedBefore: string): Promise<RunRecord[]>;
+  listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]>;
+  /** Records who approved a gate, adds it to the run's approved gates and marks the run to send again. */
+  approveGate(approval: Omit<Approval, 'login'>): Promise<RunRecord>;
+  approvals(runId: string): Promise<Approval[]>;
+
+  close(): void;
+}

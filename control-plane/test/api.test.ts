@@ -1,0 +1,324 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, inProcessAgent } from '../../agent/test/aws-harness.js';
+import { IMG } from '../../agent/test/harness.js';
+import {
+  type ControlPlane,
+  connectAccount,
+  controlPlane,
+  customerAccount,
+  GITHUB_API,
+  GITHUB_WEB,
+  githubConnect,
+  githubFiles,
+  signIn,
+} from './harness.js';
+
+let cp: ControlPlane;
+beforeAll(() => {
+  if (!nock.isActive()) nock.activate();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  cp = controlPlane();
+});
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.restore());
+
+const json = (body: unknown) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+describe('sign-in with GitHub', () => {
+  it('redirects to GitHub with a state bound to the browser, and refuses a callback with another state', async () => {
+    const login = await cp.app.request('/auth/login');
+    expect(login.status).toBe(302);
+    const location = new URL(login.headers.get('location') ?? '');
+    expect(`${location.origin}${location.pathname}`).toBe(`${GITHUB_WEB}/login/oauth/authorize`);
+    expect(location.searchParams.get('redirect_uri')).toBe('https://dockercise.test/auth/callback');
+    const cookie = login.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(
+      /^dockercise_oauth_state=.+; Max-Age=600; Path=\/auth; HttpOnly; Secure; SameSite=Lax$/,
+    );
+    const forged = await cp.app.request('/auth/callback?code=x&state=forged', {
+      headers: { cookie: cookie.split(';')[0] ?? '' },
+    });
+    expect(forged.status).toBe(403);
+    const none = await cp.app.request(`/auth/callback?code=x&state=${location.searchParams.get('state')}`);
+    expect(none.status).toBe(403);
+  });
+
+  it('signs in with a signed, HttpOnly, SameSite, Secure session cookie', async () => {
+    const cookie = await signIn(cp, { id: 1, login: 'octocat' });
+    expect(await (await cp.app.request('/auth/me', { headers: { cookie } })).json()).toEqual({
+      login: 'octocat',
+    });
+    const tampered = cookie.replace(/^dockercise_session=1\./, 'dockercise_session=2.');
+    expect((await cp.app.request('/auth/me', { headers: { cookie: tampered } })).status).toBe(401);
+    expect((await cp.app.request('/auth/me')).status).toBe(401);
+  });
+
+  it('reports a refused OAuth code', async () => {
+    const login = await cp.app.request('/auth/login');
+    const state = new URL(login.headers.get('location') ?? '').searchParams.get('state');
+    nock(GITHUB_WEB).post('/login/oauth/access_token').reply(200, {
+      error: 'bad_verification_code',
+      error_description: 'The code passed is incorrect or expired.',
+    });
+    const callback = await cp.app.request(`/auth/callback?code=old&state=${state}`, {
+      headers: { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '' },
+    });
+    expect(callback.status).toBe(401);
+    expect(await callback.json()).toEqual({
+      error: 'GitHub refused the OAuth code: The code passed is incorrect or expired.',
+    });
+  });
+});
+
+describe('repositories, accounts and results', () => {
+  let owner: string;
+  let stranger: string;
+  let account: Awaited<ReturnType<typeof customerAccount>>;
+  let accountId: string;
+
+  beforeAll(async () => {
+    owner = await signIn(cp, { id: 10, login: 'owner' });
+    stranger = await signIn(cp, { id: 20, login: 'stranger' });
+    account = await customerAccount();
+    accountId = await connectAccount(cp, owner, account);
+  });
+
+  it('gives a launch link with a fresh ExternalId, and verifies the account by assuming its role', async () => {
+    const created = await cp.app.request('/api/accounts', {
+      ...json({ accountId: '210987654321', region: 'eu-west-1' }),
+      headers: { cookie: owner, 'content-type': 'application/json' },
+    });
+    expect(created.status).toBe(201);
+    const { launchUrl } = (await created.json()) as { launchUrl: string };
+    const query = new URLSearchParams(launchUrl.split('#/stacks/create/review?')[1]);
+    expect(
+      launchUrl.startsWith(
+        'https://eu-west-1.console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/create/review?',
+      ),
+    ).toBe(true);
+    expect(query.get('param_ExternalId')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(query.get('param_ControlPlaneAccountId')).toBe('111122223333');
+    expect(query.get('param_AgentTarballUrl')).toBe(
+      'https://dockercise.test/agent/dockercise-agent-0.1.0.tgz',
+    );
+    const registered = await cp.store.getAccount(accountId);
+    expect(registered?.verifiedAt).toBeDefined();
+    // Someone else cannot see or take the account.
+    const taken = await cp.app.request('/api/accounts', {
+      ...json({ accountId, region: 'us-east-1' }),
+      headers: { cookie: stranger, 'content-type': 'application/json' },
+    });
+    expect(taken.status).toBe(409);
+  });
+
+  it('lists repositories, connects one with a JSON push hook and a read-only Ed25519 deploy key, and disconnects it', async () => {
+    nock(GITHUB_API)
+      .get('/user/repos')
+      .query(true)
+      .reply(200, [{ id: 7, full_name: 'owner/app', private: true }]);
+    const listed = await cp.app.request('/api/repos', { headers: { cookie: owner } });
+    expect(await listed.json()).toEqual({
+      repos: [{ id: 7, fullName: 'owner/app', private: true, connected: false }],
+    });
+
+    const recorded: { hook?: unknown; key?: unknown } = {};
+    githubConnect('owner/app', 7, recorded);
+    const connected = await cp.app.request('/api/repos/owner/app/connect', {
+      ...json({ accountId }),
+      headers: { cookie: owner, 'content-type': 'application/json' },
+    });
+    expect(connected.status).toBe(201);
+    expect(recorded.hook).toMatchObject({
+      name: 'web',
+      active: true,
+      events: ['push'],
+      config: { url: 'https://dockercise.test/webhooks/github', content_type: 'json', insecure_ssl: '0' },
+    });
+    expect((recorded.hook as { config: { secret: string } }).config.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(recorded.key).toMatchObject({ read_only: true, title: 'dockercise (read-only)' });
+    expect((recorded.key as { key: string }).key).toMatch(
+      /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI\S+ dockercise owner\/app$/,
+    );
+
+    // The stranger can neither disconnect it nor see its account's results.
+    expect(
+      (await cp.app.request('/api/repos/owner/app', { method: 'DELETE', headers: { cookie: stranger } }))
+        .status,
+    ).toBe(404);
+
+    nock(GITHUB_API).delete('/repos/owner/app/hooks/501').reply(204);
+    nock(GITHUB_API).delete('/repos/owner/app/keys/601').reply(404, { message: 'Not Found' });
+    expect(
+      (await cp.app.request('/api/repos/owner/app', { method: 'DELETE', headers: { cookie: owner } })).status,
+    ).toBe(204);
+    expect(nock.isDone()).toBe(true);
+    expect(await cp.store.getRepo(7)).toBeUndefined();
+  });
+
+  it("maps GitHub's 401, 404 and rate limit to clear answers", async () => {
+    nock(GITHUB_API).get('/user/repos').query(true).reply(401, { message: 'Bad credentials' });
+    const unauthorised = await cp.app.request('/api/repos', { headers: { cookie: owner } });
+    expect(unauthorised.status).toBe(401);
+    expect(await unauthorised.json()).toEqual({
+      error: 'GitHub refused the token (GET /user/repos): reconnect GitHub',
+    });
+
+    nock(GITHUB_API).get('/user/repos').query(true).reply(200, []);
+    const missing = await cp.app.request('/api/repos/owner/ghost/connect', {
+      ...json({ accountId }),
+      headers: { cookie: owner, 'content-type': 'application/json' },
+    });
+    expect(missing.status).toBe(404);
+
+    const reset = Math.floor(Date.now() / 1000) + 120;
+    nock(GITHUB_API)
+      .get('/user/repos')
+      .query(true)
+      .reply(
+        403,
+        { message: 'API rate limit exceeded' },
+        { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      );
+    const limited = await cp.app.request('/api/repos', { headers: { cookie: owner } });
+    expect(limited.status).toBe(503);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(100);
+  });
+
+  it('approves a human-click gate (who and when recorded), sends the continuation, and the agent finishes the run', async () => {
+    const recorded: { hook?: unknown } = {};
+    githubConnect('owner/gated', 8, recorded);
+    await cp.app.request('/api/repos/owner/gated/connect', {
+      ...json({ accountId }),
+      headers: { cookie: owner, 'content-type': 'application/json' },
+    });
+    const secret = (recorded.hook as { config: { secret: string } }).config.secret;
+    const commit = 'a'.repeat(40);
+    githubFiles('owner/gated', commit, {
+      'build.dockercise.yaml': `build:\n  img: ${IMG}\n  run: echo built\n`,
+      'deploy.dockercise.yaml': `after: human-click\ndeploy:\n  img: ${IMG}\n  run: echo deploying $(cat {build})\n`,
+    });
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: commit,
+      repository: { id: 8, full_name: 'owner/gated' },
+    });
+    const { signWebhook } = await import('../src/crypto/webhook-signature.js');
+    await cp.app.request('/webhooks/github', {
+      method: 'POST',
+      headers: {
+        'x-github-event': 'push',
+        'x-github-delivery': crypto.randomUUID(),
+        'x-hub-signature-256': signWebhook(secret, body),
+      },
+      body,
+    });
+    await cp.idle();
+    const [run] = await cp.store.listRuns(accountId, 'owner.gated', 1);
+    const base = `/api/results/${accountId}/owner.gated/${run?.runId}`;
+
+    const agent = inProcessAgent(account);
+    const serving = agent.run();
+    try {
+      const waiting = await eventually(
+        async () => {
+          const r = (await (await cp.app.request(base, { headers: { cookie: owner } })).json()) as {
+            status: string;
+            gates: unknown[];
+          };
+          return r.status === 'waiting-approval' ? r : undefined;
+        },
+        60_000,
+        'the run to wait at its gate',
+      );
+      expect(waiting.gates).toEqual([{ name: 'deploy.dockercise.yaml', status: 'waiting' }]);
+
+      expect(
+        (
+          await cp.app.request(`${base}/gates/deploy.dockercise.yaml/approve`, {
+            method: 'POST',
+            headers: { cookie: stranger },
+          })
+        ).status,
+      ).toBe(404);
+      const approved = await cp.app.request(`${base}/gates/deploy.dockercise.yaml/approve`, {
+        method: 'POST',
+        headers: { cookie: owner },
+      });
+      expect(approved.status).toBe(202);
+      expect(await approved.json()).toMatchObject({ gate: 'deploy.dockercise.yaml', approvedBy: 'owner' });
+
+      const done = await eventually(
+        async () => {
+          const r = (await (await cp.app.request(base, { headers: { cookie: owner } })).json()) as {
+            status: string;
+            gates: Array<Record<string, string>>;
+          };
+          return r.status === 'succeeded' ? r : undefined;
+        },
+        60_000,
+        'the run to finish after approval',
+      );
+      expect(done.gates[0]).toMatchObject({
+        name: 'deploy.dockercise.yaml',
+        status: 'approved',
+        approvedBy: 'owner',
+      });
+      const log = (await (
+        await cp.app.request(`${base}/logs/deploy`, { headers: { cookie: owner } })
+      ).json()) as { lines: string[] };
+      expect(log.lines.map((l) => l.slice(29))).toEqual(['deploying built']);
+    } finally {
+      agent.shutdown();
+      agent.shutdown();
+      await serving;
+    }
+  });
+
+  it('cancels a run by writing the marker the agent watches, and keeps results to their owner', async () => {
+    const [run] = await cp.store.listRuns(accountId, 'owner.gated', 1);
+    const base = `/api/results/${accountId}/owner.gated/${run?.runId}`;
+    expect(
+      (await cp.app.request(`${base}/cancel`, { method: 'POST', headers: { cookie: stranger } })).status,
+    ).toBe(404);
+    expect((await cp.app.request(base, { headers: { cookie: stranger } })).status).toBe(404);
+    expect((await cp.app.request(base)).status).toBe(401);
+    expect(
+      (await cp.app.request(`/api/results/${accountId}/owner.gated`, { headers: { cookie: stranger } }))
+        .status,
+    ).toBe(404);
+    const list = (await (
+      await cp.app.request(`/api/results/${accountId}/owner.gated`, { headers: { cookie: owner } })
+    ).json()) as { runs: unknown[] };
+    expect(list.runs).toHaveLength(1);
+
+    expect(
+      (await cp.app.request(`${base}/cancel`, { method: 'POST', headers: { cookie: owner } })).status,
+    ).toBe(202);
+    const marker = await account.aws.s3.send(
+      new HeadObjectCommand({ Bucket: account.bucket, Key: `runs/owner.gated/${run?.runId}/cancel` }),
+    );
+    expect(marker.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('keeps its records across a restart: the store is a real SQLite file with migrations', async () => {
+    const again = controlPlane(cp.dbPath);
+    expect(again.store.schemaVersion).toBe(1);
+    expect((await again.store.getAccount(accountId))?.verifiedAt).toBeDefined();
+    expect((await again.store.listRuns(accountId, 'owner.gated', 5)).length).toBe(1);
+    again.store.close();
+  });
+
+  it('sent only jobs the agent accepted: its dead-letter queue is empty', async () => {
+    const { Messages } = await account.aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: account.deadLetterQueueUrl, MaxNumberOfMessages: 10 }),
+    );
+    expect(Messages ?? []).toEqual([]);
+  });
+});

@@ -1,0 +1,292 @@
+import { createRequire } from 'node:module';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { parseSignedJob } from '@dockercise/shared/node';
+import { sign } from '@octokit/webhooks-methods';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { controlPlaneKeys, eventually, inProcessAgent, queueCounts } from '../../agent/test/aws-harness.js';
+import { IMG } from '../../agent/test/harness.js';
+import {
+  type ControlPlane,
+  connectAccount,
+  controlPlane,
+  customerAccount,
+  GITHUB_API,
+  githubConnect,
+  githubFiles,
+  signIn,
+} from './harness.js';
+
+type Example = {
+  name: string;
+  examples: Array<Record<string, unknown> & { after?: string; deleted?: boolean; ref?: string }>;
+};
+const examples = createRequire(import.meta.url)(
+  '@octokit/webhooks-examples/api.github.com/index.json',
+) as Example[];
+const pushes = examples.find((e) => e.name === 'push')?.examples ?? [];
+const pings = examples.find((e) => e.name === 'ping')?.examples ?? [];
+const REPO = 'Codertocat/Hello-World';
+const REPO_ID = 186853002;
+
+let cp: ControlPlane;
+let account: Awaited<ReturnType<typeof customerAccount>>;
+let accountId: string;
+let secret: string;
+let cookie: string;
+
+beforeAll(async () => {
+  if (!nock.isActive()) nock.activate();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  cp = controlPlane();
+  cookie = await signIn(cp, { id: 21031067, login: 'Codertocat' });
+  account = await customerAccount();
+  accountId = await connectAccount(cp, cookie, account);
+  const recorded: { hook?: unknown } = {};
+  githubConnect(REPO, REPO_ID, recorded);
+  const connected = await cp.app.request(`/api/repos/${REPO}/connect`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ accountId }),
+  });
+  expect(connected.status).toBe(201);
+  secret = (recorded.hook as { config: { secret: string } }).config.secret;
+});
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.restore());
+
+async function deliver(
+  payload: unknown,
+  options: { event?: string; delivery?: string; tamper?: 'body' | 'signature' | 'missing' } = {},
+): Promise<Response> {
+  const body = JSON.stringify(payload);
+  let signature = await sign(secret, body);
+  if (options.tamper === 'signature')
+    signature = `${signature.slice(0, -1)}${signature.endsWith('a') ? 'b' : 'a'}`;
+  const sent = options.tamper === 'body' ? body.replace('Codertocat', 'Codertocau') : body;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-github-event': options.event ?? 'push',
+    'x-github-delivery': options.delivery ?? crypto.randomUUID(),
+  };
+  if (options.tamper !== 'missing') headers['x-hub-signature-256'] = signature;
+  return cp.app.request('/webhooks/github', { method: 'POST', headers, body: sent });
+}
+
+async function drainQueue(): Promise<string[]> {
+  const { Messages } = await account.aws.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: account.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+  );
+  return (Messages ?? []).map((m) => m.Body ?? '');
+}
+
+describe('GitHub webhooks', () => {
+  it("accepts GitHub's ping", async () => {
+    expect(pings.length).toBeGreaterThan(0);
+    for (const ping of pings) {
+      const response = await deliver(
+        { ...ping, repository: { id: REPO_ID, full_name: REPO } },
+        { event: 'ping' },
+      );
+      expect(response.status).toBe(200);
+    }
+  });
+
+  it('rejects a flipped byte in the body or the signature, or no signature, with 401', async () => {
+    const push = pushes.find((p) => !p.deleted) ?? {};
+    for (const tamper of ['body', 'signature', 'missing'] as const) {
+      const response = await deliver(push, { tamper });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'missing or invalid signature' });
+    }
+    expect(await cp.store.pendingBuilds(new Date().toISOString())).toEqual([]);
+  });
+
+  it('ignores branch and tag deletions', async () => {
+    const deletions = pushes.filter((p) => p.deleted);
+    expect(deletions.length).toBeGreaterThan(0);
+    for (const push of deletions) {
+      const response = await deliver(push);
+      expect(response.status).toBe(202);
+      expect(await response.json()).toEqual({ ignored: 'branch deletion' });
+    }
+  });
+
+  it('turns a real push into a signed job that the agent verifies and runs; a redelivery runs nothing', async () => {
+    const push = pushes.find((p) => !p.deleted && p.ref === 'refs/heads/master') ?? {};
+    const commit = String(push.after);
+    githubFiles(REPO, commit, {
+      'ci/build.dockercise.yaml': `build:\n  img: ${IMG}\n  run: echo built $DOCKERCISE_PIPELINE\n`,
+      'deploy.dockercise.yml': `ship:\n  img: ${IMG}\n  run: cat {build}\n`,
+    });
+    const delivery = crypto.randomUUID();
+    const started = Date.now();
+    const response = await deliver(push, { delivery });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(response.status).toBe(202);
+    expect(await deliver(push, { delivery })).toSatisfy((r: Response) => r.status === 200);
+    await cp.idle();
+
+    const [message, ...more] = await drainQueue();
+    expect(more).toEqual([]);
+    const parsed = parseSignedJob(message ?? '', controlPlaneKeys.publicKey);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const job = parsed.message.job;
+    expect(job.source).toEqual({ repository: REPO, commit, branch: 'master' });
+    expect(job.plan?.steps.map((s) => s.name)).toEqual(['build', 'ship']);
+    expect(job.checkout?.url).toBe(`git@github.com:${REPO}.git`);
+    expect(job.checkout?.deployKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    // The host was stopped; the dispatch started it.
+    const { Reservations } = await account.aws.ec2.send(
+      new DescribeInstancesCommand({ InstanceIds: [account.instanceId] }),
+    );
+    expect(['pending', 'running']).toContain(Reservations?.[0]?.Instances?.[0]?.State?.Name);
+
+    // The agent from the customer's stack verifies the job and runs it.
+    await account.aws.sqs.send(
+      new (await import('@aws-sdk/client-sqs')).SendMessageCommand({
+        QueueUrl: account.queueUrl,
+        MessageBody: message ?? '',
+      }),
+    );
+    const agent = inProcessAgent(account);
+    const running = agent.run();
+    try {
+      const url = `/api/results/${accountId}/Codertocat.Hello-World/${job.runId}`;
+      const result = await eventually(
+        async () => {
+          const r = (await (await cp.app.request(url, { headers: { cookie } })).json()) as {
+            status: string;
+            steps: Array<{ status: string }>;
+          };
+          return r.status === 'succeeded' ? r : undefined;
+        },
+        60_000,
+        'the run to succeed',
+      );
+      expect(result.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
+      const log = (await (await cp.app.request(`${url}/logs/ship`, { headers: { cookie } })).json()) as {
+        source: string;
+        lines: string[];
+      };
+      expect(log.source).toBe('s3');
+      expect(log.lines.map((l) => l.slice(29))).toEqual(['built Codertocat.Hello-World']);
+    } finally {
+      agent.shutdown();
+      agent.shutdown();
+      await running;
+    }
+    const runs = await cp.store.listRuns(accountId, 'Codertocat.Hello-World', 10);
+    expect(runs.filter((r) => r.deliveryId === delivery)).toHaveLength(1);
+  });
+
+  it('makes an invalid pipeline a failed run with file:line errors, and sends nothing', async () => {
+    const commit = 'f'.repeat(40);
+    githubFiles(REPO, commit, { 'bad.dockercise.yaml': `broken:\n  imgg: ${IMG}\n  run: echo {nope}\n` });
+    const response = await deliver({
+      ref: 'refs/heads/feature',
+      after: commit,
+      repository: { id: REPO_ID, full_name: REPO },
+    });
+    expect(response.status).toBe(202);
+    await cp.idle();
+    const run = (await cp.store.listRuns(accountId, 'Codertocat.Hello-World', 50)).find(
+      (r) => r.commit === commit,
+    );
+    expect(run?.status).toBe('invalid');
+    const result = (await (
+      await cp.app.request(`/api/results/${accountId}/Codertocat.Hello-World/${run?.runId}`, {
+        headers: { cookie },
+      })
+    ).json()) as {
+      status: string;
+      error: string;
+    };
+    expect(result.status).toBe('failed');
+    expect(result.error.split('\n').filter((l) => !l.startsWith('  hint'))).toEqual([
+      'bad.dockercise.yaml:1:1: step "broken" has no img',
+      'bad.dockercise.yaml:2:3: unknown field "imgg" in step "broken"',
+      'bad.dockercise.yaml:3:13: {nope} names no step',
+    ]);
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it("defers a build until GitHub's rate limit resets, then builds it", async () => {
+    const commit = 'e'.repeat(40);
+    const reset = Math.floor(Date.now() / 1000) + 2;
+    nock(GITHUB_API)
+      .get(`/repos/${REPO}/git/trees/${commit}`)
+      .query(true)
+      .reply(
+        403,
+        { message: 'API rate limit exceeded' },
+        { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      );
+    const delivery = crypto.randomUUID();
+    await deliver(
+      { ref: 'refs/heads/main', after: commit, repository: { id: REPO_ID, full_name: REPO } },
+      { delivery },
+    );
+    await cp.idle();
+    expect(await cp.store.pendingBuilds(new Date().toISOString())).toEqual([]);
+    const [deferred] = await cp.store.pendingBuilds(new Date((reset + 1) * 1000).toISOString());
+    expect(deferred).toMatchObject({ deliveryId: delivery, notBefore: new Date(reset * 1000).toISOString() });
+
+    githubFiles(REPO, commit, { 'a.dockercise.yaml': `a:\n  img: ${IMG}\n  run: "true"\n` });
+    await new Promise((r) => setTimeout(r, Math.max(0, reset * 1000 - Date.now() + 100)));
+    await cp.reconciler.pass();
+    expect(
+      (await cp.store.listRuns(accountId, 'Codertocat.Hello-World', 50)).find((r) => r.commit === commit)
+        ?.status,
+    ).toBe('sent');
+    expect(await drainQueue()).toHaveLength(1);
+  });
+
+  it('a crash between recording a run and sending it: the reconciler sends it once', async () => {
+    const before = await queueCounts(account, account.queueUrl);
+    const plan = { version: 1, steps: [], gates: [] };
+    await cp.store.recordRun({
+      runId: '20261126T000000Z-c0ffee',
+      repoId: REPO_ID,
+      accountId,
+      pipeline: 'Codertocat.Hello-World',
+      commit: 'd'.repeat(40),
+      status: 'recorded',
+      plan: JSON.stringify(plan),
+      approvedGates: [],
+      createdAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    await Promise.all([cp.reconciler.pass(), cp.reconciler.pass()]);
+    await cp.reconciler.pass();
+    expect((await cp.store.getRun('20261126T000000Z-c0ffee'))?.status).toBe('sent');
+    const after = await queueCounts(account, account.queueUrl);
+    expect(after.visible - before.visible).toBe(1);
+    await drainQueue();
+  });
+
+  it('sends a plan too large for a message as an S3 object with a signed digest', async () => {
+    const steps = Array.from(
+      { length: 1500 },
+      (_, i) => `step-${i}:\n  img: ${IMG}\n  run: echo ${'x'.repeat(120)} ${i}\n`,
+    ).join('');
+    const commit = '9'.repeat(40);
+    githubFiles(REPO, commit, { 'big.dockercise.yaml': steps });
+    await deliver({ ref: 'refs/heads/main', after: commit, repository: { id: REPO_ID, full_name: REPO } });
+    await cp.idle();
+    const [message] = await drainQueue();
+    expect(Buffer.byteLength(message ?? '')).toBeLessThan(256 * 1024);
+    const parsed = parseSignedJob(message ?? '', controlPlaneKeys.publicKey);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const pointer = parsed.message.job.planPointer;
+    expect(pointer?.key).toBe(`plans/${parsed.message.job.runId}.json`);
+    const object = await account.aws.s3.send(
+      new GetObjectCommand({ Bucket: account.bucket, Key: pointer?.key }),
+    );
+    const text = (await object.Body?.transformToString()) ?? '';
+    expect(JSON.parse(text).steps).toHaveLength(1500);
+    const { sha256Hex } = await import('@dockercise/shared/node');
+    expect(sha256Hex(text)).toBe(pointer?.sha256);
+  });
+});
