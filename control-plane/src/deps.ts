@@ -1,4 +1,5 @@
 import type { AccountAccess } from './aws/account-access.js';
+import type { BuildQueue } from './builds/build-queue.js';
 import type { Builder } from './builds/builder.js';
 import type { Dispatcher } from './builds/dispatcher.js';
 import type { GitHub } from './github/github.js';
@@ -27,8 +28,8 @@ export interface AppDeps {
   builder: Builder;
   config: AppConfig;
   logger: Logger;
-  /** Work a request starts but does not wait for (a webhook's build), tracked so nothing is dropped. */
-  background(task: Promise<unknown>): void;
+  /** Where webhooks hand their builds: run a few at a time, after the answer. */
+  builds: BuildQueue;
   now?: () => Date;
 }
 

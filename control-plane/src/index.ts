@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { AccountAccess } from './aws/account-access.js';
+import { BuildQueue } from './builds/build-queue.js';
 import { Builder } from './builds/builder.js';
 import { Dispatcher } from './builds/dispatcher.js';
 import { Reconciler } from './builds/reconciler.js';
@@ -24,8 +25,8 @@ const github = new GitHub({ clientId: config.githubClientId, clientSecret: confi
 const access = AccountAccess.create(config.region, config.awsEndpoint);
 const dispatcher = new Dispatcher(store, access, config.signingKey, logger);
 const builder = new Builder(store, github, dispatcher, logger);
-const reconciler = new Reconciler(store, builder, dispatcher, logger);
-const tasks = new Set<Promise<unknown>>();
+const builds = new BuildQueue(builder);
+const reconciler = new Reconciler(store, builds, dispatcher, logger);
 const app = createApp({
   store,
   github,
@@ -33,13 +34,8 @@ const app = createApp({
   dispatcher,
   builder,
   logger,
+  builds,
   config: { ...config, local: false },
-  background: (task) => {
-    tasks.add(task);
-    task
-      .catch((error: unknown) => logger.error({ err: error }, 'background task failed'))
-      .finally(() => tasks.delete(task));
-  },
 });
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
@@ -53,7 +49,7 @@ void reconciler.pass();
 process.on('SIGTERM', () => {
   clearInterval(timer);
   server.close(async () => {
-    await Promise.allSettled([...tasks]);
+    await builds.idle();
     store.close();
     process.exit(0);
   });

@@ -15,6 +15,7 @@ import {
 } from '../../agent/test/aws-harness.js';
 import { createApp } from '../src/app.js';
 import { AccountAccess } from '../src/aws/account-access.js';
+import { BuildQueue } from '../src/builds/build-queue.js';
 import { Builder } from '../src/builds/builder.js';
 import { Dispatcher } from '../src/builds/dispatcher.js';
 import { Reconciler } from '../src/builds/reconciler.js';
@@ -46,7 +47,7 @@ export function controlPlane(dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), '
   const access = AccountAccess.create(REGION, endpoint());
   const dispatcher = new Dispatcher(store, access, controlPlaneKeys.privateKey, silentLogger);
   const builder = new Builder(store, github, dispatcher, silentLogger);
-  const tasks = new Set<Promise<unknown>>();
+  const builds = new BuildQueue(builder);
   const app = createApp({
     store,
     github,
@@ -63,12 +64,9 @@ export function controlPlane(dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), '
       templateUrl: 'https://dockercise-templates.s3.amazonaws.com/v1/dockercise.yaml',
       agentVersion: '0.1.0',
     },
-    background: (task) => {
-      tasks.add(task);
-      task.finally(() => tasks.delete(task)).catch(() => {});
-    },
+    builds,
   });
-  const reconciler = new Reconciler(store, builder, dispatcher, silentLogger, 0);
+  const reconciler = new Reconciler(store, builds, dispatcher, silentLogger, 0);
   return {
     app,
     store,
@@ -76,9 +74,7 @@ export function controlPlane(dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), '
     dispatcher,
     access,
     dbPath,
-    idle: async () => {
-      while (tasks.size > 0) await Promise.allSettled([...tasks]);
-    },
+    idle: () => builds.idle(),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import type { Builder } from './builder.js';
+import type { BuildQueue } from './build-queue.js';
 import type { Dispatcher } from './dispatcher.js';
 
 /**
@@ -12,7 +12,7 @@ export class Reconciler {
 
   constructor(
     private readonly store: Store,
-    private readonly builder: Builder,
+    private readonly builds: BuildQueue,
     private readonly dispatcher: Dispatcher,
     private readonly logger: Logger,
     /** Runs younger than this are left to the request that recorded them. */
@@ -30,7 +30,8 @@ export class Reconciler {
 
   private async once(): Promise<void> {
     const now = this.now();
-    for (const build of await this.store.pendingBuilds(now.toISOString())) await this.builder.build(build);
+    for (const build of await this.store.pendingBuilds(now.toISOString())) this.builds.enqueue(build);
+    await this.builds.idle();
     const before = new Date(now.getTime() - this.graceMs).toISOString();
     for (const run of await this.store.unsentRuns(before)) {
       try {

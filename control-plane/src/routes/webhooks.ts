@@ -48,7 +48,7 @@ export function webhookRoutes(deps: AppDeps): Hono<Env> {
     const build = { deliveryId, repoId: repo.id, commit: push.data.after, ...(branch ? { branch } : {}) };
     const now = (deps.now ?? (() => new Date()))();
     if (!(await deps.store.claimDelivery(build, now.toISOString()))) return c.json({ duplicate: deliveryId });
-    deps.background(deps.builder.build({ ...build, status: 'pending', attempts: 0 }));
+    deps.builds.enqueue({ ...build, status: 'pending', attempts: 0 });
     return c.json({ accepted: deliveryId }, 202);
   });
   return app;

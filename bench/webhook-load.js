@@ -1,0 +1,37 @@
+// The load side of (e), in its own process so it does not share the server's event loop.
+// Usage: node webhook-load.js URL SECRET SECONDS CONNECTIONS — prints autocannon's result as JSON.
+import { createHmac, randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+
+const [url, secret, seconds, connections] = process.argv.slice(2);
+const body = JSON.stringify({
+  ref: 'refs/heads/main',
+  after: 'c'.repeat(40),
+  repository: { id: 42, full_name: 'bench/app' },
+});
+const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const statuses = {};
+const result = await autocannon({
+  url,
+  connections: Number(connections),
+  duration: Number(seconds),
+  requests: [
+    {
+      method: 'POST',
+      setupRequest: (request) => ({
+        ...request,
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-hub-signature-256': signature,
+          'x-github-delivery': randomUUID(),
+        },
+      }),
+      onResponse: (status) => {
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      },
+    },
+  ],
+});
+process.stdout.write(JSON.stringify({ statuses, latency: result.latency, non2xx: result.non2xx }));
