@@ -211,4 +211,32 @@ echo-it:\n  img: ${IMG}\n  run: cat {token}\n`,
       /^image 127\.0\.0\.1:9\/no\/such-image:1 is not present and could not be pulled/,
     );
   });
+
+  it("gives steps the deploy key (read-only, 0400, masked) and GitHub's host key for an SSH checkout", async () => {
+    const deployKey =
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n';
+    const run = await runFiles(
+      {
+        'a.dockercise.yaml': `clone:\n  img: ${IMG}\n  run: |
+    echo "$GIT_SSH_COMMAND"
+    echo "$DOCKERCISE_REPO $DOCKERCISE_COMMIT"
+    stat -c %a /dockercise/ssh/deploy_key
+    sed -n 2p /dockercise/ssh/deploy_key
+    cut -d' ' -f1,2 /dockercise/ssh/known_hosts
+    if (echo x >> /dockercise/ssh/deploy_key) 2>/dev/null; then echo writable; fi
+`,
+      },
+      { checkout: { url: 'git@github.com:me/app.git', commit: 'c0ffee', deployKey } },
+    );
+    expect(run.result.status).toBe('succeeded');
+    expect(logTexts(await run.log('clone'))).toEqual([
+      'ssh -i /dockercise/ssh/deploy_key -o IdentitiesOnly=yes -o UserKnownHostsFile=/dockercise/ssh/known_hosts -o StrictHostKeyChecking=yes',
+      'git@github.com:me/app.git c0ffee',
+      '400',
+      '***',
+      'github.com ssh-ed25519',
+    ]);
+    expect(await run.output('clone')).toBeUndefined();
+    expect(await leftovers(run.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
 });

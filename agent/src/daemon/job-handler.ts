@@ -141,6 +141,7 @@ export async function handleJob(
         approvedGates: approved,
         source: body.source,
         attempt: job.receiveCount,
+        ...(body.checkout ? { checkout: body.checkout } : {}),
         cancel: cancel.signal,
         kill: control.kill,
         logger,

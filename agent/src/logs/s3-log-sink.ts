@@ -1,11 +1,13 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { resultPaths } from '@dockercise/shared';
 import { formatLogLine, type LogSink, type StepLog } from './log-sink.js';
+
+const PART_SIZE = 8 * 1024 * 1024;
 
 /**
  * `logs/<step>.log` in the results bucket. Lines are spooled to a local file (memory stays flat
@@ -42,17 +44,31 @@ export class S3LogSink implements LogSink {
           );
           const { dir, file } = await spool;
           try {
-            await new Upload({
-              client: this.s3,
-              params: {
-                Bucket: this.bucket,
-                Key: this.prefix + resultPaths.log(step),
-                Body: createReadStream(file),
-                ContentType: 'text/plain; charset=utf-8',
-              },
-              partSize: 8 * 1024 * 1024,
-              queueSize: 2,
-            }).done();
+            const key = this.prefix + resultPaths.log(step);
+            const contentType = 'text/plain; charset=utf-8';
+            if ((await stat(file)).size <= PART_SIZE) {
+              // One request, with a known length; multipart only pays off for large logs.
+              await this.s3.send(
+                new PutObjectCommand({
+                  Bucket: this.bucket,
+                  Key: key,
+                  Body: await readFile(file),
+                  ContentType: contentType,
+                }),
+              );
+            } else {
+              await new Upload({
+                client: this.s3,
+                params: {
+                  Bucket: this.bucket,
+                  Key: key,
+                  Body: createReadStream(file),
+                  ContentType: contentType,
+                },
+                partSize: PART_SIZE,
+                queueSize: 2,
+              }).done();
+            }
           } finally {
             await rm(dir, { recursive: true, force: true });
           }

@@ -29,6 +29,14 @@ export class OutputFiles {
     return path;
   }
 
+  /** Any other file a step needs, by name: in the tmpfs when secret, read-only for the owner when `mode` says so. */
+  async file(name: string, content: string, secret: boolean, mode = 0o444): Promise<string> {
+    const dir = await this.dir(secret ? 'secret' : 'plain');
+    const path = join(dir, name);
+    await writeFile(path, content, { mode });
+    return path;
+  }
+
   async removeAll(): Promise<void> {
     const dirs = await Promise.allSettled(this.dirs.values());
     this.dirs.clear();

@@ -23,6 +23,7 @@ import { LineSplitter } from '../logs/line-splitter.js';
 import type { LogLine, LogSink, StepLog } from '../logs/log-sink.js';
 import { SecretMasker } from '../logs/secret-masker.js';
 import type { ResultStore } from '../store/result-store.js';
+import { type Checkout, checkoutEnv, checkoutMounts } from './checkout.js';
 import { type Logger, silentLogger } from './logger.js';
 import { OUTPUT_MOUNT_DIR, OutputFiles } from './output-files.js';
 import { ResultWriter } from './result-writer.js';
@@ -56,6 +57,8 @@ export interface RunOptions {
   /** Aborting kills running steps at once (a second Ctrl-C). */
   kill?: AbortSignal;
   source?: RunResult['source'];
+  /** The repository to clone, and the read-only deploy key to clone it with (see checkout.ts). */
+  checkout?: Checkout;
   /** Which delivery of the run this is (1 for the first): steps see it as DOCKERCISE_ATTEMPT. */
   attempt?: number;
   /** Go on from an earlier attempt at this run (see planResume). */
@@ -98,6 +101,7 @@ class PlanRun {
   private readonly log: Logger;
   private readonly result: RunResult;
   private fatal: EngineUnavailableError | undefined;
+  private checkoutFiles: Promise<ContainerSpec['files']> | undefined;
   /** Steps cut short because the engine went away: pending again, for the next attempt to run. */
   private readonly interrupted = new Set<string>();
 
@@ -108,6 +112,8 @@ class PlanRun {
     this.graph = new RunGraph(options.plan, isApproved, resume?.carried);
     for (const [name, output] of resume?.outputs ?? []) this.outputs.set(name, output);
     this.files = new OutputFiles(options.runId);
+    // The deploy key is a secret from the start: masked wherever a step prints it.
+    if (options.checkout) this.masker.add(options.checkout.deployKey);
     this.log = options.logger ?? silentLogger;
     this.result = {
       version: 1,
@@ -361,6 +367,12 @@ class PlanRun {
     };
     const asText = (ref: string): string => trimOneNewline(this.outputOf(ref).toString('utf8'));
     for (const variable of step.env) env[variable.name] = renderTemplate(variable.value, asText);
+    const { checkout } = this.options;
+    if (checkout) {
+      this.checkoutFiles ??= checkoutMounts(checkout, this.files);
+      files.push(...(await this.checkoutFiles));
+      Object.assign(env, checkoutEnv(checkout));
+    }
 
     return {
       image: step.img,

@@ -1,0 +1,39 @@
+import type { ContainerSpec } from '../engine/engine.js';
+import type { OutputFiles } from './output-files.js';
+
+/** What a job carries so its steps can clone the repository (over SSH, read-only). */
+export interface Checkout {
+  url: string;
+  commit: string;
+  deployKey: string;
+}
+
+export const SSH_DIR = '/dockercise/ssh';
+
+/** GitHub's published Ed25519 host key: a clone fails rather than trust another host. */
+export const GITHUB_KNOWN_HOSTS =
+  'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n';
+
+/**
+ * The key on the host's tmpfs (never on disk), mode 0400 as ssh insists, and GitHub's host key;
+ * both mounted read-only into every step of the run.
+ */
+export async function checkoutMounts(
+  checkout: Checkout,
+  files: OutputFiles,
+): Promise<ContainerSpec['files']> {
+  const key = checkout.deployKey.endsWith('\n') ? checkout.deployKey : `${checkout.deployKey}\n`;
+  return [
+    { source: await files.file('deploy_key', key, true, 0o400), target: `${SSH_DIR}/deploy_key` },
+    { source: await files.file('known_hosts', GITHUB_KNOWN_HOSTS, false), target: `${SSH_DIR}/known_hosts` },
+  ];
+}
+
+/** `git clone "$DOCKERCISE_REPO" .` then works in any step with git and ssh. */
+export function checkoutEnv(checkout: Checkout): Record<string, string> {
+  return {
+    DOCKERCISE_REPO: checkout.url,
+    DOCKERCISE_COMMIT: checkout.commit,
+    GIT_SSH_COMMAND: `ssh -i ${SSH_DIR}/deploy_key -o IdentitiesOnly=yes -o UserKnownHostsFile=${SSH_DIR}/known_hosts -o StrictHostKeyChecking=yes`,
+  };
+}
