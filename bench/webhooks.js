@@ -11,15 +11,12 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { serve } from '@hono/node-server';
 import nock from 'nock';
-import { createApp } from '../control-plane/dist/app.js';
 import { AccountAccess } from '../control-plane/dist/aws/account-access.js';
-import { BuildQueue } from '../control-plane/dist/builds/build-queue.js';
-import { Builder } from '../control-plane/dist/builds/builder.js';
-import { Dispatcher } from '../control-plane/dist/builds/dispatcher.js';
 import { SecretBox } from '../control-plane/dist/crypto/secret-box.js';
 import { GitHub } from '../control-plane/dist/github/github.js';
 import { silentLogger } from '../control-plane/dist/logger.js';
 import { SqliteStore } from '../control-plane/dist/store/sqlite-store.js';
+import { wireControlPlane } from '../control-plane/dist/wire.js';
 import { startMoto } from './moto.js';
 
 const REGION = 'us-east-1';
@@ -54,16 +51,13 @@ export async function webhookThroughput(results, seconds = 10, connections = 32)
     );
     const github = new GitHub({ clientId: 'bench', clientSecret: 'bench' });
     const access = AccountAccess.create(REGION, endpoint);
-    const dispatcher = new Dispatcher(store, access, generateKeyPairSync('ed25519').privateKey, silentLogger);
-    const builder = new Builder(store, github, dispatcher, silentLogger);
-    const builds = new BuildQueue(builder, Number(process.env.BENCH_BUILD_CONCURRENCY ?? 4));
-    const app = createApp({
+    const { app, builds } = wireControlPlane({
       store,
       github,
       access,
-      dispatcher,
-      builder,
+      signingKey: generateKeyPairSync('ed25519').privateKey,
       logger: silentLogger,
+      buildConcurrency: Number(process.env.BENCH_BUILD_CONCURRENCY ?? 4),
       config: {
         publicUrl: 'http://127.0.0.1',
         sessionSecret: 'bench-session-secret-0123456789abcdef',
@@ -73,7 +67,6 @@ export async function webhookThroughput(results, seconds = 10, connections = 32)
         templateUrl: 'https://x',
         agentVersion: '0.1.0',
       },
-      builds,
     });
 
     const user = await store.upsertUser({ githubId: 1, login: 'bench', token: 'gho_bench' });

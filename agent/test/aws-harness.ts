@@ -15,15 +15,10 @@ import { newRunId, type Plan, type RunResult, s3RunPrefix } from '@dockercise/sh
 import { type JobBody, rawPublicKeyBase64, signJob } from '@dockercise/shared/node';
 import { inject } from 'vitest';
 import { type AwsClients, createAwsClients } from '../src/aws/clients.js';
-import { Agent, type AgentOptions } from '../src/daemon/agent.js';
-import { S3CancelRequests } from '../src/daemon/cancel-watch.js';
+import type { Agent, AgentOptions } from '../src/daemon/agent.js';
+import { wireAgent } from '../src/daemon/wire-agent.js';
 import { DockerEngine } from '../src/engine/docker-engine.js';
-import { CloudWatchLogSink } from '../src/logs/cloudwatch-log-sink.js';
-import { teeSinks } from '../src/logs/log-sink.js';
-import { S3LogSink } from '../src/logs/s3-log-sink.js';
-import { SqsJobQueue } from '../src/queue/sqs-job-queue.js';
 import type { Logger } from '../src/runner/logger.js';
-import { S3ResultStore } from '../src/store/s3-result-store.js';
 import { docker } from './harness.js';
 
 declare module 'vitest' {
@@ -109,46 +104,27 @@ export function inProcessAgent(
     engine?: DockerEngine;
   } = {},
 ): Agent {
-  const { aws } = account;
-  return new Agent(
-    {
-      queue: new SqsJobQueue(
-        aws.sqs,
-        account.queueUrl,
-        account.deadLetterQueueUrl,
-        options.visibilitySeconds ?? 30,
-      ),
-      engine: options.engine ?? new DockerEngine(docker),
-      handler: {
-        publicKey: controlPlaneKeys.publicKey,
-        storeFor: (prefix) => new S3ResultStore(aws.s3, account.bucket, prefix),
-        logsFor: (pipeline, runId, prefix) =>
-          teeSinks(
-            new CloudWatchLogSink(aws.logs, account.logGroup, `${pipeline}/${runId}/`),
-            new S3LogSink(aws.s3, account.bucket, prefix),
-          ),
-        fetchPlan: async (pointer) => {
-          const object = await aws.s3.send(
-            new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }),
-          );
-          return object.Body ? object.Body.transformToByteArray() : new Uint8Array();
-        },
-        cancelRequests: new S3CancelRequests(aws.s3, account.bucket),
-        visibilitySeconds: options.visibilitySeconds ?? 30,
-        cancelPollMs: 1000,
-        stepConcurrency: 4,
-        retryDelaySeconds: 1,
-      },
-      stopHost: options.stopHost ?? (async () => 'none'),
-      logger: options.logger ?? quietLogger,
-    },
-    {
+  return wireAgent({
+    aws: account.aws,
+    engine: options.engine ?? new DockerEngine(docker),
+    queueUrl: account.queueUrl,
+    deadLetterQueueUrl: account.deadLetterQueueUrl,
+    bucket: account.bucket,
+    logGroup: account.logGroup,
+    publicKey: controlPlaneKeys.publicKey,
+    visibilitySeconds: options.visibilitySeconds ?? 30,
+    cancelPollMs: 1000,
+    stepConcurrency: 4,
+    retryDelaySeconds: 1,
+    stopHost: options.stopHost ?? (async () => 'none'),
+    logger: options.logger ?? quietLogger,
+    options: {
       concurrency: options.concurrency ?? 2,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
       idleStopMinutes: options.idleStopMinutes ?? 0,
       waitSeconds: options.waitSeconds ?? 1,
     },
-  );
+  });
 }
 
 export async function readObject(account: Account, key: string): Promise<string | undefined> {

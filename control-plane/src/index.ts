@@ -1,15 +1,11 @@
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
-import { createApp } from './app.js';
 import { AccountAccess } from './aws/account-access.js';
-import { BuildQueue } from './builds/build-queue.js';
-import { Builder } from './builds/builder.js';
-import { Dispatcher } from './builds/dispatcher.js';
-import { Reconciler } from './builds/reconciler.js';
 import { loadConfig } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { GitHub } from './github/github.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { wireControlPlane } from './wire.js';
 
 /** Serves the control plane: wiring only. Everything it serves is in createApp. */
 let config: ReturnType<typeof loadConfig>;
@@ -23,19 +19,13 @@ const logger = pino({ name: 'dockercise-control-plane' });
 const store = new SqliteStore(config.databasePath, new SecretBox(config.storeSecret));
 const github = new GitHub({ clientId: config.githubClientId, clientSecret: config.githubClientSecret });
 const access = AccountAccess.create(config.region, config.awsEndpoint);
-const dispatcher = new Dispatcher(store, access, config.signingKey, logger);
-const builder = new Builder(store, github, dispatcher, logger);
-const builds = new BuildQueue(builder);
-const reconciler = new Reconciler(store, builds, dispatcher, logger);
-const app = createApp({
+const { app, builds, reconciler } = wireControlPlane({
   store,
   github,
   access,
-  dispatcher,
-  builder,
-  logger,
-  builds,
+  signingKey: config.signingKey,
   config: { ...config, local: false },
+  logger,
 });
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) =>

@@ -13,17 +13,13 @@ import {
   newAccount,
   REGION,
 } from '../../agent/test/aws-harness.js';
-import { createApp } from '../src/app.js';
 import { AccountAccess } from '../src/aws/account-access.js';
-import { BuildQueue } from '../src/builds/build-queue.js';
-import { Builder } from '../src/builds/builder.js';
-import { Dispatcher } from '../src/builds/dispatcher.js';
-import { Reconciler } from '../src/builds/reconciler.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import type { Env } from '../src/deps.js';
 import { GitHub } from '../src/github/github.js';
 import { silentLogger } from '../src/logger.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
+import { wireControlPlane } from '../src/wire.js';
 
 export const GITHUB_API = 'https://api.github.com';
 export const GITHUB_WEB = 'https://github.com';
@@ -32,8 +28,8 @@ export const PUBLIC_URL = 'https://dockercise.test';
 export interface ControlPlane {
   app: Hono<Env>;
   store: SqliteStore;
-  reconciler: Reconciler;
-  dispatcher: Dispatcher;
+  reconciler: ReturnType<typeof wireControlPlane>['reconciler'];
+  dispatcher: ReturnType<typeof wireControlPlane>['dispatcher'];
   access: AccountAccess;
   /** Waits for the work requests started after answering (webhook builds). */
   idle(): Promise<void>;
@@ -45,16 +41,13 @@ export function controlPlane(dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), '
   const store = new SqliteStore(dbPath, new SecretBox('test-store-secret-0123456789abcdef'));
   const github = new GitHub({ clientId: 'client-id', clientSecret: 'client-secret' });
   const access = AccountAccess.create(REGION, endpoint());
-  const dispatcher = new Dispatcher(store, access, controlPlaneKeys.privateKey, silentLogger);
-  const builder = new Builder(store, github, dispatcher, silentLogger);
-  const builds = new BuildQueue(builder);
-  const app = createApp({
+  const { app, builds, reconciler, dispatcher } = wireControlPlane({
     store,
     github,
     access,
-    dispatcher,
-    builder,
+    signingKey: controlPlaneKeys.privateKey,
     logger: silentLogger,
+    reconcileGraceMs: 0,
     config: {
       publicUrl: PUBLIC_URL,
       sessionSecret: 'session-secret-for-tests-0123456789',
@@ -64,9 +57,7 @@ export function controlPlane(dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), '
       templateUrl: 'https://dockercise-templates.s3.amazonaws.com/v1/dockercise.yaml',
       agentVersion: '0.1.0',
     },
-    builds,
   });
-  const reconciler = new Reconciler(store, builds, dispatcher, silentLogger, 0);
   return {
     app,
     store,

@@ -1,0 +1,69 @@
+import type { KeyObject } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { AwsClients } from '../aws/clients.js';
+import type { ContainerEngine } from '../engine/engine.js';
+import { CloudWatchLogSink } from '../logs/cloudwatch-log-sink.js';
+import { teeSinks } from '../logs/log-sink.js';
+import { S3LogSink } from '../logs/s3-log-sink.js';
+import { SqsJobQueue } from '../queue/sqs-job-queue.js';
+import type { Logger } from '../runner/logger.js';
+import { S3ResultStore } from '../store/s3-result-store.js';
+import { Agent, type AgentOptions } from './agent.js';
+import { S3CancelRequests } from './cancel-watch.js';
+
+export interface AgentWiring {
+  aws: AwsClients;
+  engine: ContainerEngine & { ping(): Promise<void> };
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  bucket: string;
+  logGroup: string;
+  publicKey: KeyObject;
+  visibilitySeconds: number;
+  cancelPollMs: number;
+  stepConcurrency: number;
+  retryDelaySeconds: number;
+  stopHost(): Promise<string>;
+  logger: Logger;
+  options: AgentOptions;
+}
+
+/**
+ * The agent on AWS: SQS for jobs, S3 for results, plans and cancel markers, CloudWatch Logs and S3
+ * for logs. `dockercise agent` and the tests both build it here, so the tests run what ships.
+ */
+export function wireAgent(w: AgentWiring): Agent {
+  const { aws, logger } = w;
+  return new Agent(
+    {
+      queue: new SqsJobQueue(aws.sqs, w.queueUrl, w.deadLetterQueueUrl, w.visibilitySeconds),
+      engine: w.engine,
+      handler: {
+        publicKey: w.publicKey,
+        storeFor: (prefix) => new S3ResultStore(aws.s3, w.bucket, prefix),
+        logsFor: (pipeline, runId, prefix) =>
+          teeSinks(
+            new CloudWatchLogSink(aws.logs, w.logGroup, `${pipeline}/${runId}/`, {
+              onRetry: (error, attempt) =>
+                logger.warn({ err: error, attempt }, 'CloudWatch Logs throttled; retrying'),
+            }),
+            new S3LogSink(aws.s3, w.bucket, prefix),
+          ),
+        fetchPlan: async (pointer) => {
+          const object = await aws.s3.send(
+            new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }),
+          );
+          return object.Body ? object.Body.transformToByteArray() : new Uint8Array();
+        },
+        cancelRequests: new S3CancelRequests(aws.s3, w.bucket),
+        visibilitySeconds: w.visibilitySeconds,
+        cancelPollMs: w.cancelPollMs,
+        stepConcurrency: w.stepConcurrency,
+        retryDelaySeconds: w.retryDelaySeconds,
+      },
+      stopHost: w.stopHost,
+      logger,
+    },
+    w.options,
+  );
+}

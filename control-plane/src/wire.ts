@@ -1,0 +1,35 @@
+import type { KeyObject } from 'node:crypto';
+import { createApp } from './app.js';
+import type { AccountAccess } from './aws/account-access.js';
+import { BuildQueue } from './builds/build-queue.js';
+import { Builder } from './builds/builder.js';
+import { Dispatcher } from './builds/dispatcher.js';
+import { Reconciler } from './builds/reconciler.js';
+import type { AppConfig } from './deps.js';
+import type { GitHub } from './github/github.js';
+import type { Logger } from './logger.js';
+import type { Store } from './store/store.js';
+
+export interface ControlPlaneParts {
+  store: Store;
+  github: GitHub;
+  access: AccountAccess;
+  signingKey: KeyObject;
+  config: AppConfig;
+  logger: Logger;
+  /** Builds at once behind the webhooks. */
+  buildConcurrency?: number;
+  /** Recorded runs younger than this are left to the request that recorded them. */
+  reconcileGraceMs?: number;
+}
+
+/** The control plane, assembled: index.ts, the tests and the benchmark all build it here. */
+export function wireControlPlane(parts: ControlPlaneParts) {
+  const { store, github, access, logger } = parts;
+  const dispatcher = new Dispatcher(store, access, parts.signingKey, logger);
+  const builder = new Builder(store, github, dispatcher, logger);
+  const builds = new BuildQueue(builder, parts.buildConcurrency ?? 4);
+  const reconciler = new Reconciler(store, builds, dispatcher, logger, parts.reconcileGraceMs ?? 10_000);
+  const app = createApp({ store, github, access, dispatcher, builder, builds, config: parts.config, logger });
+  return { app, dispatcher, builder, builds, reconciler };
+}
