@@ -73,6 +73,14 @@ export function logTexts(log: string): string[] {
     .map((line) => line.slice(29));
 }
 
+/** The message lines of one stream (`out` or `err`) of a log file. */
+export function linesOf(log: string, stream: 'out' | 'err'): string[] {
+  return log
+    .split('\n')
+    .filter((line) => line.slice(25, 28) === stream)
+    .map((line) => line.slice(29));
+}
+
 export async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IMG, leftovers, logTexts, runFiles, statuses } from './harness.js';
+import { IMG, leftovers, linesOf, logTexts, runFiles, statuses } from './harness.js';
 
 // The seed's example pipeline, with its AWS and git calls replaced by local stand-ins.
 const SEED = `after: human-click
@@ -150,8 +150,10 @@ describe('the runner on a real Docker engine', () => {
 echo-it:\n  img: ${IMG}\n  run: cat {token}\n`,
     });
     expect(run.result.status).toBe('succeeded');
-    const useLog = logTexts(await run.log('use'));
-    expect(useLog).toEqual(['first half *** second half', 'stderr has *** too', 'file: ***']);
+    // stdout and stderr are separate pipes: lines keep their order within a stream, not across the two.
+    const useLog = await run.log('use');
+    expect(linesOf(useLog, 'out')).toEqual(['first half *** second half', 'file: ***']);
+    expect(linesOf(useLog, 'err')).toEqual(['stderr has *** too']);
     expect(logTexts(await run.log('token'))).toEqual(['token made']);
     expect(await run.output('token')).toBeUndefined();
     // A non-secret step that prints a secret gets its log masked and its output kept out of the results.
