@@ -14,6 +14,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { authRoutes } from './routes/auth.js';
 import { repoRoutes } from './routes/repos.js';
 import { resultRoutes } from './routes/results.js';
+import { uiRoutes } from './routes/ui.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export type { AppConfig, AppDeps } from './deps.js';
@@ -28,6 +29,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route('/api/repos', repoRoutes(deps));
   app.route('/api/accounts', accountRoutes(deps));
   app.route('/api/results', resultRoutes(deps));
+  app.route('/results', uiRoutes(deps));
 
   // The agent's tarball, for the hosts' UserData (see the README's "How the agent reaches the host").
   app.get('/agent/:file', (c) => {

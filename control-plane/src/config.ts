@@ -17,6 +17,7 @@ export interface ControlPlaneConfig {
   region: string;
   agentVersion: string;
   agentDir?: string;
+  uiDir?: string;
   awsEndpoint?: string;
 }
 
@@ -53,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     region: env.AWS_REGION ?? 'us-east-1',
     agentVersion: env.DOCKERCISE_AGENT_VERSION ?? '0.1.0',
     ...(env.DOCKERCISE_AGENT_DIR ? { agentDir: env.DOCKERCISE_AGENT_DIR } : {}),
+    ...(env.DOCKERCISE_UI_DIR ? { uiDir: env.DOCKERCISE_UI_DIR } : {}),
     ...(env.DOCKERCISE_AWS_ENDPOINT ? { awsEndpoint: env.DOCKERCISE_AWS_ENDPOINT } : {}),
   };
   if (config.sessionSecret && config.sessionSecret.length < 32)

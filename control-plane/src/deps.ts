@@ -18,6 +18,8 @@ export interface AppConfig {
   agentVersion: string;
   /** The folder holding `dockercise-agent-<version>.tgz` files to serve to hosts. */
   agentDir?: string;
+  /** The results viewer's build (ui/dist), served under /results/. */
+  uiDir?: string;
 }
 
 export interface AppDeps {

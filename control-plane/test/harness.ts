@@ -37,7 +37,10 @@ export interface ControlPlane {
 }
 
 /** The control plane wired as index.ts wires it, with a fresh SQLite file. */
-export function controlPlane(dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), 'store.db')): ControlPlane {
+export function controlPlane(
+  dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), 'store.db'),
+  uiDir?: string,
+): ControlPlane {
   const store = new SqliteStore(dbPath, new SecretBox('test-store-secret-0123456789abcdef'));
   const github = new GitHub({ clientId: 'client-id', clientSecret: 'client-secret' });
   const access = AccountAccess.create(REGION, endpoint());
@@ -56,6 +59,7 @@ export function controlPlane(dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), '
       jobSigningPublicKey: rawPublicKeyBase64(controlPlaneKeys.publicKey),
       templateUrl: 'https://dockercise-templates.s3.amazonaws.com/v1/dockercise.yaml',
       agentVersion: '0.1.0',
+      ...(uiDir ? { uiDir } : {}),
     },
   });
   return {
