@@ -28,11 +28,13 @@ export class DockerSocketProxy {
     return new Promise((resolve) => server.listen(this.path, resolve));
   }
 
-  /** Closes the socket and cuts every open connection, as a dying daemon would. */
+  /** Stops accepting, then cuts every open connection, as a dying daemon would. */
   down(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
     const server = this.server;
     this.server = undefined;
-    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    // Stop listening first: a connection accepted while the others are being cut would survive.
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    return closed;
   }
 }
