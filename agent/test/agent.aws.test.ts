@@ -25,6 +25,7 @@ import {
   REGION,
   readObject,
   readResult,
+  resultWhen,
   sendJob,
   sendRaw,
 } from './aws-harness.js';
@@ -98,13 +99,12 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     );
     startAgent(account);
     await sendJob(account, body);
-    const result = await eventually(
-      async () => {
-        const r = await readResult(account, body);
-        return r?.status === 'succeeded' ? r : undefined;
-      },
-      60_000,
+    const result = await resultWhen(
+      account,
+      body,
+      (r) => r.status === 'succeeded',
       'the run to succeed',
+      60_000,
     );
     expect(result.source).toEqual({ repository: 'me/app', commit: 'c0ffee' });
     const prefix = s3RunPrefix('app', body.runId);
@@ -141,11 +141,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     await sendRaw(account, JSON.stringify({ job: jobBody(plan) }));
     await sendRaw(account, JSON.stringify({ ...forged, job: { ...forged.job, pipeline: 'tampered' } }));
     await sendJob(account, good);
-    await eventually(
-      async () => (await readResult(account, good))?.status === 'succeeded',
-      60_000,
-      'the good job',
-    );
+    await resultWhen(account, good, (r) => r.status === 'succeeded', 'the good job', 60_000);
     const letters = await eventually(
       async () => {
         const seen = await deadLetters(account);
@@ -182,11 +178,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     startAgent(account);
     await sendJob(account, pointed);
     await sendJob(account, swapped);
-    await eventually(
-      async () => (await readResult(account, pointed))?.status === 'succeeded',
-      60_000,
-      'the pointed plan to run',
-    );
+    await resultWhen(account, pointed, (r) => r.status === 'succeeded', 'the pointed plan to run', 60_000);
     const letters = await eventually(
       async () => {
         const seen = await deadLetters(account);
@@ -205,20 +197,15 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     );
     startAgent(account);
     await sendJob(account, body);
-    await eventually(
-      async () => (await readResult(account, body))?.steps[0]?.status === 'running',
-      30_000,
-      'the step to run',
-    );
+    await resultWhen(account, body, (r) => r.steps[0]?.status === 'running', 'the step to run', 30_000);
     const asked = Date.now();
     await putObject(account, `${s3RunPrefix('app', body.runId)}cancel`, '');
-    const result = await eventually(
-      async () => {
-        const r = await readResult(account, body);
-        return r?.status === 'cancelled' ? r : undefined;
-      },
-      20_000,
+    const result = await resultWhen(
+      account,
+      body,
+      (r) => r.status === 'cancelled',
       'the run to be cancelled',
+      20_000,
     );
     expect(Date.now() - asked).toBeLessThan(10_000);
     expect(result.steps[0]?.status).toBe('cancelled');
@@ -240,13 +227,12 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     // The killed agent's lease is 30 s; the queue's own visibility timeout is 5 s.
     const killed = spawnAgent(account, { DOCKERCISE_VISIBILITY_TIMEOUT: '30' });
     await sendJob(account, body);
-    const before = await eventually(
-      async () => {
-        const r = await readResult(account, body);
-        return r?.steps[1]?.status === 'running' && r.steps[2]?.phase === 'done' ? r : undefined;
-      },
-      60_000,
+    const before = await resultWhen(
+      account,
+      body,
+      (r) => r.steps[1]?.status === 'running' && r.steps[2]?.phase === 'done',
       'second to run and deploy to reach done',
+      60_000,
     );
     // CloudWatch lines leave the agent within a second; a crash loses at most that last second.
     await eventually(
@@ -261,13 +247,12 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     expect(before.steps[0]?.status).toBe('succeeded');
 
     startAgent(account, { visibilitySeconds: 30 });
-    const after = await eventually(
-      async () => {
-        const r = await readResult(account, body);
-        return r?.status === 'succeeded' || r?.status === 'failed' ? r : undefined;
-      },
-      90_000,
+    const after = await resultWhen(
+      account,
+      body,
+      (r) => r.status === 'succeeded' || r.status === 'failed',
       'the resumed run to end',
+      90_000,
     );
     expect(after.status).toBe('succeeded');
     // `first` kept its result from the first attempt: same start, same output, not run again.
@@ -288,11 +273,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     );
     const child = spawnAgent(account, { DOCKERCISE_SHUTDOWN_GRACE: '60' });
     await sendJob(account, body);
-    await eventually(
-      async () => (await readResult(account, body))?.steps[0]?.status === 'running',
-      60_000,
-      'the step to run',
-    );
+    await resultWhen(account, body, (r) => r.steps[0]?.status === 'running', 'the step to run', 60_000);
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
     expect((await readResult(account, body))?.status).toBe('succeeded');
@@ -304,11 +285,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     const body = jobBody(compile({ 'a.dockercise.yaml': `work:\n  img: ${IMG}\n  run: sleep 120\n` }));
     const child = spawnAgent(account, { DOCKERCISE_SHUTDOWN_GRACE: '1' });
     await sendJob(account, body);
-    await eventually(
-      async () => (await readResult(account, body))?.steps[0]?.status === 'running',
-      60_000,
-      'the step to run',
-    );
+    await resultWhen(account, body, (r) => r.steps[0]?.status === 'running', 'the step to run', 60_000);
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
     const handedBack = await readResult(account, body);
@@ -324,11 +301,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     const body = jobBody(compile({ 'a.dockercise.yaml': `loud:\n  img: ${IMG}\n  run: seq 1 100000 >&2\n` }));
     startAgent(account);
     await sendJob(account, body);
-    await eventually(
-      async () => (await readResult(account, body))?.status === 'succeeded',
-      120_000,
-      'the run',
-    );
+    await resultWhen(account, body, (r) => r.status === 'succeeded', 'the run', 120_000);
     const events = await logEvents(account, `app/${body.runId}/loud`);
     expect(events.length).toBe(100_000);
     expect(events.every((line, i) => line === String(i + 1))).toBe(true);
@@ -392,31 +365,25 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     expect(await queueCounts(account, account.queueUrl)).toEqual({ visible: 1, inFlight: 0 });
 
     await proxy.up();
-    await eventually(
-      async () => (await readResult(account, body))?.steps[1]?.status === 'running',
-      60_000,
-      'slow to run',
-    );
+    await resultWhen(account, body, (r) => r.steps[1]?.status === 'running', 'slow to run', 60_000);
     await proxy.down();
-    const interrupted = await eventually(
-      async () => {
-        const r = await readResult(account, body);
-        return r?.status === 'pending' ? r : undefined;
-      },
-      30_000,
+    const interrupted = await resultWhen(
+      account,
+      body,
+      (r) => r.status === 'pending',
       'the run to be handed back',
+      30_000,
     );
     expect(interrupted.steps.map((s) => s.status)).toEqual(['succeeded', 'pending']);
     expect(errors).toContain('the Docker engine is unreachable: job released');
 
     await proxy.up();
-    const finished = await eventually(
-      async () => {
-        const r = await readResult(account, body);
-        return r?.status === 'succeeded' ? r : undefined;
-      },
-      90_000,
+    const finished = await resultWhen(
+      account,
+      body,
+      (r) => r.status === 'succeeded',
       'the run to finish once the engine is back',
+      90_000,
     );
     expect(finished.steps[0]).toEqual(interrupted.steps[0]);
     expect(await logEvents(account, `app/${body.runId}/slow`)).toContain('finished');

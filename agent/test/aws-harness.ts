@@ -145,6 +145,24 @@ export async function putObject(account: Account, key: string, body: string): Pr
   await account.aws.s3.send(new PutObjectCommand({ Bucket: account.bucket, Key: key, Body: body }));
 }
 
+/** Polls the run's result.json until `accept` takes it, and gives that result. */
+export function resultWhen(
+  account: Account,
+  body: JobBody,
+  accept: (result: RunResult) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<RunResult> {
+  return eventually(
+    async () => {
+      const result = await readResult(account, body);
+      return result && accept(result) ? result : undefined;
+    },
+    timeoutMs,
+    what,
+  );
+}
+
 /** Polls until `check` gives a value, or fails after `timeoutMs`. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,

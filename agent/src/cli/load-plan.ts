@@ -6,35 +6,19 @@ export type LoadedPlan = { ok: true; plan: Plan } | { ok: false; diagnostics: Di
 
 /** Discovers and compiles the pipeline under `dir`; a missing directory is a diagnostic too. */
 export async function loadPlan(dir: string): Promise<LoadedPlan> {
+  const problem = (message: string, hint: string): LoadedPlan => ({
+    ok: false,
+    diagnostics: [{ file: dir, line: 1, col: 1, message, hint }],
+  });
   const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          file: dir,
-          line: 1,
-          col: 1,
-          message: 'no such directory',
-          hint: 'give the folder that holds your *.dockercise.yaml files',
-        },
-      ],
-    };
-  }
+  if (!info?.isDirectory())
+    return problem('no such directory', 'give the folder that holds your *.dockercise.yaml files');
   const sources = await readPipelineSources(dir);
   if (sources.length === 0) {
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          file: dir,
-          line: 1,
-          col: 1,
-          message: 'no pipeline files here',
-          hint: 'pipeline files are named *.dockercise.yaml (or .yml), anywhere below this folder',
-        },
-      ],
-    };
+    return problem(
+      'no pipeline files here',
+      'pipeline files are named *.dockercise.yaml (or .yml), anywhere below this folder',
+    );
   }
   const compiled = compilePipeline(sources);
   return compiled.ok ? { ok: true, plan: compiled.plan } : { ok: false, diagnostics: compiled.diagnostics };

@@ -15,6 +15,7 @@ export const GITHUB_KNOWN_HOSTS =
   'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n';
 
 /**
+ * Named with a leading dot, which no step name has, so no step's output file can replace them.
  * The key on the host's tmpfs (never on disk), mode 0400 as ssh insists, and GitHub's host key;
  * both mounted read-only into every step of the run.
  */
@@ -24,8 +25,8 @@ export async function checkoutMounts(
 ): Promise<ContainerSpec['files']> {
   const key = checkout.deployKey.endsWith('\n') ? checkout.deployKey : `${checkout.deployKey}\n`;
   return [
-    { source: await files.file('deploy_key', key, true, 0o400), target: `${SSH_DIR}/deploy_key` },
-    { source: await files.file('known_hosts', GITHUB_KNOWN_HOSTS, false), target: `${SSH_DIR}/known_hosts` },
+    { source: await files.file('.deploy_key', key, true, 0o400), target: `${SSH_DIR}/deploy_key` },
+    { source: await files.file('.known_hosts', GITHUB_KNOWN_HOSTS, false), target: `${SSH_DIR}/known_hosts` },
   ];
 }
 

@@ -23,14 +23,14 @@ export class OutputFiles {
   pathFor(step: string, output: Uint8Array, secret: boolean): Promise<string> {
     let path = this.files.get(step);
     if (!path) {
-      path = this.write(step, output, secret);
+      path = this.file(step, output, secret);
       this.files.set(step, path);
     }
     return path;
   }
 
   /** Any other file a step needs, by name: in the tmpfs when secret, read-only for the owner when `mode` says so. */
-  async file(name: string, content: string, secret: boolean, mode = 0o444): Promise<string> {
+  async file(name: string, content: string | Uint8Array, secret: boolean, mode = 0o444): Promise<string> {
     const dir = await this.dir(secret ? 'secret' : 'plain');
     const path = join(dir, name);
     await writeFile(path, content, { mode });
@@ -44,13 +44,6 @@ export class OutputFiles {
     await Promise.all(
       dirs.map((d) => (d.status === 'fulfilled' ? rm(d.value, { recursive: true, force: true }) : undefined)),
     );
-  }
-
-  private async write(step: string, output: Uint8Array, secret: boolean): Promise<string> {
-    const dir = await this.dir(secret ? 'secret' : 'plain');
-    const path = join(dir, step);
-    await writeFile(path, output, { mode: 0o444 });
-    return path;
   }
 
   private dir(kind: 'plain' | 'secret'): Promise<string> {

@@ -8,7 +8,6 @@ import type { ResultStore } from '../store/result-store.js';
 export class ResultWriter {
   private inFlight: Promise<void> | undefined;
   private again = false;
-  private lastError: unknown;
 
   constructor(
     private readonly store: ResultStore,
@@ -39,13 +38,8 @@ export class ResultWriter {
         await this.store.saveResult(this.snapshot());
       } catch (error) {
         // A failed intermediate save is reported, not fatal: the next change or the final flush retries it.
-        this.lastError = error;
         this.onError(error);
       }
     } while (this.again);
-  }
-
-  get error(): unknown {
-    return this.lastError;
   }
 }

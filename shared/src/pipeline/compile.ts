@@ -146,7 +146,7 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
  * strongly connected component so a tangle of cycles is reported once, not many times over.
  */
 export function findCycles(steps: readonly PlanStep[]): string[][] {
-  const needs = new Map(steps.map((s) => [s.name, s.needs.filter((n) => n !== undefined)]));
+  const needs = new Map(steps.map((s) => [s.name, s.needs]));
   const order = steps.map((s) => s.name);
   const index = new Map<string, number>();
   const low = new Map<string, number>();
