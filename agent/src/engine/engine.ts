@@ -4,6 +4,8 @@
  * safe to call more than once and on containers that are already gone.
  */
 export interface ContainerEngine {
+  /** Answers while the engine is reachable; rejects with EngineUnavailableError when it is not. */
+  ping(): Promise<void>;
   /** Makes the image available (pulling when missing, or always) and says what it resolved to. */
   ensureImage(image: string, pull: PullPolicy): Promise<ImageInfo>;
   createVolume(name: string, labels: Labels): Promise<void>;

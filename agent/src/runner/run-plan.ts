@@ -418,7 +418,14 @@ class PlanRun {
       const exit = engine.wait(handle);
       const pump = this.pump(stream, how, log, step, () => stop('output-limit', 0));
       pump.catch(() => {});
-      const exitCode = await exit;
+      // A wait on a dead daemon's connection can hang without an error: check the engine meanwhile.
+      const watch = watchEngine(engine);
+      let exitCode: number;
+      try {
+        exitCode = await Promise.race([exit, watch.lost]);
+      } finally {
+        watch.stop();
+      }
       const drained = await Promise.race([pump.then(() => true), delay(STREAM_DRAIN_MS).then(() => false)]);
       if (!drained)
         this.log.warn({ step: step.name }, 'the output stream did not end after the container exited');
@@ -562,6 +569,36 @@ class PlanRun {
       steps: this.options.plan.steps.map((s) => this.steps.get(s.name) as StepResult),
     };
   }
+}
+
+const ENGINE_CHECK_MS = 3000;
+
+/** Rejects `lost` with EngineUnavailableError once a ping fails that way; stop() ends the checks. */
+function watchEngine(engine: ContainerEngine): { lost: Promise<never>; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const lost = new Promise<never>((_, reject) => {
+    const check = (): void => {
+      engine.ping().then(
+        () => {
+          if (!stopped) timer = setTimeout(check, ENGINE_CHECK_MS);
+        },
+        (error: unknown) => {
+          if (error instanceof EngineUnavailableError) reject(error);
+          else if (!stopped) timer = setTimeout(check, ENGINE_CHECK_MS);
+        },
+      );
+    };
+    timer = setTimeout(check, ENGINE_CHECK_MS);
+  });
+  lost.catch(() => {});
+  return {
+    lost,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 export function trimOneNewline(text: string): string {
