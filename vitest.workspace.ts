@@ -11,6 +11,10 @@ const alias = [
     find: /^@dockercise\/shared\/node$/,
     replacement: fileURLToPath(new URL('./shared/src/node/index.ts', import.meta.url)),
   },
+  {
+    find: /^@dockercise\/agent$/,
+    replacement: fileURLToPath(new URL('./agent/src/index.ts', import.meta.url)),
+  },
 ];
 
 export default defineWorkspace([
@@ -79,7 +83,21 @@ export default defineWorkspace([
       name: 'control-plane-aws',
       root: './control-plane',
       include: ['test/**/*.test.ts'],
+      exclude: ['test/**/*.docker.test.ts'],
       globalSetup: ['../agent/test/moto.global.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+    },
+  },
+  {
+    // The local server: the control plane with its in-process agent on the real Docker engine.
+    resolve: { alias },
+    test: {
+      name: 'control-plane-docker',
+      root: './control-plane',
+      include: ['test/**/*.docker.test.ts'],
+      globalSetup: ['../agent/test/docker-images.global.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,

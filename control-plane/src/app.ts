@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { ZodError } from 'zod';
-import type { AppDeps, Env } from './deps.js';
+import type { AppDeps, CloudDeps, Env } from './deps.js';
 import {
   GitHubError,
   GitHubNotFoundError,
@@ -10,35 +10,27 @@ import {
   GitHubUnauthorizedError,
 } from './github/github.js';
 import { HttpError } from './http-error.js';
+import { loopbackOnly } from './middleware/session.js';
 import { accountRoutes } from './routes/accounts.js';
 import { authRoutes } from './routes/auth.js';
+import { localRoutes } from './routes/local.js';
 import { repoRoutes } from './routes/repos.js';
 import { resultRoutes } from './routes/results.js';
 import { uiRoutes } from './routes/ui.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
-export type { AppConfig, AppDeps } from './deps.js';
+export type { AppConfig, AppDeps, CloudDeps, LocalDeps } from './deps.js';
 
 /** The control plane's HTTP app. `index.ts` serves it; tests call `app.request()`. */
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
-  app.route('/auth', authRoutes(deps));
-  app.route('/webhooks', webhookRoutes(deps));
-  app.route('/api/repos', repoRoutes(deps));
-  app.route('/api/accounts', accountRoutes(deps));
+  if (deps.mode === 'local') app.use('*', loopbackOnly());
+  app.get('/healthz', (c) => c.json({ ok: true, mode: deps.mode }));
+  if (deps.mode === 'cloud') cloudRoutes(app, deps);
+  else app.route('/api/local', localRoutes(deps));
   app.route('/api/results', resultRoutes(deps));
   app.route('/results', uiRoutes(deps));
-
-  // The agent's tarball, for the hosts' UserData (see the README's "How the agent reaches the host").
-  app.get('/agent/:file', (c) => {
-    const file = c.req.param('file');
-    const dir = deps.config.agentDir;
-    if (!dir || !/^dockercise-agent-\d+\.\d+\.\d+\.tgz$/.test(file) || !existsSync(join(dir, file)))
-      throw new HttpError(404, 'no such agent version');
-    return c.body(readFileSync(join(dir, file)), 200, { 'content-type': 'application/gzip' });
-  });
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((error, c) => {
@@ -56,4 +48,21 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json({ error: 'internal error' }, 500);
   });
   return app;
+}
+
+/** What only the hosted control plane serves: sign-in, webhooks, repositories, accounts, agent tarballs. */
+function cloudRoutes(app: Hono<Env>, deps: CloudDeps): void {
+  app.route('/auth', authRoutes(deps));
+  app.route('/webhooks', webhookRoutes(deps));
+  app.route('/api/repos', repoRoutes(deps));
+  app.route('/api/accounts', accountRoutes(deps));
+
+  // The agent's tarball, for the hosts' UserData (see the README's "How the agent reaches the host").
+  app.get('/agent/:file', (c) => {
+    const file = c.req.param('file');
+    const dir = deps.config.agentDir;
+    if (!dir || !/^dockercise-agent-\d+\.\d+\.\d+\.tgz$/.test(file) || !existsSync(join(dir, file)))
+      throw new HttpError(404, 'no such agent version');
+    return c.body(readFileSync(join(dir, file)), 200, { 'content-type': 'application/gzip' });
+  });
 }

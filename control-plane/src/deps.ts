@@ -1,9 +1,11 @@
 import type { AccountAccess } from './aws/account-access.js';
 import type { BuildQueue } from './builds/build-queue.js';
 import type { Builder } from './builds/builder.js';
-import type { Dispatcher } from './builds/dispatcher.js';
+import type { RunSender } from './builds/run-sender.js';
 import type { GitHub } from './github/github.js';
+import type { LocalTrigger } from './local/local-trigger.js';
 import type { Logger } from './logger.js';
+import type { ResultReader } from './results/result-reader.js';
 import type { Store, User } from './store/store.js';
 
 export interface AppConfig {
@@ -22,17 +24,35 @@ export interface AppConfig {
   uiDir?: string;
 }
 
-export interface AppDeps {
+/** What every mode has: the store, where runs are sent and where their results are read. */
+export interface CoreDeps {
   store: Store;
-  github: GitHub;
-  access: AccountAccess;
-  dispatcher: Dispatcher;
-  builder: Builder;
+  /** Sends a recorded run (and an approved run's continuation) to an agent. */
+  dispatcher: RunSender;
+  /** Where results are read: the customer's account, or the local server's folder. */
+  results: ResultReader;
   config: AppConfig;
   logger: Logger;
-  /** Where webhooks hand their builds: run a few at a time, after the answer. */
-  builds: BuildQueue;
   now?: () => Date;
 }
+
+/** The hosted control plane: GitHub for sign-in and code, AWS for the customers' accounts. */
+export interface CloudDeps extends CoreDeps {
+  mode: 'cloud';
+  github: GitHub;
+  access: AccountAccess;
+  builder: Builder;
+  /** Where webhooks hand their builds: run a few at a time, after the answer. */
+  builds: BuildQueue;
+}
+
+/** `dockercise server --local`: one user on loopback, runs of local git repositories. */
+export interface LocalDeps extends CoreDeps {
+  mode: 'local';
+  localUser: User;
+  trigger: LocalTrigger;
+}
+
+export type AppDeps = CloudDeps | LocalDeps;
 
 export type Env = { Variables: { user: User } };

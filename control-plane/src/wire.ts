@@ -8,6 +8,7 @@ import { Reconciler } from './builds/reconciler.js';
 import type { AppConfig } from './deps.js';
 import type { GitHub } from './github/github.js';
 import type { Logger } from './logger.js';
+import { AwsResultReader } from './results/aws-result-reader.js';
 import type { Store } from './store/store.js';
 
 export interface ControlPlaneParts {
@@ -30,6 +31,18 @@ export function wireControlPlane(parts: ControlPlaneParts) {
   const builder = new Builder(store, github, dispatcher, logger);
   const builds = new BuildQueue(builder, parts.buildConcurrency ?? 4);
   const reconciler = new Reconciler(store, builds, dispatcher, logger, parts.reconcileGraceMs ?? 10_000);
-  const app = createApp({ store, github, access, dispatcher, builder, builds, config: parts.config, logger });
+  const results = new AwsResultReader(access);
+  const app = createApp({
+    mode: 'cloud',
+    store,
+    github,
+    access,
+    dispatcher,
+    builder,
+    builds,
+    results,
+    config: parts.config,
+    logger,
+  });
   return { app, dispatcher, builder, builds, reconciler };
 }

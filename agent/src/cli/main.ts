@@ -4,6 +4,8 @@ import { type RawSettings, SETTINGS, type SettingName } from '../daemon/config.j
 import { agentCommand } from './agent-command.js';
 import { LOG_LEVELS } from './logger.js';
 import { runCommand } from './run-command.js';
+import { type ServerCliOptions, serverCommand } from './server-command.js';
+import { type TriggerCliOptions, triggerCommand } from './trigger-command.js';
 import { validateCommand } from './validate-command.js';
 
 /** The `dockercise` program; resolves with the process exit code. */
@@ -75,6 +77,30 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   });
 
+  program
+    .command('server')
+    .description('serve the control plane and results viewer on this machine, with an in-process agent')
+    .option(
+      '--local',
+      'local mode: no AWS, no GitHub; runs local git repositories on the local Docker engine',
+    )
+    .option('--port <n>', 'port on 127.0.0.1', nonNegativeInt, 8080)
+    .option('--data <dir>', 'where runs, results and the store live (default ~/.dockercise/local)')
+    .option('--ui-dir <dir>', "the results viewer's build (default: the monorepo's ui/dist)")
+    .action(async (options: Omit<ServerCliOptions, 'logLevel'>) => {
+      exitCode = await serverCommand({ ...options, logLevel: program.opts<{ logLevel: string }>().logLevel });
+    });
+
+  program
+    .command('trigger')
+    .description('run the git repository holding a folder, at its HEAD, on a local server')
+    .argument('[dir]', 'a folder in the repository', '.')
+    .option('--server <url>', 'the local server', process.env.DOCKERCISE_SERVER ?? 'http://127.0.0.1:8080')
+    .option('--wait', 'follow the run to its end; exit 0 when it succeeds, 2 at a gate, 1 otherwise')
+    .action(async (dir: string, options: TriggerCliOptions) => {
+      exitCode = await triggerCommand(dir, options);
+    });
+
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -103,6 +129,12 @@ export interface RunCliOptions {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a whole number above zero');
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
   return n;
 }
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CANCEL_MARKER } from '@dockercise/shared';
 import { awsErrorName } from '../aws/clients.js';
@@ -23,6 +25,15 @@ export class S3CancelRequests implements CancelRequests {
       if (name === 'NotFound' || name === 'NoSuchKey') return false;
       throw error;
     }
+  }
+}
+
+/** A `cancel` file beside the run's result.json under a local results folder (the local server). */
+export class FileCancelRequests implements CancelRequests {
+  constructor(private readonly root: string) {}
+
+  async requested(runPrefix: string): Promise<boolean> {
+    return existsSync(join(this.root, runPrefix + CANCEL_MARKER));
   }
 }
 

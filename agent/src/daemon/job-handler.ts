@@ -32,6 +32,8 @@ export interface JobHandlerDeps {
   stepConcurrency: number;
   /** How long a job waits before it is offered again after a failure that may heal. */
   retryDelaySeconds: number;
+  /** A host folder with the run's source, for an agent beside the code (the local server). */
+  sourceFor?(runId: string): string | undefined;
   /** Runs this agent is running now: a second delivery of one of them must not start it twice. */
   runsInProgress: Set<string>;
   logger: Logger;
@@ -127,6 +129,7 @@ export async function handleJob(
     const onInterrupt = (): void => cancel.abort();
     control.interrupt.addEventListener('abort', onInterrupt, { once: true });
     if (control.interrupt.aborted) onInterrupt();
+    const sourceDir = deps.sourceFor?.(body.runId);
     let result: RunResult;
     try {
       logger.info({ ...log, steps: plan.steps.length }, 'run started');
@@ -142,6 +145,7 @@ export async function handleJob(
         source: body.source,
         attempt: job.receiveCount,
         ...(body.checkout ? { checkout: body.checkout } : {}),
+        ...(sourceDir ? { sourceDir } : {}),
         cancel: cancel.signal,
         kill: control.kill,
         logger,

@@ -59,6 +59,11 @@ export interface RunOptions {
   source?: RunResult['source'];
   /** The repository to clone, and the read-only deploy key to clone it with (see checkout.ts). */
   checkout?: Checkout;
+  /**
+   * A host folder holding the repository at the run's commit (the local server's snapshot), mounted
+   * read-only at /dockercise/source in every step, which sees it as DOCKERCISE_SOURCE.
+   */
+  sourceDir?: string;
   /** Which delivery of the run this is (1 for the first): steps see it as DOCKERCISE_ATTEMPT. */
   attempt?: number;
   /** Go on from an earlier attempt at this run (see planResume). */
@@ -67,6 +72,9 @@ export interface RunOptions {
   onChange?: (result: RunResult) => void;
   logger?: Logger;
 }
+
+/** Where a local snapshot of the repository appears in steps. */
+export const SOURCE_MOUNT_DIR = '/dockercise/source';
 
 type Stopped = 'timeout' | 'cancel' | 'output-limit';
 
@@ -372,6 +380,11 @@ class PlanRun {
       this.checkoutFiles ??= checkoutMounts(checkout, this.files);
       files.push(...(await this.checkoutFiles));
       Object.assign(env, checkoutEnv(checkout));
+    }
+    if (this.options.sourceDir) {
+      files.push({ source: this.options.sourceDir, target: SOURCE_MOUNT_DIR });
+      env.DOCKERCISE_SOURCE = SOURCE_MOUNT_DIR;
+      if (this.options.source?.commit) env.DOCKERCISE_COMMIT = this.options.source.commit;
     }
 
     return {

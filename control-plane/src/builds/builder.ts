@@ -2,7 +2,7 @@ import { compilePipeline, formatDiagnostic, isPipelineFile, newRunId } from '@do
 import { type GitHub, GitHubRateLimitError } from '../github/github.js';
 import type { Logger } from '../logger.js';
 import type { Build, Store } from '../store/store.js';
-import type { Dispatcher } from './dispatcher.js';
+import type { RunSender } from './run-sender.js';
 
 /** How many blobs are fetched at once: GitHub asks integrations not to hammer it in parallel. */
 const BLOB_CONCURRENCY = 4;
@@ -20,7 +20,7 @@ export class Builder {
   constructor(
     private readonly store: Store,
     private readonly github: GitHub,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: RunSender,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}

@@ -7,6 +7,7 @@ import { type JobBody, MAX_INLINE_JOB_BYTES, sha256Hex, signJob } from '@dockerc
 import type { AccountAccess } from '../aws/account-access.js';
 import type { Logger } from '../logger.js';
 import type { RunRecord, Store } from '../store/store.js';
+import type { RunSender } from './run-sender.js';
 
 /**
  * Puts a recorded run on the customer's queue: starts their host, signs the job, moves a plan too
@@ -14,7 +15,7 @@ import type { RunRecord, Store } from '../store/store.js';
  * mark leaves the run recorded, and the reconciler sends it again; a second copy of a job is
  * harmless, since the agent resumes or acknowledges a run it has seen.
  */
-export class Dispatcher {
+export class Dispatcher implements RunSender {
   constructor(
     private readonly store: Store,
     private readonly access: AccountAccess,

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { BuildQueue } from './build-queue.js';
-import type { Dispatcher } from './dispatcher.js';
+import type { RunSender } from './run-sender.js';
 
 /**
  * Finishes what a crash or an outage interrupted: pushes recorded but not yet built, and runs
@@ -13,7 +13,7 @@ export class Reconciler {
   constructor(
     private readonly store: Store,
     private readonly builds: BuildQueue,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: RunSender,
     private readonly logger: Logger,
     /** Runs younger than this are left to the request that recorded them. */
     private readonly graceMs = 10_000,

@@ -2,7 +2,7 @@ import { launchStackUrl } from '@dockercise/shared';
 import { newExternalId } from '@dockercise/shared/node';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps, Env } from '../deps.js';
+import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { requireUser } from '../middleware/session.js';
 
@@ -21,7 +21,7 @@ const outputsSchema = z.object({
 });
 
 /** Connecting an AWS account: a launch link with a fresh ExternalId, then the stack's outputs, checked by assuming the role. */
-export function accountRoutes(deps: AppDeps): Hono<Env> {
+export function accountRoutes(deps: CloudDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use('*', requireUser(deps));
 

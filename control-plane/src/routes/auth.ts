@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
-import type { AppDeps, Env } from '../deps.js';
+import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { endSession, requireUser, sameSecret, startSession } from '../middleware/session.js';
 
 const STATE_COOKIE = 'dockercise_oauth_state';
 
 /** GitHub's OAuth web flow, with a `state` bound to the browser against CSRF. */
-export function authRoutes(deps: AppDeps): Hono<Env> {
+export function authRoutes(deps: CloudDeps): Hono<Env> {
   const app = new Hono<Env>();
   const callback = `${deps.config.publicUrl}/auth/callback`;
 

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { newDeployKey } from '../crypto/deploy-key.js';
-import type { AppDeps, Env } from '../deps.js';
+import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { requireUser } from '../middleware/session.js';
 
 const connectSchema = z.object({ accountId: z.string().regex(/^\d{12}$/) });
 
 /** The user's repositories; connecting one adds a push webhook and a read-only deploy key. */
-export function repoRoutes(deps: AppDeps): Hono<Env> {
+export function repoRoutes(deps: CloudDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use('*', requireUser(deps));
 

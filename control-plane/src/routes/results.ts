@@ -1,26 +1,15 @@
-import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  CANCEL_MARKER,
-  planSchema,
-  type RunResult,
-  resultPaths,
-  runResultSchema,
-  STEP_NAME,
-  s3RunPrefix,
-} from '@dockercise/shared';
+import { planSchema, type RunResult, resultPaths, STEP_NAME } from '@dockercise/shared';
 import { type Context, Hono } from 'hono';
-import type { AccountClients } from '../aws/account-access.js';
 import type { AppDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { requireUser } from '../middleware/session.js';
 import type { AwsAccount, RunRecord } from '../store/store.js';
 
 /**
- * The results API, read from the customer's own account through its role:
+ * The results API, read through deps.results (the customer's account, or the local server's folder):
  *   GET  /api/results/:accountId/:pipeline                         the runs, newest first
  *   GET  /api/results/:accountId/:pipeline/:runId                  the run's result.json
- *   GET  /api/results/:accountId/:pipeline/:runId/logs/:step       a step's log (S3, else CloudWatch, paged)
+ *   GET  /api/results/:accountId/:pipeline/:runId/logs/:step       a step's log, paged (?token=)
  *   POST /api/results/:accountId/:pipeline/:runId/gates/:gate/approve
  *   POST /api/results/:accountId/:pipeline/:runId/cancel
  * Every route first checks that the signed-in user owns the account.
@@ -42,27 +31,10 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
       throw new HttpError(404, 'no such run');
     return { account, run };
   };
-  const clients = async (account: AwsAccount): Promise<AccountClients> => {
-    try {
-      return await deps.access.clients(account);
-    } catch (error) {
-      throw new HttpError(502, `could not assume the account's role: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  };
 
   const resultOf = async (account: AwsAccount, run: RunRecord): Promise<RunResult> => {
-    let result: RunResult | undefined;
-    if (run.status !== 'invalid' && account.bucket) {
-      const object = await readObject(
-        await clients(account),
-        account.bucket,
-        s3RunPrefix(run.pipeline, run.runId) + resultPaths.result,
-      );
-      if (object) result = runResultSchema.parse(JSON.parse(object));
-    }
-    result ??= synthesized(run);
+    const stored = run.status === 'invalid' ? undefined : await deps.results.result(account, run);
+    const result = stored ?? synthesized(run);
     const approvals = await deps.store.approvals(run.runId);
     result.gates = result.gates.map((gate) => {
       const approval = approvals.find((a) => a.gate === gate.name);
@@ -94,38 +66,7 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
     const { account, run } = await ownedRun(c);
     const step = c.req.param('step');
     if (!STEP_NAME.test(step)) throw new HttpError(400, 'not a step name');
-    const aws = await clients(account);
-    const token = c.req.query('token');
-    if (!token && account.bucket) {
-      // A finished step's whole log is one S3 object; a running step's is only in CloudWatch so far.
-      const text = await readObject(
-        aws,
-        account.bucket,
-        s3RunPrefix(run.pipeline, run.runId) + resultPaths.log(step),
-      );
-      if (text !== undefined)
-        return c.json({ source: 's3', lines: text.split('\n').filter(Boolean), complete: true });
-    }
-    if (!account.logGroup) throw new HttpError(404, 'no log');
-    try {
-      const page = await aws.logs.send(
-        new GetLogEventsCommand({
-          logGroupName: account.logGroup,
-          logStreamName: `${run.pipeline}/${run.runId}/${step}`,
-          startFromHead: true,
-          limit: 1000,
-          ...(token ? { nextToken: token } : {}),
-        }),
-      );
-      const lines = (page.events ?? []).map(
-        (e) => `${new Date(e.timestamp ?? 0).toISOString()} ${e.message ?? ''}`,
-      );
-      return c.json({ source: 'cloudwatch', lines, nextToken: page.nextForwardToken, complete: false });
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ResourceNotFoundException')
-        return c.json({ source: 'cloudwatch', lines: [], complete: false });
-      throw error;
-    }
+    return c.json(await deps.results.log(account, run, step, c.req.query('token') || undefined));
   });
 
   app.post('/:accountId/:pipeline/:runId/gates/:gate/approve', async (c) => {
@@ -144,28 +85,11 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
 
   app.post('/:accountId/:pipeline/:runId/cancel', async (c) => {
     const { account, run } = await ownedRun(c);
-    if (run.status === 'invalid' || !account.bucket) throw new HttpError(409, 'the run is not running');
-    const aws = await clients(account);
-    await aws.s3.send(
-      new PutObjectCommand({
-        Bucket: account.bucket,
-        Key: s3RunPrefix(run.pipeline, run.runId) + CANCEL_MARKER,
-        Body: '',
-      }),
-    );
+    if (run.status === 'invalid') throw new HttpError(409, 'the run is not running');
+    await deps.results.requestCancel(account, run);
     return c.json({ cancelling: run.runId }, 202);
   });
   return app;
-}
-
-async function readObject(aws: AccountClients, bucket: string, key: string): Promise<string | undefined> {
-  try {
-    const object = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return object.Body ? await object.Body.transformToString() : undefined;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw error;
-  }
 }
 
 /** What the results show for a run that has no result.json: not sent yet, or an invalid pipeline. */

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { verifyWebhook } from '../crypto/webhook-signature.js';
-import type { AppDeps, Env } from '../deps.js';
+import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 
 const pushSchema = z.object({
@@ -16,7 +16,7 @@ const pushSchema = z.object({
  * records the delivery once (its id is the idempotency key) and answers at once; the build runs
  * after the answer, so GitHub's 10-second limit is never at risk.
  */
-export function webhookRoutes(deps: AppDeps): Hono<Env> {
+export function webhookRoutes(deps: CloudDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.post('/github', async (c) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());

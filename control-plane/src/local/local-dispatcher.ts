@@ -1,0 +1,50 @@
+import type { KeyObject } from 'node:crypto';
+import { planSchema } from '@dockercise/shared';
+import { signJob } from '@dockercise/shared/node';
+import type { RunSender } from '../builds/run-sender.js';
+import type { Logger } from '../logger.js';
+import type { RunRecord, Store } from '../store/store.js';
+
+/** Where the in-process agent takes its jobs from. */
+export interface LocalQueue {
+  send(body: string): string;
+}
+
+/**
+ * Sends runs to the local server's in-process agent: the same signed job the hosted control plane
+ * puts on a customer's queue (so the agent's checks all run), without a checkout — the steps read
+ * the commit's snapshot instead.
+ */
+export class LocalDispatcher implements RunSender {
+  constructor(
+    private readonly store: Store,
+    private readonly queue: LocalQueue,
+    private readonly signingKey: KeyObject,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async send(run: RunRecord): Promise<void> {
+    if (run.status !== 'recorded' || !run.plan) return;
+    const repo = await this.store.getRepo(run.repoId);
+    const job = signJob(
+      {
+        version: 1,
+        runId: run.runId,
+        pipeline: run.pipeline,
+        source: {
+          repository: repo?.fullName ?? run.pipeline,
+          commit: run.commit,
+          ...(run.branch ? { branch: run.branch } : {}),
+        },
+        approvedGates: run.approvedGates,
+        plan: planSchema.parse(JSON.parse(run.plan)),
+        issuedAt: this.now().toISOString(),
+      },
+      this.signingKey,
+    );
+    this.queue.send(JSON.stringify(job));
+    await this.store.markRunSent(run.runId, this.now().toISOString());
+    this.logger.info({ runId: run.runId }, 'job handed to the local agent');
+  }
+}

@@ -1,0 +1,150 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  Agent,
+  type ContainerEngine,
+  DockerEngine,
+  FileCancelRequests,
+  FileLogSink,
+  LocalResultStore,
+  MemoryJobQueue,
+} from '@dockercise/agent';
+import { rawPublicKeyBase64 } from '@dockercise/shared/node';
+import { serve } from '@hono/node-server';
+import { createApp } from '../app.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { LocalResultReader } from '../results/local-result-reader.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { LocalDispatcher } from './local-dispatcher.js';
+import { LOCAL_ACCOUNT, LocalTrigger } from './local-trigger.js';
+
+export interface LocalServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Holds store.db, results/ and sources/; made when missing. */
+  dataDir: string;
+  /** The results viewer's build; defaults to the monorepo's ui/dist. */
+  uiDir?: string;
+  /** Runs at once, and steps at once within a run. */
+  runConcurrency?: number;
+  stepConcurrency?: number;
+  engine?: ContainerEngine & { ping(): Promise<void> };
+  logger: import('@dockercise/agent').Logger;
+}
+
+export interface LocalServer {
+  url: string;
+  /** Stops taking requests and jobs; running steps get the grace period, then are stopped. */
+  close(): Promise<void>;
+}
+
+/** The viewer's build beside this package in the monorepo: control-plane/dist/local → ui/dist. */
+const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
+
+/**
+ * `dockercise server --local`: the control plane on loopback with an in-process agent that takes
+ * signed jobs from an in-memory queue and runs them on the local Docker engine, with results and
+ * logs in files. No AWS, no GitHub; the one user is whoever runs it.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const dataDir = resolve(options.dataDir);
+  const resultsDir = join(dataDir, 'results');
+  mkdirSync(resultsDir, { recursive: true, mode: 0o700 });
+  const { logger } = options;
+
+  const store = new SqliteStore(join(dataDir, 'store.db'), new SecretBox(storeSecret(dataDir)));
+  const user = await store.upsertUser({ githubId: 0, login: userInfo().username || 'local', token: '' });
+  if (!(await store.getAccount(LOCAL_ACCOUNT)))
+    await store.createAccount({
+      accountId: LOCAL_ACCOUNT,
+      ownerId: user.id,
+      externalId: 'local',
+      region: 'local',
+    });
+
+  // Jobs live only in this process's memory, so a key of the process's own is enough to sign them.
+  const keys = generateKeyPairSync('ed25519');
+  const queue = new MemoryJobQueue();
+  const dispatcher = new LocalDispatcher(store, queue, keys.privateKey, logger);
+  const trigger = new LocalTrigger(store, dispatcher, user, join(dataDir, 'sources'), logger);
+
+  const agent = new Agent(
+    {
+      queue,
+      engine: options.engine ?? new DockerEngine(),
+      handler: {
+        publicKey: keys.publicKey,
+        storeFor: (prefix) => new LocalResultStore(join(resultsDir, prefix)),
+        logsFor: (_pipeline, _runId, prefix) => new FileLogSink(join(resultsDir, prefix)),
+        fetchPlan: () => Promise.reject(new Error('the local server never sends plan pointers')),
+        sourceFor: (runId) => {
+          const dir = trigger.sourceDir(runId);
+          return existsSync(dir) ? dir : undefined;
+        },
+        cancelRequests: new FileCancelRequests(resultsDir),
+        visibilitySeconds: 60,
+        cancelPollMs: 500,
+        stepConcurrency: options.stepConcurrency ?? 4,
+        retryDelaySeconds: 5,
+      },
+      stopHost: () => Promise.resolve('nothing: the local server never stops its machine'),
+      logger,
+    },
+    { concurrency: options.runConcurrency ?? 2, shutdownGraceMs: 10_000, idleStopMinutes: 0 },
+  );
+  const agentDone = agent
+    .run()
+    .catch((error: unknown) => logger.error({ err: error }, 'local agent stopped'));
+
+  // Runs recorded but not handed over before a restart (the queue did not survive it) go now.
+  for (const run of await store.unsentRuns(new Date().toISOString())) await dispatcher.send(run);
+
+  const app = createApp({
+    mode: 'local',
+    store,
+    dispatcher,
+    results: new LocalResultReader(resultsDir),
+    localUser: user,
+    trigger,
+    logger,
+    config: {
+      publicUrl: '',
+      sessionSecret: randomBytes(32).toString('hex'),
+      local: true,
+      controlPlaneAccountId: LOCAL_ACCOUNT,
+      jobSigningPublicKey: rawPublicKeyBase64(keys.publicKey),
+      templateUrl: '',
+      agentVersion: '',
+      uiDir: options.uiDir ?? DEFAULT_UI_DIR,
+    },
+  });
+
+  const server = await new Promise<ReturnType<typeof serve>>((ready) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: '127.0.0.1' }, () => ready(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      closing ??= (async () => {
+        await new Promise<void>((done) => server.close(() => done()));
+        agent.shutdown();
+        await agentDone;
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The store seals secrets at rest; the local one keeps its key beside the database, owner-only. */
+function storeSecret(dataDir: string): string {
+  const path = join(dataDir, 'store.secret');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  return readFileSync(path, 'utf8').trim();
+}

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { compilePipeline, formatDiagnostic, isPipelineFile, newRunId } from '@dockercise/shared';
+import type { RunSender } from '../builds/run-sender.js';
+import type { Logger } from '../logger.js';
+import type { RunRecord, Store, User } from '../store/store.js';
+import { gitFiles, gitHead, gitShow, gitSnapshot } from './git.js';
+
+export const LOCAL_ACCOUNT = 'local';
+
+/** A local repository's pipeline name: its folder's name, in the characters run URLs allow. */
+export function localPipelineName(root: string): string {
+  const base = root.split('/').filter(Boolean).pop() ?? '';
+  const name = base
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128);
+  return name || 'local';
+}
+
+/**
+ * A run of a local git repository at HEAD — the local server's stand-in for a push: the pipeline
+ * files are read from the commit (not the working tree, as a push would), compiled, recorded, and
+ * the commit's tree is snapshotted for the steps to read at /dockercise/source.
+ */
+export class LocalTrigger {
+  constructor(
+    private readonly store: Store,
+    private readonly dispatcher: RunSender,
+    private readonly user: User,
+    /** Where snapshots go: `<dir>/<run-id>/`. */
+    private readonly sourcesDir: string,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  sourceDir(runId: string): string {
+    return join(this.sourcesDir, runId);
+  }
+
+  async trigger(dir: string): Promise<RunRecord> {
+    const head = await gitHead(resolve(dir));
+    const paths = (await gitFiles(head.root, head.commit)).filter(isPipelineFile);
+    const sources = await Promise.all(
+      paths.map(async (path) => ({ path, text: await gitShow(head.root, head.commit, path) })),
+    );
+    const compiled =
+      sources.length > 0 ? compilePipeline(sources) : ({ ok: false, diagnostics: [] } as const);
+    const repoId = await this.repoFor(head.root);
+    const runId = newRunId(this.now());
+    if (compiled.ok) await gitSnapshot(head.root, head.commit, this.sourceDir(runId));
+    const run = await this.store.recordRun({
+      runId,
+      repoId,
+      accountId: LOCAL_ACCOUNT,
+      pipeline: localPipelineName(head.root),
+      commit: head.commit,
+      ...(head.branch ? { branch: head.branch } : {}),
+      status: compiled.ok ? 'recorded' : 'invalid',
+      ...(compiled.ok
+        ? { plan: JSON.stringify(compiled.plan) }
+        : {
+            errors:
+              sources.length > 0
+                ? compiled.diagnostics.map(formatDiagnostic)
+                : [`no *.dockercise.yaml file is committed in ${head.root} at ${head.commit.slice(0, 7)}`],
+          }),
+      approvedGates: [],
+      createdAt: this.now().toISOString(),
+    });
+    this.logger.info(
+      { runId, repo: head.root, commit: head.commit, status: run.status },
+      'local run recorded',
+    );
+    if (run.status === 'recorded') await this.dispatcher.send(run);
+    return run;
+  }
+
+  /** The repository's record, made on its first run; its id is derived from its path. */
+  private async repoFor(root: string): Promise<number> {
+    const existing = await this.store.getRepoByName(root);
+    if (existing) return existing.id;
+    const id = createHash('sha256').update(root).digest().readUIntBE(0, 6);
+    await this.store.saveRepo({
+      id,
+      fullName: root,
+      ownerId: this.user.id,
+      accountId: LOCAL_ACCOUNT,
+      webhookSecret: '',
+      deployPrivateKey: '',
+    });
+    return id;
+  }
+}

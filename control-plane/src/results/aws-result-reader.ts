@@ -1,0 +1,93 @@
+import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CANCEL_MARKER, type RunResult, resultPaths, runResultSchema, s3RunPrefix } from '@dockercise/shared';
+import type { AccountAccess, AccountClients } from '../aws/account-access.js';
+import { HttpError } from '../http-error.js';
+import type { AwsAccount, RunRecord } from '../store/store.js';
+import type { LogPage, ResultReader } from './result-reader.js';
+
+/** Results in the customer's own account, read through the role the control plane assumes. */
+export class AwsResultReader implements ResultReader {
+  constructor(private readonly access: AccountAccess) {}
+
+  async result(account: AwsAccount, run: RunRecord): Promise<RunResult | undefined> {
+    if (!account.bucket) return undefined;
+    const text = await readObject(
+      await this.clients(account),
+      account.bucket,
+      s3RunPrefix(run.pipeline, run.runId) + resultPaths.result,
+    );
+    return text === undefined ? undefined : runResultSchema.parse(JSON.parse(text));
+  }
+
+  async log(account: AwsAccount, run: RunRecord, step: string, token?: string): Promise<LogPage> {
+    const aws = await this.clients(account);
+    if (!token && account.bucket) {
+      // A finished step's whole log is one S3 object; a running step's is only in CloudWatch so far.
+      const text = await readObject(
+        aws,
+        account.bucket,
+        s3RunPrefix(run.pipeline, run.runId) + resultPaths.log(step),
+      );
+      if (text !== undefined)
+        return { source: 's3', lines: text.split('\n').filter(Boolean), complete: true };
+    }
+    if (!account.logGroup) throw new HttpError(404, 'no log');
+    try {
+      const page = await aws.logs.send(
+        new GetLogEventsCommand({
+          logGroupName: account.logGroup,
+          logStreamName: `${run.pipeline}/${run.runId}/${step}`,
+          startFromHead: true,
+          limit: 1000,
+          ...(token ? { nextToken: token } : {}),
+        }),
+      );
+      const lines = (page.events ?? []).map(
+        (e) => `${new Date(e.timestamp ?? 0).toISOString()} ${e.message ?? ''}`,
+      );
+      return {
+        source: 'cloudwatch',
+        lines,
+        ...(page.nextForwardToken ? { nextToken: page.nextForwardToken } : {}),
+        complete: false,
+      };
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException')
+        return { source: 'cloudwatch', lines: [], complete: false };
+      throw error;
+    }
+  }
+
+  async requestCancel(account: AwsAccount, run: RunRecord): Promise<void> {
+    if (!account.bucket) throw new HttpError(409, 'the run is not running');
+    const aws = await this.clients(account);
+    await aws.s3.send(
+      new PutObjectCommand({
+        Bucket: account.bucket,
+        Key: s3RunPrefix(run.pipeline, run.runId) + CANCEL_MARKER,
+        Body: '',
+      }),
+    );
+  }
+
+  private async clients(account: AwsAccount): Promise<AccountClients> {
+    try {
+      return await this.access.clients(account);
+    } catch (error) {
+      throw new HttpError(502, `could not assume the account's role: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+async function readObject(aws: AccountClients, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const object = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return object.Body ? await object.Body.transformToString() : undefined;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,64 @@
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CANCEL_MARKER, type RunResult, resultPaths, runResultSchema, s3RunPrefix } from '@dockercise/shared';
+import type { AwsAccount, RunRecord } from '../store/store.js';
+import type { LogPage, ResultReader } from './result-reader.js';
+
+/** Most of a log file one request returns; the viewer asks for the rest with the token. */
+const PAGE_BYTES = 512 * 1024;
+
+/** The local server's results: the same layout as the bucket, under its data folder. */
+export class LocalResultReader implements ResultReader {
+  constructor(private readonly root: string) {}
+
+  async result(_account: AwsAccount, run: RunRecord): Promise<RunResult | undefined> {
+    const text = await readIfExists(this.path(run, resultPaths.result));
+    return text === undefined ? undefined : runResultSchema.parse(JSON.parse(text.toString('utf8')));
+  }
+
+  /** The token is the byte offset after the last whole line returned: a growing log is followed. */
+  async log(_account: AwsAccount, run: RunRecord, step: string, token?: string): Promise<LogPage> {
+    const offset = token && /^\d+$/.test(token) ? Number(token) : 0;
+    let file: Awaited<ReturnType<typeof open>>;
+    try {
+      file = await open(this.path(run, resultPaths.log(step)), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { source: 'file', lines: [], nextToken: String(offset), complete: false };
+      throw error;
+    }
+    try {
+      const buffer = Buffer.alloc(PAGE_BYTES);
+      const { bytesRead } = await file.read(buffer, 0, PAGE_BYTES, offset);
+      const end = buffer.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+      const text = buffer.subarray(0, end).toString('utf8');
+      return {
+        source: 'file',
+        lines: text.split('\n').filter(Boolean),
+        nextToken: String(offset + end),
+        complete: false,
+      };
+    } finally {
+      await file.close();
+    }
+  }
+
+  async requestCancel(_account: AwsAccount, run: RunRecord): Promise<void> {
+    // The run may not have started yet: the agent finds the request when it does.
+    await mkdir(this.path(run, '.'), { recursive: true });
+    await writeFile(this.path(run, CANCEL_MARKER), '');
+  }
+
+  private path(run: RunRecord, relative: string): string {
+    return join(this.root, s3RunPrefix(run.pipeline, run.runId), relative);
+  }
+}
+
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

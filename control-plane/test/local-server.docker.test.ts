@@ -1,0 +1,186 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { RunResult } from '@dockercise/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../agent/src/runner/logger.js';
+import { type LocalServer, startLocalServer } from '../src/local/local-server.js';
+import { commit, gitRepo } from './local-git.js';
+
+const IMG = 'dockercise-test/busybox:latest';
+const exec = promisify(execFile);
+
+let server: LocalServer;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'local-server-'));
+  const uiDir = mkdtempSync(join(tmpdir(), 'local-ui-'));
+  writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>viewer</title>');
+  server = await startLocalServer({ port: 0, dataDir, uiDir, logger: silentLogger });
+});
+afterAll(() => server.close());
+
+const api = async (path: string, init?: RequestInit): Promise<Response> => fetch(server.url + path, init);
+const trigger = async (dir: string) => {
+  const response = await api('/api/local/runs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ dir }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+const resultOf = async (url: string): Promise<RunResult> =>
+  (await (await api(url.replace('/results/', '/api/results/'))).json()) as RunResult;
+
+async function until(url: string, done: (r: RunResult) => boolean): Promise<RunResult> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const result = await resultOf(url);
+    if (done(result)) return result;
+    if (Date.now() > deadline) throw new Error(`run stuck at ${result.status}: ${JSON.stringify(result)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('dockercise server --local', () => {
+  it('runs a local repository at HEAD, stops at its gate, and finishes once approved', async () => {
+    const repo = gitRepo({
+      'ci.dockercise.yaml': `build:\n  img: ${IMG}\n  run: cat $DOCKERCISE_SOURCE/VERSION && echo built $DOCKERCISE_COMMIT\n`,
+      'deploy.dockercise.yaml': `after: human-click\nship:\n  img: ${IMG}\n  run: echo shipping "$(cat {build})"\n`,
+      VERSION: '1.0\n',
+    });
+    // Uncommitted work is not part of the run, as with a push.
+    writeFileSync(join(repo, 'VERSION'), 'dirty\n');
+
+    const { status, body } = await trigger(repo);
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ accountId: 'local', pipeline: 'project', status: 'queued' });
+    const url = body.url as string;
+    expect(url).toMatch(/^\/results\/local\/project\/[\w.-]+$/);
+
+    const waiting = await until(url, (r) => r.status === 'waiting-approval');
+    expect(waiting.steps.map((s) => [s.name, s.status])).toEqual([
+      ['build', 'succeeded'],
+      ['ship', 'waiting-approval'],
+    ]);
+    expect(waiting.gates).toEqual([{ name: 'deploy.dockercise.yaml', status: 'waiting' }]);
+    expect(waiting.source?.branch).toBe('main');
+
+    const log = (await (await api(`${url.replace('/results/', '/api/results/')}/logs/build`)).json()) as {
+      lines: string[];
+      nextToken: string;
+    };
+    expect(log.lines.map((l) => l.split(' ').slice(2).join(' '))).toEqual([
+      '1.0',
+      `built ${waiting.source?.commit}`,
+    ]);
+    // Following the log from its token gives nothing new once the step is done.
+    const more = (await (
+      await api(`${url.replace('/results/', '/api/results/')}/logs/build?token=${log.nextToken}`)
+    ).json()) as { lines: string[] };
+    expect(more.lines).toEqual([]);
+
+    const approve = await api(
+      `${url.replace('/results/', '/api/results/')}/gates/deploy.dockercise.yaml/approve`,
+      {
+        method: 'POST',
+      },
+    );
+    expect(approve.status).toBe(202);
+    const finished = await until(url, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(finished.status).toBe('succeeded');
+    expect(finished.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
+    expect(finished.gates[0]).toMatchObject({ status: 'approved', approvedBy: expect.any(String) });
+
+    const runs = (await (await api('/api/results/local/project')).json()) as { runs: { runId: string }[] };
+    expect(runs.runs.map((r) => r.runId)).toContain(finished.runId);
+    // The viewer's page for the run is served by the same server.
+    expect((await api(url)).headers.get('content-type')).toContain('text/html');
+  });
+
+  it('records an invalid pipeline as a failed run with file:line errors, and runs nothing', async () => {
+    const repo = gitRepo({ 'ci.dockercise.yaml': `build:\n  img: ${IMG}\n  run: cat {nope}\n` }, 'broken');
+    const { status, body } = await trigger(repo);
+    expect(status).toBe(201);
+    expect(body.status).toBe('invalid');
+    expect((body.errors as string[])[0]).toMatch(/^ci\.dockercise\.yaml:3:\d+: .*nope/);
+    const result = await resultOf(body.url as string);
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/ci\.dockercise\.yaml:3/);
+    expect(existsSync(join(dataDir, 'sources', body.runId as string))).toBe(false);
+  });
+
+  it('refuses a folder that is not a git repository, or one without a commit, with the reason', async () => {
+    const plain = mkdtempSync(join(tmpdir(), 'not-git-'));
+    const notGit = await trigger(plain);
+    expect(notGit.status).toBe(400);
+    expect(notGit.body.error).toMatch(/not a git repository/);
+
+    await exec('git', ['-C', plain, 'init', '-q']);
+    const empty = await trigger(plain);
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toMatch(/has no commit yet/);
+  });
+
+  it('cancels a running run', async () => {
+    const repo = gitRepo(
+      { 'ci.dockercise.yaml': `slow:\n  img: ${IMG}\n  run: echo started; sleep 60\n` },
+      'slow',
+    );
+    const { body } = await trigger(repo);
+    const url = body.url as string;
+    await until(url, (r) => r.steps[0]?.status === 'running');
+    const cancel = await api(`${url.replace('/results/', '/api/results/')}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(202);
+    const ended = await until(url, (r) => r.status === 'cancelled' || r.status === 'failed');
+    expect(ended.status).toBe('cancelled');
+  });
+
+  it('answers loopback names only and refuses cross-origin writes', async () => {
+    // fetch will not send another Host header; node:http will, as a rebound browser would.
+    const rebound = await new Promise<number | undefined>((resolve, reject) => {
+      const port = new URL(server.url).port;
+      request(
+        { host: '127.0.0.1', port, path: '/api/local', headers: { host: `attacker.example:${port}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      )
+        .on('error', reject)
+        .end();
+    });
+    expect(rebound).toBe(403);
+    const crossSite = await api('/api/local/runs', {
+      method: 'POST',
+      headers: { origin: 'https://attacker.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ dir: '/' }),
+    });
+    expect(crossSite.status).toBe(403);
+    expect(((await (await api('/api/local')).json()) as { accountId: string }).accountId).toBe('local');
+  });
+
+  it('`dockercise trigger --wait` follows a run to its end, and exits by its status', async () => {
+    const bin = fileURLToPath(new URL('../../agent/bin/dockercise.js', import.meta.url));
+    const good = gitRepo({ 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo fine\n` }, 'good');
+    const ran = await exec('node', [bin, 'trigger', good, '--server', server.url, '--wait']);
+    expect(ran.stdout).toMatch(/run \S+ queued: http:\/\/127\.0\.0\.1:\d+\/results\/local\/good\//);
+    expect(ran.stdout).toMatch(/succeeded\n$/);
+
+    commit(good, { 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: exit 3\n` }, 'break it');
+    const failed = await exec('node', [bin, 'trigger', good, '--server', server.url, '--wait']).catch(
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 1, stdout: expect.stringMatching(/failed\n$/) });
+
+    const down = await exec('node', [bin, 'trigger', good, '--server', 'http://127.0.0.1:9']).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(down).toMatchObject({ code: 69, stderr: expect.stringMatching(/dockercise server --local/) });
+  });
+});
