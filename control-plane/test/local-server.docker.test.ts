@@ -97,10 +97,42 @@ describe('dockercise server --local', () => {
     expect(finished.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
     expect(finished.gates[0]).toMatchObject({ status: 'approved', approvedBy: expect.any(String) });
 
+    expect(finished.graph).toEqual({
+      steps: [
+        { name: 'build', needs: [] },
+        { name: 'ship', needs: ['build'], gate: 'deploy.dockercise.yaml' },
+      ],
+      gates: [{ name: 'deploy.dockercise.yaml' }],
+    });
+    const pipelines = (await (await api('/api/results/local')).json()) as {
+      pipelines: { pipeline: string }[];
+    };
+    expect(pipelines.pipelines.map((p) => p.pipeline)).toContain('project');
+
     const runs = (await (await api('/api/results/local/project')).json()) as { runs: { runId: string }[] };
     expect(runs.runs.map((r) => r.runId)).toContain(finished.runId);
     // The viewer's page for the run is served by the same server.
     expect((await api(url)).headers.get('content-type')).toContain('text/html');
+  });
+
+  it("serves a step's output, and never a secret step's", async () => {
+    const repo = gitRepo(
+      {
+        'ci.dockercise.yaml': `token:\n  img: ${IMG}\n  secret: true\n  run: echo s3cr3t-value\nplain:\n  img: ${IMG}\n  run: echo visible\n`,
+      },
+      'outputs',
+    );
+    const { body } = await trigger(repo);
+    const url = body.url as string;
+    await until(url, (r) => r.status === 'succeeded');
+    const base = url.replace('/results/', '/api/results/');
+    const plain = await api(`${base}/outputs/plain`);
+    expect(plain.status).toBe(200);
+    expect(await plain.text()).toBe('visible\n');
+    const secret = await api(`${base}/outputs/token`);
+    expect(secret.status).toBe(403);
+    expect(await secret.text()).not.toContain('s3cr3t');
+    expect((await api(`${base}/outputs/nope`)).status).toBe(404);
   });
 
   it('records an invalid pipeline as a failed run with file:line errors, and runs nothing', async () => {

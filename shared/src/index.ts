@@ -1,3 +1,4 @@
+export * from './api.js';
 export * from './launch-link.js';
 export * from './pipeline/compile.js';
 export * from './pipeline/diagnostics.js';

@@ -59,6 +59,23 @@ export class AwsResultReader implements ResultReader {
     }
   }
 
+  async output(account: AwsAccount, run: RunRecord, step: string): Promise<Uint8Array | undefined> {
+    if (!account.bucket) return undefined;
+    const aws = await this.clients(account);
+    try {
+      const object = await aws.s3.send(
+        new GetObjectCommand({
+          Bucket: account.bucket,
+          Key: s3RunPrefix(run.pipeline, run.runId) + resultPaths.output(step),
+        }),
+      );
+      return object.Body ? await object.Body.transformToByteArray() : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
   async requestCancel(account: AwsAccount, run: RunRecord): Promise<void> {
     if (!account.bucket) throw new HttpError(409, 'the run is not running');
     const aws = await this.clients(account);

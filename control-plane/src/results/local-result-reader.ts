@@ -43,6 +43,10 @@ export class LocalResultReader implements ResultReader {
     }
   }
 
+  async output(_account: AwsAccount, run: RunRecord, step: string): Promise<Uint8Array | undefined> {
+    return readIfExists(this.path(run, resultPaths.output(step)));
+  }
+
   async requestCancel(_account: AwsAccount, run: RunRecord): Promise<void> {
     // The run may not have started yet: the agent finds the request when it does.
     await mkdir(this.path(run, '.'), { recursive: true });

@@ -18,6 +18,8 @@ export interface ResultReader {
   /** The run's result.json as its agent last wrote it; undefined before it wrote one. */
   result(account: AwsAccount, run: RunRecord): Promise<RunResult | undefined>;
   log(account: AwsAccount, run: RunRecord, step: string, token?: string): Promise<LogPage>;
+  /** A non-secret step's stored stdout; undefined when it has none. */
+  output(account: AwsAccount, run: RunRecord, step: string): Promise<Uint8Array | undefined>;
   /** Asks the run's agent to stop it (the agent polls for the request). */
   requestCancel(account: AwsAccount, run: RunRecord): Promise<void>;
 }

@@ -1,4 +1,11 @@
-import { planSchema, type RunResult, resultPaths, STEP_NAME } from '@dockercise/shared';
+import {
+  graphOfPlan,
+  planSchema,
+  type RunResult,
+  type RunView,
+  resultPaths,
+  STEP_NAME,
+} from '@dockercise/shared';
 import { type Context, Hono } from 'hono';
 import type { AppDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
@@ -7,9 +14,11 @@ import type { AwsAccount, RunRecord } from '../store/store.js';
 
 /**
  * The results API, read through deps.results (the customer's account, or the local server's folder):
+ *   GET  /api/results/:accountId                                   the pipelines that have runs
  *   GET  /api/results/:accountId/:pipeline                         the runs, newest first
- *   GET  /api/results/:accountId/:pipeline/:runId                  the run's result.json
+ *   GET  /api/results/:accountId/:pipeline/:runId                  result.json and the DAG (RunView)
  *   GET  /api/results/:accountId/:pipeline/:runId/logs/:step       a step's log, paged (?token=)
+ *   GET  /api/results/:accountId/:pipeline/:runId/outputs/:step    a non-secret step's stdout
  *   POST /api/results/:accountId/:pipeline/:runId/gates/:gate/approve
  *   POST /api/results/:accountId/:pipeline/:runId/cancel
  * Every route first checks that the signed-in user owns the account.
@@ -50,6 +59,11 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
     return result;
   };
 
+  app.get('/:accountId', async (c) => {
+    const account = await ownedAccount(c);
+    return c.json({ pipelines: await deps.store.listPipelines(account.accountId) });
+  });
+
   app.get('/:accountId/:pipeline', async (c) => {
     const account = await ownedAccount(c);
     const runs = await deps.store.listRuns(account.accountId, c.req.param('pipeline'), 50);
@@ -59,7 +73,26 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
 
   app.get('/:accountId/:pipeline/:runId', async (c) => {
     const { account, run } = await ownedRun(c);
-    return c.json(await resultOf(account, run));
+    const view: RunView = await resultOf(account, run);
+    if (run.plan) view.graph = graphOfPlan(planSchema.parse(JSON.parse(run.plan)));
+    return c.json(view);
+  });
+
+  app.get('/:accountId/:pipeline/:runId/outputs/:step', async (c) => {
+    const { account, run } = await ownedRun(c);
+    const step = c.req.param('step');
+    if (!STEP_NAME.test(step)) throw new HttpError(400, 'not a step name');
+    const plan = run.plan ? planSchema.parse(JSON.parse(run.plan)) : undefined;
+    const planned = plan?.steps.find((s) => s.name === step);
+    if (!planned) throw new HttpError(404, `the run has no step ${step}`);
+    // A secret step's output is never served, whatever is stored.
+    if (planned.secret) throw new HttpError(403, `${step} is a secret step: its output is never shown`);
+    const output = await deps.results.output(account, run, step);
+    if (!output) throw new HttpError(404, `${step} has no stored output`);
+    return c.body(Buffer.from(output), 200, {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    });
   });
 
   app.get('/:accountId/:pipeline/:runId/logs/:step', async (c) => {

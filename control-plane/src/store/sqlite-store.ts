@@ -287,6 +287,14 @@ export class SqliteStore implements Store {
     return rows.map((row) => this.run(row));
   }
 
+  async listPipelines(accountId: string): Promise<Array<{ pipeline: string; lastRunAt: string }>> {
+    return this.db
+      .prepare(
+        'SELECT pipeline, MAX(created_at) AS lastRunAt FROM runs WHERE account_id = ? GROUP BY pipeline ORDER BY lastRunAt DESC',
+      )
+      .all(accountId) as Array<{ pipeline: string; lastRunAt: string }>;
+  }
+
   async approveGate(approval: Omit<Approval, 'login'>): Promise<RunRecord> {
     return this.db.transaction(() => {
       this.db

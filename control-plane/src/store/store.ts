@@ -109,6 +109,8 @@ export interface Store {
   markRunSent(runId: string, at: string): Promise<void>;
   unsentRuns(recordedBefore: string): Promise<RunRecord[]>;
   listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]>;
+  /** The account's pipelines that have runs, the most recently run first. */
+  listPipelines(accountId: string): Promise<Array<{ pipeline: string; lastRunAt: string }>>;
   /** Records who approved a gate, adds it to the run's approved gates and marks the run to send again. */
   approveGate(approval: Omit<Approval, 'login'>): Promise<RunRecord>;
   approvals(runId: string): Promise<Approval[]>;

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { Plan } from './pipeline/plan.js';
+import { runResultSchema, runStatusSchema } from './result.js';
+
+/**
+ * What the results API answers (control-plane/src/routes/results.ts), validated by the viewer
+ * where it receives it.
+ */
+
+/** The DAG to draw: what each step waits for, and the gate it waits behind. */
+export const runGraphSchema = z.object({
+  steps: z.array(z.object({ name: z.string(), needs: z.array(z.string()), gate: z.string().optional() })),
+  gates: z.array(z.object({ name: z.string() })),
+});
+export type RunGraph = z.infer<typeof runGraphSchema>;
+
+export function graphOfPlan(plan: Plan): RunGraph {
+  return {
+    steps: plan.steps.map((s) => ({ name: s.name, needs: s.needs, ...(s.gate ? { gate: s.gate } : {}) })),
+    gates: plan.gates.map((g) => ({ name: g.name })),
+  };
+}
+
+/** GET /api/results/:account/:pipeline/:run — result.json, and the graph when the plan is known. */
+export const runViewSchema = runResultSchema.extend({ graph: runGraphSchema.optional() });
+export type RunView = z.infer<typeof runViewSchema>;
+
+export const runSummarySchema = z.object({
+  runId: z.string(),
+  status: runStatusSchema,
+  commit: z.string(),
+  branch: z.string().optional().nullable(),
+  startedAt: z.string(),
+  durationMs: z.number().optional().nullable(),
+  error: z.string().optional(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+/** GET /api/results/:account/:pipeline */
+export const runListSchema = z.object({ runs: z.array(runSummarySchema) });
+
+/** GET /api/results/:account */
+export const pipelineListSchema = z.object({
+  pipelines: z.array(z.object({ pipeline: z.string(), lastRunAt: z.string() })),
+});
+export type PipelineSummary = z.infer<typeof pipelineListSchema>['pipelines'][number];
+
+/** GET …/logs/:step — `nextToken` fetches what follows (a running step's new lines). */
+export const logPageSchema = z.object({
+  source: z.enum(['s3', 'cloudwatch', 'file']),
+  lines: z.array(z.string()),
+  nextToken: z.string().optional(),
+  complete: z.boolean(),
+});
+export type LogPageBody = z.infer<typeof logPageSchema>;
+
+export const approvalSchema = z.object({ gate: z.string(), approvedBy: z.string(), approvedAt: z.string() });
+
+/** Every error answer. */
+export const apiErrorSchema = z.object({ error: z.string() });
