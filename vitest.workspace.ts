@@ -103,4 +103,28 @@ export default defineWorkspace([
       fileParallelism: false,
     },
   },
+  {
+    // The viewer's components in jsdom.
+    extends: './ui/vite.config.ts',
+    resolve: { alias },
+    test: {
+      name: 'ui-unit',
+      root: './ui',
+      include: ['src/**/*.test.{ts,tsx}'],
+      environment: 'jsdom',
+    },
+  },
+  {
+    // The built viewer in Debian's Chromium, against the local server on the real Docker engine.
+    resolve: { alias },
+    test: {
+      name: 'ui-browser',
+      root: './ui',
+      include: ['test/**/*.browser.test.ts'],
+      globalSetup: ['../agent/test/docker-images.global.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+    },
+  },
 ]);

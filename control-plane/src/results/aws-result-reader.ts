@@ -44,7 +44,8 @@ export class AwsResultReader implements ResultReader {
         }),
       );
       const lines = (page.events ?? []).map(
-        (e) => `${new Date(e.timestamp ?? 0).toISOString()} ${e.message ?? ''}`,
+        // CloudWatch keeps no stream: `-` where a stored log says out or err.
+        (e) => `${new Date(e.timestamp ?? 0).toISOString()} - ${e.message ?? ''}`,
       );
       return {
         source: 'cloudwatch',

@@ -1,0 +1,146 @@
+import {
+  apiErrorSchema,
+  approvalSchema,
+  type LogPageBody,
+  logPageSchema,
+  type PipelineSummary,
+  pipelineListSchema,
+  type RunSummary,
+  type RunView,
+  runListSchema,
+  runViewSchema,
+} from '@dockercise/shared';
+import type { z } from 'zod';
+
+/** Why a request failed, in the terms the viewer shows a person. */
+export type ApiErrorKind = 'not-found' | 'not-allowed' | 'unreachable' | 'refused' | 'broken';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly kind: ApiErrorKind,
+    message: string,
+    readonly status?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export function errorKindOf(status: number): ApiErrorKind {
+  if (status === 404) return 'not-found';
+  if (status === 401 || status === 403) return 'not-allowed';
+  if (status === 502 || status === 503 || status === 504) return 'unreachable';
+  if (status >= 400 && status < 500) return 'refused';
+  return 'broken';
+}
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** A run's address: `/results/<account>/<pipeline>/<run>`. */
+export interface RunRef {
+  accountId: string;
+  pipeline: string;
+  runId: string;
+}
+
+/**
+ * The control plane's results API. Every answer is validated here, once, into shared's types: a
+ * view never sees unchecked JSON.
+ */
+export class ResultsApi {
+  constructor(
+    private readonly fetcher: Fetch = (input, init) => fetch(input, init),
+    private readonly base = '/api',
+  ) {}
+
+  pipelines(accountId: string): Promise<PipelineSummary[]> {
+    return this.json(`/results/${enc(accountId)}`, pipelineListSchema).then((b) => b.pipelines);
+  }
+
+  runs(accountId: string, pipeline: string): Promise<RunSummary[]> {
+    return this.json(`/results/${enc(accountId)}/${enc(pipeline)}`, runListSchema).then((b) => b.runs);
+  }
+
+  run(ref: RunRef): Promise<RunView> {
+    return this.json(runPath(ref), runViewSchema);
+  }
+
+  log(ref: RunRef, step: string, token?: string): Promise<LogPageBody> {
+    const query = token ? `?token=${encodeURIComponent(token)}` : '';
+    return this.json(`${runPath(ref)}/logs/${enc(step)}${query}`, logPageSchema);
+  }
+
+  async output(ref: RunRef, step: string): Promise<string | undefined> {
+    const response = await this.send(`${runPath(ref)}/outputs/${enc(step)}`);
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw await failure(response);
+    return response.text();
+  }
+
+  approve(ref: RunRef, gate: string) {
+    return this.json(`${runPath(ref)}/gates/${enc(gate)}/approve`, approvalSchema, { method: 'POST' });
+  }
+
+  async cancel(ref: RunRef): Promise<void> {
+    const response = await this.send(`${runPath(ref)}/cancel`, { method: 'POST' });
+    if (!response.ok) throw await failure(response);
+  }
+
+  /** The local server's account id; undefined from the hosted control plane (which has no /api/local). */
+  async localAccount(): Promise<string | undefined> {
+    const response = await this.send('/local');
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw await failure(response);
+    const body = (await response.json()) as { accountId?: unknown };
+    return typeof body.accountId === 'string' ? body.accountId : undefined;
+  }
+
+  /** Local mode only: run the git repository holding `dir`. */
+  async trigger(dir: string): Promise<{ url: string; status: string; errors?: string[] }> {
+    const response = await this.send('/local/runs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dir }),
+    });
+    if (!response.ok) throw await failure(response);
+    return (await response.json()) as { url: string; status: string; errors?: string[] };
+  }
+
+  private async json<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
+    const response = await this.send(path, init);
+    if (!response.ok) throw await failure(response);
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      throw new ApiError('broken', 'the control plane answered something that is not JSON', response.status, {
+        cause: error,
+      });
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success)
+      throw new ApiError('broken', 'the control plane answered in an unexpected shape', response.status, {
+        cause: parsed.error,
+      });
+    return parsed.data;
+  }
+
+  private async send(path: string, init?: RequestInit): Promise<Response> {
+    try {
+      return await this.fetcher(this.base + path, { credentials: 'same-origin', ...init });
+    } catch (error) {
+      throw new ApiError('unreachable', 'the control plane cannot be reached', undefined, { cause: error });
+    }
+  }
+}
+
+const enc = encodeURIComponent;
+const runPath = (ref: RunRef): string =>
+  `/results/${enc(ref.accountId)}/${enc(ref.pipeline)}/${enc(ref.runId)}`;
+
+async function failure(response: Response): Promise<ApiError> {
+  const body = apiErrorSchema.safeParse(await response.json().catch(() => undefined));
+  const message = body.success ? body.data.error : `the control plane answered ${response.status}`;
+  return new ApiError(errorKindOf(response.status), message, response.status);
+}

@@ -1,0 +1,294 @@
+import type { GateResult, RunGraph, StepResult } from '@dockercise/shared';
+import { createMemo, createSignal, For, onCleanup, onMount, Show, untrack } from 'solid-js';
+import { type Layout, type LayoutNode, layoutGraph, NODE_HEIGHT, widthOf } from '../model/dag-layout.js';
+import { statusSymbol, statusWords } from '../model/format.js';
+
+export interface Selection {
+  kind: 'step' | 'gate';
+  name: string;
+}
+
+interface View {
+  x: number;
+  y: number;
+  k: number;
+}
+
+const MIN_ZOOM = 0.15;
+const MAX_ZOOM = 2.5;
+/** Below this, labels are too small to read: the first view zooms no further out and starts at the left. */
+const READABLE_ZOOM = 0.6;
+const MAX_VIEW_HEIGHT = 480;
+const MIN_VIEW_HEIGHT = 160;
+
+/**
+ * The run's DAG as SVG: steps as boxes coloured by status (a running step pulses), gates as
+ * diamonds, dependencies as curves left to right. Pan by dragging or scrolling, zoom with
+ * Ctrl+wheel or the buttons; every node is a button reachable with Tab.
+ */
+export function DagView(props: {
+  graph: RunGraph;
+  steps: readonly StepResult[];
+  gates: readonly GateResult[];
+  selected?: Selection | undefined;
+  onSelect: (selection: Selection) => void;
+}) {
+  // The graph arrives anew at every poll; lay it out again only when its shape changed.
+  const shape = createMemo(
+    () =>
+      JSON.stringify(props.graph.steps.map((s) => [s.name, s.needs, s.gate ?? ''])) +
+      JSON.stringify(props.graph.gates.map((g) => g.name)),
+  );
+  // A memo of a string notifies only when the string changes, so this runs once per shape.
+  const layout = createMemo<Layout>(() => {
+    shape();
+    return layoutGraph(untrack(() => props.graph));
+  });
+
+  const stepStatus = createMemo(() => new Map(props.steps.map((s) => [s.name, s.status])));
+  const gateStatus = createMemo(() => new Map(props.gates.map((g) => [g.name, g.status])));
+
+  let frame: HTMLDivElement | undefined;
+  // As tall as the graph needs, up to a limit: a three-step run does not get a screenful of nothing.
+  const viewHeight = (): number => clamp(layout().height + 24, MIN_VIEW_HEIGHT, MAX_VIEW_HEIGHT);
+  const [size, setSize] = createSignal({ width: 960, height: MAX_VIEW_HEIGHT });
+  const [view, setView] = createSignal<View>({ x: 0, y: 0, k: 1 });
+  const [userMoved, setUserMoved] = createSignal(false);
+
+  const fit = (readable: boolean): void => {
+    const { width, height } = size();
+    const l = layout();
+    let k = Math.min(width / l.width, height / l.height, 1);
+    if (readable) k = Math.max(k, Math.min(READABLE_ZOOM, 1));
+    k = clamp(k, MIN_ZOOM, MAX_ZOOM);
+    const x = l.width * k <= width ? (width - l.width * k) / 2 : 0;
+    const y = l.height * k <= height ? (height - l.height * k) / 2 : 0;
+    setView({ x, y, k });
+  };
+  const zoomAt = (factor: number, cx: number, cy: number): void => {
+    setUserMoved(true);
+    setView((v) => {
+      const k = clamp(v.k * factor, MIN_ZOOM, MAX_ZOOM);
+      const ratio = k / v.k;
+      return { k, x: cx - (cx - v.x) * ratio, y: cy - (cy - v.y) * ratio };
+    });
+  };
+  const panBy = (dx: number, dy: number): void => {
+    setUserMoved(true);
+    setView((v) => ({ ...v, x: v.x + dx, y: v.y + dy }));
+  };
+
+  onMount(() => {
+    if (!frame) return;
+    const measure = (): void => {
+      const rect = frame?.getBoundingClientRect();
+      if (rect && rect.width > 0) setSize({ width: rect.width, height: viewHeight() });
+      if (!userMoved()) fit(true);
+    };
+    measure();
+    if (typeof ResizeObserver !== 'undefined') {
+      const observer = new ResizeObserver(measure);
+      observer.observe(frame);
+      onCleanup(() => observer.disconnect());
+    }
+  });
+
+  let drag: { x: number; y: number; id: number } | undefined;
+  const onPointerDown = (event: PointerEvent): void => {
+    if ((event.target as Element).closest('.node')) return;
+    drag = { x: event.clientX, y: event.clientY, id: event.pointerId };
+    (event.currentTarget as Element).setPointerCapture?.(event.pointerId);
+  };
+  const onPointerMove = (event: PointerEvent): void => {
+    if (!drag || drag.id !== event.pointerId) return;
+    panBy(event.clientX - drag.x, event.clientY - drag.y);
+    drag = { ...drag, x: event.clientX, y: event.clientY };
+  };
+  const onPointerUp = (): void => {
+    drag = undefined;
+  };
+  const onWheel = (event: WheelEvent): void => {
+    event.preventDefault();
+    if (event.ctrlKey || event.metaKey) {
+      const rect = frame?.getBoundingClientRect();
+      zoomAt(
+        Math.exp(-event.deltaY / 300),
+        event.clientX - (rect?.left ?? 0),
+        event.clientY - (rect?.top ?? 0),
+      );
+    } else {
+      panBy(-event.deltaX, -event.deltaY);
+    }
+  };
+
+  /** A node reached with Tab is brought into view. */
+  const reveal = (node: LayoutNode): void => {
+    const v = view();
+    const { width, height } = size();
+    const left = v.x + node.x * v.k;
+    const top = v.y + node.y * v.k;
+    const right = left + widthOf(node) * v.k;
+    const bottom = top + NODE_HEIGHT * v.k;
+    let dx = 0;
+    let dy = 0;
+    if (left < 8) dx = 8 - left;
+    else if (right > width - 8) dx = width - 8 - right;
+    if (top < 8) dy = 8 - top;
+    else if (bottom > height - 8) dy = height - 8 - bottom;
+    if (dx || dy) panBy(dx, dy);
+  };
+
+  const isSelected = (node: LayoutNode): boolean =>
+    props.selected?.kind === node.kind && props.selected.name === node.name;
+  const statusOf = (node: LayoutNode): string =>
+    node.kind === 'step'
+      ? (stepStatus().get(node.name) ?? 'pending')
+      : gateStatus().get(node.name) === 'approved'
+        ? 'approved'
+        : 'waiting';
+  const labelOf = (node: LayoutNode): string =>
+    node.kind === 'step'
+      ? `step ${node.name}: ${statusWords((stepStatus().get(node.name) ?? 'pending') as StepResult['status'])}`
+      : `approval gate ${node.name}: ${statusOf(node) === 'approved' ? 'approved' : 'waiting for a person'}`;
+  const selectedId = (): string | undefined =>
+    props.selected ? `${props.selected.kind}:${props.selected.name}` : undefined;
+
+  return (
+    <div class="dag">
+      <div class="dag-toolbar" role="toolbar" aria-label="Graph view">
+        <button
+          type="button"
+          class="button quiet"
+          aria-label="Zoom in"
+          onClick={() => zoomAt(1.25, size().width / 2, size().height / 2)}
+        >
+          +
+        </button>
+        <button
+          type="button"
+          class="button quiet"
+          aria-label="Zoom out"
+          onClick={() => zoomAt(0.8, size().width / 2, size().height / 2)}
+        >
+          −
+        </button>
+        <button
+          type="button"
+          class="button quiet"
+          onClick={() => {
+            setUserMoved(true);
+            fit(false);
+          }}
+        >
+          Fit
+        </button>
+        <span class="dag-hint">Drag or scroll to pan · Ctrl+scroll to zoom</span>
+      </div>
+      <div
+        class="dag-frame"
+        ref={frame}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={onPointerUp}
+        onWheel={onWheel}
+      >
+        {/* biome-ignore lint/a11y/useSemanticElements: an SVG cannot hold a fieldset; the group names the graph */}
+        <svg
+          class="dag-svg"
+          width="100%"
+          height={viewHeight()}
+          role="group"
+          aria-label={`Pipeline graph: ${props.graph.steps.length} steps, ${props.graph.gates.length} approval gates`}
+          data-nodes={layout().nodes.length}
+        >
+          <defs>
+            <marker
+              id="arrow"
+              viewBox="0 0 8 8"
+              refX="7"
+              refY="4"
+              markerWidth="7"
+              markerHeight="7"
+              orient="auto"
+            >
+              <path d="M0,0 L8,4 L0,8 z" class="edge-arrow" />
+            </marker>
+          </defs>
+          <g transform={`translate(${view().x},${view().y}) scale(${view().k})`}>
+            <For each={layout().edges}>
+              {(edge) => (
+                <path
+                  class="edge"
+                  classList={{ highlighted: edge.from === selectedId() || edge.to === selectedId() }}
+                  d={edge.path}
+                  marker-end="url(#arrow)"
+                />
+              )}
+            </For>
+            <For each={layout().nodes}>
+              {(node) => (
+                // biome-ignore lint/a11y/useSemanticElements: SVG has no <button>; the <g> takes its role, focus and keys
+                <g
+                  class={`node ${node.kind} status-${statusOf(node)}`}
+                  classList={{ selected: isSelected(node) }}
+                  transform={`translate(${node.x},${node.y})`}
+                  role="button"
+                  tabindex="0"
+                  aria-label={labelOf(node)}
+                  aria-pressed={isSelected(node)}
+                  data-node={node.id}
+                  data-status={statusOf(node)}
+                  onClick={() => props.onSelect({ kind: node.kind, name: node.name })}
+                  onKeyDown={(event) => {
+                    if (event.key === 'Enter' || event.key === ' ') {
+                      event.preventDefault();
+                      props.onSelect({ kind: node.kind, name: node.name });
+                    }
+                  }}
+                  onFocus={() => reveal(node)}
+                >
+                  <title>{labelOf(node)}</title>
+                  <Show
+                    when={node.kind === 'step'}
+                    fallback={
+                      <>
+                        <rect
+                          class="shape"
+                          x="6"
+                          y="6"
+                          width="28"
+                          height="28"
+                          rx="3"
+                          transform="rotate(45 20 20)"
+                        />
+                        <text class="symbol" x="20" y="25" text-anchor="middle">
+                          {statusOf(node) === 'approved' ? '✓' : '‖'}
+                        </text>
+                        <text class="gate-label" x="20" y={NODE_HEIGHT + 14} text-anchor="middle">
+                          {truncate(node.name, 24)}
+                        </text>
+                      </>
+                    }
+                  >
+                    <rect class="shape" width={widthOf(node)} height={NODE_HEIGHT} rx="8" />
+                    <text class="symbol" x="16" y="25" text-anchor="middle">
+                      {statusSymbol((stepStatus().get(node.name) ?? 'pending') as StepResult['status'])}
+                    </text>
+                    <text class="label" x="30" y="25">
+                      {truncate(node.name, 18)}
+                    </text>
+                  </Show>
+                </g>
+              )}
+            </For>
+          </g>
+        </svg>
+      </div>
+    </div>
+  );
+}
+
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+const truncate = (text: string, max: number): string =>
+  text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -1,0 +1,59 @@
+import { Match, Switch } from 'solid-js';
+import type { ApiError } from '../api/client.js';
+
+/** A clear page for each way a load fails: never a blank one. */
+export function ErrorPage(props: { error: ApiError; what: string; onRetry?: () => void }) {
+  return (
+    <section class="error-page" role="alert" aria-labelledby="error-title">
+      <Switch
+        fallback={
+          <>
+            <h1 id="error-title">Something went wrong</h1>
+            <p>
+              The {props.what} could not be shown: {props.error.message}.
+            </p>
+          </>
+        }
+      >
+        <Match when={props.error.kind === 'not-found'}>
+          <h1 id="error-title">Not found</h1>
+          <p>
+            There is no such {props.what}: {props.error.message}. Check the address, or go back to the list.
+          </p>
+        </Match>
+        <Match when={props.error.kind === 'not-allowed'}>
+          <h1 id="error-title">Not allowed</h1>
+          <p>
+            You may not see this {props.what}: {props.error.message}.{' '}
+            <a href="/auth/login">Sign in with GitHub</a> as a user who owns the account.
+          </p>
+        </Match>
+        <Match when={props.error.kind === 'unreachable'}>
+          <h1 id="error-title">The control plane is unreachable</h1>
+          <p>
+            The {props.what} could not be loaded because the dockercise control plane did not answer (
+            {props.error.message}). It will be tried again shortly.
+          </p>
+        </Match>
+      </Switch>
+      {props.onRetry && (
+        <button type="button" class="button" onClick={() => props.onRetry?.()}>
+          Try again
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** For addresses the viewer has no page for. */
+export function NotFoundPage() {
+  return (
+    <section class="error-page" role="alert" aria-labelledby="error-title">
+      <h1 id="error-title">Not found</h1>
+      <p>
+        This address is not a page of the results viewer. Results live at{' '}
+        <code>/results/&lt;aws-account-id&gt;/&lt;pipeline&gt;/&lt;run-id&gt;</code>.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,234 @@
+import { FINISHED_RUN_STATUSES, type RunView } from '@dockercise/shared';
+import { A, useSearchParams } from '@solidjs/router';
+import { createMemo, createSignal, For, onCleanup, Show } from 'solid-js';
+import type { RunRef } from '../api/client.js';
+import { useApi } from '../api/context.js';
+import { poll } from '../api/poll.js';
+import { formatDuration, formatTime, shortCommit, statusSymbol, statusWords } from '../model/format.js';
+import { ConfirmButton } from './ConfirmButton.js';
+import { DagView, type Selection } from './DagView.js';
+import { ErrorPage } from './ErrorPage.js';
+import { GatePanel, StepPanel } from './StepPanel.js';
+import { Timeline } from './Timeline.js';
+
+/** How often an active run is read again: often while it runs, less while it waits for a person. */
+export function pollInterval(run: RunView): number | undefined {
+  if (FINISHED_RUN_STATUSES.has(run.status)) return undefined;
+  return run.status === 'waiting-approval' ? 3000 : 1000;
+}
+
+/** The step to show first: what failed, else what runs, else a waiting gate, else the first step. */
+export function defaultSelection(run: RunView): Selection | undefined {
+  const failed = run.steps.find((s) => ['failed', 'timed-out'].includes(s.status));
+  if (failed) return { kind: 'step', name: failed.name };
+  const running = run.steps.find((s) => s.status === 'running');
+  if (running) return { kind: 'step', name: running.name };
+  const gate = run.gates.find((g) => g.status === 'waiting');
+  if (gate) return { kind: 'gate', name: gate.name };
+  const first = run.steps[0];
+  return first ? { kind: 'step', name: first.name } : undefined;
+}
+
+export function RunPage(props: { run: RunRef }) {
+  const api = useApi();
+  const run = poll(() => api.run(props.run), pollInterval);
+  const [search, setSearch] = useSearchParams<{ step?: string; gate?: string }>();
+  const [now, setNow] = createSignal(Date.now());
+  const [notice, setNotice] = createSignal('');
+  const clock = setInterval(() => {
+    const current = run.data();
+    if (!current || !FINISHED_RUN_STATUSES.has(current.status)) setNow(Date.now());
+  }, 1000);
+  onCleanup(() => clearInterval(clock));
+
+  const selection = createMemo<Selection | undefined>(
+    () => {
+      if (search.step) return { kind: 'step', name: search.step };
+      if (search.gate) return { kind: 'gate', name: search.gate };
+      const current = run.data();
+      return current ? defaultSelection(current) : undefined;
+    },
+    undefined,
+    { equals: (a, b) => a?.kind === b?.kind && a?.name === b?.name },
+  );
+  const select = (s: Selection): void =>
+    setSearch(s.kind === 'step' ? { step: s.name, gate: undefined } : { gate: s.name, step: undefined });
+
+  const active = (): boolean => {
+    const current = run.data();
+    return current !== undefined && !FINISHED_RUN_STATUSES.has(current.status);
+  };
+  const approve = async (gate: string): Promise<string> => {
+    const approval = await api.approve(props.run, gate);
+    run.refresh();
+    return `${gate} approved by ${approval.approvedBy}; the run goes on.`;
+  };
+  const cancel = async (): Promise<string> => {
+    await api.cancel(props.run);
+    run.refresh();
+    return 'Cancel requested: running steps are being stopped.';
+  };
+
+  return (
+    <Show
+      when={run.data()}
+      fallback={
+        <Show
+          when={run.error()}
+          fallback={
+            <p class="loading" role="status">
+              Loading the run…
+            </p>
+          }
+        >
+          {(error) => <ErrorPage error={error()} what="run" onRetry={run.refresh} />}
+        </Show>
+      }
+    >
+      {(data) => (
+        <article class="run" aria-labelledby="run-title">
+          <nav class="breadcrumbs" aria-label="Breadcrumbs">
+            <A href={`/${encodeURIComponent(props.run.accountId)}`}>{props.run.accountId}</A> /{' '}
+            <A href={`/${encodeURIComponent(props.run.accountId)}/${encodeURIComponent(props.run.pipeline)}`}>
+              {props.run.pipeline}
+            </A>{' '}
+            / {props.run.runId}
+          </nav>
+          <header class="run-header">
+            <h1 id="run-title">
+              <span class={`badge status-${data().status}`} data-testid="run-status">
+                {statusSymbol(data().status)} {statusWords(data().status)}
+              </span>{' '}
+              Run {data().runId}
+            </h1>
+            <p class="run-facts">
+              <span>
+                commit <code>{shortCommit(data().source?.commit)}</code>
+              </span>
+              <Show when={data().source?.branch}>
+                <span>
+                  on <code>{data().source?.branch}</code>
+                </span>
+              </Show>
+              <span>started {formatTime(data().startedAt)}</span>
+              <span>
+                took{' '}
+                {formatDuration(
+                  data().durationMs ?? (active() ? now() - Date.parse(data().startedAt) : undefined),
+                )}
+              </span>
+            </p>
+            <div class="run-actions">
+              <Show when={active()}>
+                <ConfirmButton
+                  label="Cancel run…"
+                  question={`Cancel run ${data().runId}? Running steps are stopped and nothing more starts.`}
+                  confirmLabel="Cancel the run"
+                  tone="danger"
+                  action={cancel}
+                  onDone={setNotice}
+                />
+              </Show>
+            </div>
+          </header>
+          <p class="notice" role="status" aria-live="polite">
+            {notice()}
+          </p>
+          <Show when={run.error()}>
+            {(error) => (
+              <p class="banner warning" role="status">
+                Lost contact with the control plane ({error().message}); showing the last known state and
+                trying again.
+              </p>
+            )}
+          </Show>
+          <Show when={data().error}>
+            <pre class="banner error run-error" role="alert">
+              {data().error}
+            </pre>
+          </Show>
+          <For each={data().gates.filter((g) => g.status === 'waiting')}>
+            {(gate) => (
+              <div class="banner waiting" role="status">
+                <span>
+                  ‖ <strong>{gate.name}</strong> is waiting for approval.
+                </span>
+                <ConfirmButton
+                  label={`Approve ${gate.name}…`}
+                  question={`Approve ${gate.name}? Its steps will run.`}
+                  confirmLabel="Approve and run"
+                  action={() => approve(gate.name)}
+                  onDone={setNotice}
+                />
+              </div>
+            )}
+          </For>
+          <div class="run-body">
+            <div class="run-main">
+              <section aria-labelledby="graph-title">
+                <h2 id="graph-title">Graph</h2>
+                <Show
+                  when={data().graph}
+                  fallback={<p class="muted">This run has no graph (its pipeline did not compile).</p>}
+                >
+                  {(graph) => (
+                    <DagView
+                      graph={graph()}
+                      steps={data().steps}
+                      gates={data().gates}
+                      selected={selection()}
+                      onSelect={select}
+                    />
+                  )}
+                </Show>
+              </section>
+              <section aria-labelledby="timeline-title">
+                <h2 id="timeline-title">Timeline</h2>
+                <Timeline
+                  steps={data().steps}
+                  graph={data().graph}
+                  now={now()}
+                  onSelect={(step) => select({ kind: 'step', name: step })}
+                />
+              </section>
+            </div>
+            <div class="run-side">
+              <Show when={selection()} keyed>
+                {(selected) => (
+                  <Show
+                    when={
+                      selected.kind === 'step'
+                        ? data().steps.find((s) => s.name === selected.name)
+                        : undefined
+                    }
+                    fallback={
+                      <Show
+                        when={
+                          selected.kind === 'gate'
+                            ? data().gates.find((g) => g.name === selected.name)
+                            : undefined
+                        }
+                        fallback={<p class="muted">Nothing named {selected.name} in this run.</p>}
+                      >
+                        {(gate) => (
+                          <GatePanel
+                            gate={gate()}
+                            canApprove={active()}
+                            onApprove={approve}
+                            onDone={setNotice}
+                          />
+                        )}
+                      </Show>
+                    }
+                  >
+                    {(step) => <StepPanel run={props.run} step={step()} />}
+                  </Show>
+                )}
+              </Show>
+            </div>
+          </div>
+        </article>
+      )}
+    </Show>
+  );
+}

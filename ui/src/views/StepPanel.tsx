@@ -1,0 +1,144 @@
+import type { GateResult, StepResult } from '@dockercise/shared';
+import { createSignal, For, Show } from 'solid-js';
+import type { RunRef } from '../api/client.js';
+import { useApi } from '../api/context.js';
+import { formatDuration, formatTime, statusSymbol, statusWords } from '../model/format.js';
+import { AnsiLine } from './AnsiLine.js';
+import { ConfirmButton } from './ConfirmButton.js';
+import { LogView } from './LogView.js';
+
+const ACTIVE = new Set<StepResult['status']>(['running', 'pending']);
+
+/** Everything about one step: its facts, its error, its log (followed while it runs), its output. */
+export function StepPanel(props: { run: RunRef; step: StepResult }) {
+  const api = useApi();
+  const [output, setOutput] = createSignal<{ text?: string; error?: string }>();
+  const loadOutput = async (): Promise<void> => {
+    try {
+      const text = await api.output(props.run, props.step.name);
+      setOutput({ text: text ?? '' });
+    } catch (error) {
+      setOutput({ error: (error as Error).message });
+    }
+  };
+  return (
+    <section class="panel" aria-labelledby="panel-title">
+      <h2 id="panel-title">
+        <span class={`badge status-${props.step.status}`}>
+          {statusSymbol(props.step.status)} {statusWords(props.step.status)}
+        </span>{' '}
+        {props.step.name}
+      </h2>
+      <dl class="facts">
+        <dt>Image</dt>
+        <dd>
+          <code>{props.step.image}</code>
+          <Show when={props.step.imageDigest}>
+            <br />
+            <code class="muted digest">{props.step.imageDigest}</code>
+          </Show>
+        </dd>
+        <dt>Exit code</dt>
+        <dd>{props.step.exitCode ?? '—'}</dd>
+        <Show when={props.step.phase === 'done'}>
+          <dt>Phase</dt>
+          <dd>done (confirming completion)</dd>
+        </Show>
+        <dt>Started</dt>
+        <dd>{formatTime(props.step.startedAt)}</dd>
+        <dt>Ended</dt>
+        <dd>{formatTime(props.step.endedAt)}</dd>
+        <dt>Duration</dt>
+        <dd>{formatDuration(props.step.durationMs)}</dd>
+      </dl>
+      <Show when={props.step.error}>
+        <p class="step-error" role="note">
+          {props.step.error}
+        </p>
+      </Show>
+      <h3>Log</h3>
+      <Show
+        when={props.step.status !== 'pending' && props.step.status !== 'waiting-approval'}
+        fallback={<p class="muted">The step has not started.</p>}
+      >
+        <Show when={props.step.name} keyed>
+          {(name) => <LogView run={props.run} step={name} active={() => ACTIVE.has(props.step.status)} />}
+        </Show>
+      </Show>
+      <h3>Output</h3>
+      <Show when={!props.step.secret} fallback={<p class="muted">A secret step's output is never shown.</p>}>
+        <Show when={props.step.output} fallback={<p class="muted">No output stored.</p>}>
+          <Show
+            when={output()}
+            fallback={
+              <button type="button" class="button quiet" onClick={() => void loadOutput()}>
+                Show the output
+              </button>
+            }
+          >
+            {(loaded) => (
+              <Show
+                when={loaded().error === undefined}
+                fallback={<p class="inline-error">{loaded().error}</p>}
+              >
+                <pre class="output">
+                  <Show when={loaded().text} fallback="(empty)">
+                    <For each={(loaded().text ?? '').replace(/\n$/, '').split('\n')}>
+                      {(line) => (
+                        <>
+                          <AnsiLine text={line} />
+                          {'\n'}
+                        </>
+                      )}
+                    </For>
+                  </Show>
+                </pre>
+              </Show>
+            )}
+          </Show>
+        </Show>
+      </Show>
+    </section>
+  );
+}
+
+/** An approval gate: who approved it, or the button that does. */
+export function GatePanel(props: {
+  gate: GateResult;
+  canApprove: boolean;
+  onApprove: (gate: string) => Promise<string>;
+  onDone?: (message: string) => void;
+}) {
+  return (
+    <section class="panel" aria-labelledby="panel-title">
+      <h2 id="panel-title">
+        <span class={`badge status-${props.gate.status === 'approved' ? 'succeeded' : 'waiting-approval'}`}>
+          {props.gate.status === 'approved' ? '✓ approved' : '‖ waiting'}
+        </span>{' '}
+        Approval gate {props.gate.name}
+      </h2>
+      <Show
+        when={props.gate.status === 'approved'}
+        fallback={
+          <>
+            <p>The steps of {props.gate.name} wait for a person to approve them.</p>
+            <Show when={props.canApprove}>
+              <ConfirmButton
+                label="Approve…"
+                question={`Approve ${props.gate.name}? Its steps will run.`}
+                confirmLabel="Approve and run"
+                action={() => props.onApprove(props.gate.name)}
+                {...(props.onDone ? { onDone: props.onDone } : {})}
+              />
+            </Show>
+          </>
+        }
+      >
+        <p>
+          Approved by <strong>{props.gate.approvedBy ?? 'someone'}</strong> at{' '}
+          {formatTime(props.gate.approvedAt)}.
+        </p>
+      </Show>
+    </section>
+  );
+}
