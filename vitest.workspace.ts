@@ -105,13 +105,15 @@ export default defineWorkspace([
   },
   {
     // The viewer's components in jsdom.
+    // Solid's browser build, not its server one: the tests render into a DOM.
     extends: './ui/vite.config.ts',
-    resolve: { alias },
+    resolve: { alias, conditions: ['development', 'browser'] },
     test: {
       name: 'ui-unit',
       root: './ui',
       include: ['src/**/*.test.{ts,tsx}'],
       environment: 'jsdom',
+      server: { deps: { inline: [/solid-js/, /@solidjs\//] } },
     },
   },
   {

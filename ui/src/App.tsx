@@ -1,6 +1,6 @@
 import { Route, Router, useParams } from '@solidjs/router';
 import { ErrorBoundary, type JSX, Show } from 'solid-js';
-import type { ResultsApi } from './api/client.js';
+import { ResultsApi } from './api/client.js';
 import { ApiProvider } from './api/context.js';
 import { NotFoundPage } from './views/ErrorPage.js';
 import { HomePage } from './views/HomePage.js';
@@ -66,7 +66,7 @@ function PipelinesRoute() {
 }
 
 /** The viewer under /results/, as the control plane serves it. */
-export function App(props: { api?: ResultsApi; url?: string }) {
+export function App(props: { api?: ResultsApi }) {
   const routes = (
     <>
       <Route path="/" component={HomePage} />
@@ -76,10 +76,11 @@ export function App(props: { api?: ResultsApi; url?: string }) {
       <Route path="*" component={NotFoundPage} />
     </>
   );
-  const router = (
-    <Router base="/results" root={Shell} url={props.url}>
-      {routes}
-    </Router>
+  return (
+    <ApiProvider value={props.api ?? new ResultsApi()}>
+      <Router base="/results" root={Shell}>
+        {routes}
+      </Router>
+    </ApiProvider>
   );
-  return props.api ? <ApiProvider value={props.api}>{router}</ApiProvider> : router;
 }

@@ -22,7 +22,11 @@ export function parseAnsi(line: string): AnsiSpan[] {
   let style: Style = {};
   let last = 0;
   const push = (text: string): void => {
-    if (text) spans.push({ text, ...style });
+    if (!text) return;
+    const previous = spans[spans.length - 1];
+    // Sequences that change nothing visible (cursor moves, titles) must not split the text.
+    if (previous && sameStyle(previous, style)) previous.text += text;
+    else spans.push({ text, ...style });
   };
   for (const match of line.matchAll(SEQUENCE)) {
     push(line.slice(last, match.index));
@@ -34,6 +38,17 @@ export function parseAnsi(line: string): AnsiSpan[] {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   for (const span of spans) span.text = span.text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
   return spans.filter((s) => s.text.length > 0);
+}
+
+function sameStyle(a: Style, b: Style): boolean {
+  return (
+    a.fg === b.fg &&
+    a.bg === b.bg &&
+    !a.bold === !b.bold &&
+    !a.dim === !b.dim &&
+    !a.italic === !b.italic &&
+    !a.underline === !b.underline
+  );
 }
 
 function applySgr(current: Style, params: string): Style {

@@ -1,0 +1,128 @@
+import type { RunView } from '@dockercise/shared';
+import { fireEvent, render } from '@solidjs/testing-library';
+import { describe, expect, it } from 'vitest';
+import { App } from '../App.js';
+import { apiAnswering, tick } from '../test-support.js';
+import { defaultSelection, pollInterval } from './RunPage.js';
+
+const RUN_ID = '20261126T100000Z-abcdef';
+const waitingRun = (): RunView => ({
+  version: 1,
+  runId: RUN_ID,
+  pipeline: 'app',
+  status: 'waiting-approval',
+  startedAt: '2026-11-26T10:00:00.000Z',
+  source: { commit: '0123456789abcdef', branch: 'main' },
+  steps: [
+    {
+      name: 'build',
+      status: 'succeeded',
+      image: 'busybox',
+      log: 'logs/build.log',
+      secret: false,
+      exitCode: 0,
+      startedAt: '2026-11-26T10:00:00.000Z',
+      endedAt: '2026-11-26T10:00:02.000Z',
+      durationMs: 2000,
+    },
+    { name: 'ship', status: 'waiting-approval', image: 'busybox', log: 'logs/ship.log', secret: false },
+  ],
+  gates: [{ name: 'deploy.dockercise.yaml', status: 'waiting' }],
+  graph: {
+    steps: [
+      { name: 'build', needs: [] },
+      { name: 'ship', needs: ['build'], gate: 'deploy.dockercise.yaml' },
+    ],
+    gates: [{ name: 'deploy.dockercise.yaml' }],
+  },
+});
+
+function openRun(path: string, answer: Parameters<typeof apiAnswering>[0]) {
+  window.history.pushState({}, '', path);
+  const { api, requests } = apiAnswering(answer);
+  return { view: render(() => <App api={api} />), requests };
+}
+
+describe('the run page', () => {
+  it('shows a run waiting at its gate, and approves it after confirmation', async () => {
+    let run = waitingRun();
+    const { view, requests } = openRun(`/results/local/app/${RUN_ID}`, (path, init) => {
+      if (init?.method === 'POST' && path.endsWith('/gates/deploy.dockercise.yaml/approve')) {
+        run = {
+          ...run,
+          status: 'running',
+          gates: [{ name: 'deploy.dockercise.yaml', status: 'approved', approvedBy: 'me' }],
+        };
+        return {
+          status: 202,
+          body: { gate: 'deploy.dockercise.yaml', approvedBy: 'me', approvedAt: '2026-11-26T10:01:00.000Z' },
+        };
+      }
+      if (path === `/results/local/app/${RUN_ID}`) return { body: run };
+      if (path.includes('/logs/'))
+        return { body: { source: 'file', lines: [], complete: false, nextToken: '0' } };
+      return undefined;
+    });
+    await tick(30);
+    expect(view.getByTestId('run-status').textContent).toContain('waiting for approval');
+    expect(view.getByRole('heading', { level: 1 }).textContent).toContain(RUN_ID);
+    // The waiting gate is selected first, with its own approve button.
+    expect(
+      view.getByRole('heading', { level: 2, name: /Approval gate deploy\.dockercise\.yaml/ }),
+    ).toBeTruthy();
+
+    fireEvent.click(view.getByRole('button', { name: 'Approve deploy.dockercise.yaml…' }));
+    fireEvent.click(view.getByRole('button', { name: 'Approve and run' }));
+    await tick(30);
+    expect(requests).toContain(`POST /results/local/app/${RUN_ID}/gates/deploy.dockercise.yaml/approve`);
+    expect(view.getByText('deploy.dockercise.yaml approved by me; the run goes on.')).toBeTruthy();
+    expect(view.getByTestId('run-status').textContent).toContain('running');
+    expect(view.queryByRole('button', { name: 'Approve deploy.dockercise.yaml…' })).toBeNull();
+    view.unmount();
+  });
+
+  it('shows an invalid pipeline as a failed run with its errors, and offers no cancel', async () => {
+    const invalid: RunView = {
+      ...waitingRun(),
+      status: 'failed',
+      error: 'ci.dockercise.yaml:3:7: unknown step "nope"',
+      steps: [],
+      gates: [],
+      graph: undefined,
+    };
+    const { view } = openRun(`/results/local/app/${RUN_ID}`, (path) =>
+      path === `/results/local/app/${RUN_ID}` ? { body: invalid } : undefined,
+    );
+    await tick(30);
+    expect(view.getByRole('alert').textContent).toContain('ci.dockercise.yaml:3:7');
+    expect(view.getByText(/its pipeline did not compile/)).toBeTruthy();
+    expect(view.queryByRole('button', { name: 'Cancel run…' })).toBeNull();
+    view.unmount();
+  });
+
+  it('gives the control plane being down its own page', async () => {
+    window.history.pushState({}, '', `/results/local/app/${RUN_ID}`);
+    const { ResultsApi } = await import('../api/client.js');
+    const api = new ResultsApi(() => Promise.reject(new TypeError('fetch failed')));
+    const view = render(() => <App api={api} />);
+    await tick(30);
+    expect(view.getByRole('heading', { level: 1 }).textContent).toBe('The control plane is unreachable');
+    view.unmount();
+  });
+
+  it('polls an active run and stops once it has ended', () => {
+    const run = waitingRun();
+    expect(pollInterval({ ...run, status: 'running' })).toBe(1000);
+    expect(pollInterval(run)).toBe(3000);
+    expect(pollInterval({ ...run, status: 'succeeded' })).toBeUndefined();
+    expect(
+      defaultSelection({
+        ...run,
+        steps: [{ ...(run.steps[0] as RunView['steps'][number]), status: 'failed' }],
+      }),
+    ).toEqual({
+      kind: 'step',
+      name: 'build',
+    });
+  });
+});
