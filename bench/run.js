@@ -9,6 +9,7 @@ import { DockerEngine, FileLogSink, LocalResultStore, runPlan } from '@dockercis
 import { compilePipeline, newRunId } from '@dockercise/shared';
 import Docker from 'dockerode';
 import { dispatchLatency, logThroughput } from './agent.js';
+import { viewerRender } from './ui.js';
 import { webhookThroughput } from './webhooks.js';
 
 const IMAGE = 'dockercise-test/busybox:latest';
@@ -158,6 +159,7 @@ if (!only || only === 'parallel') await parallelEfficiency();
 if (!only || only === 'logs') await logThroughput(results);
 if (!only || only === 'dispatch') await dispatchLatency(results);
 if (!only || only === 'webhooks') await webhookThroughput(results);
+if (!only || only === 'ui') await viewerRender(results);
 
 console.log('\nbenchmark                  ratio  goal   baseline                        measured');
 for (const r of results) {

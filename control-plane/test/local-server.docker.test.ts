@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { RunResult } from '@dockercise/shared';
+import type { RunView as RunResult } from '@dockercise/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../agent/src/runner/logger.js';
 import { type LocalServer, startLocalServer } from '../src/local/local-server.js';
@@ -171,6 +171,38 @@ describe('dockercise server --local', () => {
     expect(cancel.status).toBe(202);
     const ended = await until(url, (r) => r.status === 'cancelled' || r.status === 'failed');
     expect(ended.status).toBe('cancelled');
+  });
+
+  it('goes on with a run that a restart of the server interrupted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-restart-'));
+    let first = await startLocalServer({ port: 0, dataDir: dir, logger: silentLogger, shutdownGraceMs: 200 });
+    const repo = gitRepo(
+      { 'ci.dockercise.yaml': `slow:\n  img: ${IMG}\n  run: sleep 2; echo finished\n` },
+      'restart',
+    );
+    const response = await fetch(`${first.url}/api/local/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dir: repo }),
+    });
+    const { url } = (await response.json()) as { url: string };
+    const read = async (base: string): Promise<RunResult> =>
+      (await (await fetch(base + url.replace('/results/', '/api/results/'))).json()) as RunResult;
+    for (let i = 0; i < 100 && (await read(first.url)).steps[0]?.status !== 'running'; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    await first.close();
+    const interrupted = await read(
+      (first = await startLocalServer({ port: 0, dataDir: dir, logger: silentLogger })).url,
+    );
+    expect(interrupted.status).not.toBe('succeeded');
+    const deadline = Date.now() + 60_000;
+    let result = interrupted;
+    while (result.status !== 'succeeded' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      result = await read(first.url);
+    }
+    expect(result.status).toBe('succeeded');
+    await first.close();
   });
 
   it('answers loopback names only and refuses cross-origin writes', async () => {

@@ -13,6 +13,7 @@ import {
   LocalResultStore,
   MemoryJobQueue,
 } from '@dockercise/agent';
+import { FINISHED_RUN_STATUSES } from '@dockercise/shared';
 import { rawPublicKeyBase64 } from '@dockercise/shared/node';
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
@@ -29,6 +30,8 @@ export interface LocalServerOptions {
   dataDir: string;
   /** The results viewer's build; defaults to the monorepo's ui/dist. */
   uiDir?: string;
+  /** How long running steps may go on after close() before they are stopped and handed back. */
+  shutdownGraceMs?: number;
   /** Runs at once, and steps at once within a run. */
   runConcurrency?: number;
   stepConcurrency?: number;
@@ -94,20 +97,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       stopHost: () => Promise.resolve('nothing: the local server never stops its machine'),
       logger,
     },
-    { concurrency: options.runConcurrency ?? 2, shutdownGraceMs: 10_000, idleStopMinutes: 0 },
+    {
+      concurrency: options.runConcurrency ?? 2,
+      shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+      idleStopMinutes: 0,
+    },
   );
   const agentDone = agent
     .run()
     .catch((error: unknown) => logger.error({ err: error }, 'local agent stopped'));
 
-  // Runs recorded but not handed over before a restart (the queue did not survive it) go now.
-  for (const run of await store.unsentRuns(new Date().toISOString())) await dispatcher.send(run);
+  const results = new LocalResultReader(resultsDir);
+  await resendLostJobs(store, results, dispatcher);
 
   const app = createApp({
     mode: 'local',
     store,
     dispatcher,
-    results: new LocalResultReader(resultsDir),
+    results,
     localUser: user,
     trigger,
     logger,
@@ -140,6 +147,26 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       return closing;
     },
   };
+}
+
+/**
+ * The queue lived in the last process's memory. Runs recorded but never handed over, and runs whose
+ * job was still in flight (no result yet, or one that is neither finished nor waiting at a gate),
+ * are sent again; the agent resumes each from its stored result.
+ */
+async function resendLostJobs(store: SqliteStore, results: LocalResultReader, dispatcher: LocalDispatcher) {
+  const account = await store.getAccount(LOCAL_ACCOUNT);
+  if (!account) return;
+  for (const { pipeline } of await store.listPipelines(LOCAL_ACCOUNT)) {
+    for (const run of await store.listRuns(LOCAL_ACCOUNT, pipeline, 100)) {
+      if (run.status !== 'sent') continue;
+      const result = await results.result(account, run);
+      if (result && (FINISHED_RUN_STATUSES.has(result.status) || result.status === 'waiting-approval'))
+        continue;
+      await store.requeueRun(run.runId);
+    }
+  }
+  for (const run of await store.unsentRuns(new Date().toISOString())) await dispatcher.send(run);
 }
 
 /** The store seals secrets at rest; the local one keeps its key beside the database, owner-only. */

@@ -265,6 +265,11 @@ export class SqliteStore implements Store {
     return row ? this.run(row) : undefined;
   }
 
+  async requeueRun(runId: string): Promise<RunRecord | undefined> {
+    this.db.prepare(`UPDATE runs SET status = 'recorded' WHERE run_id = ? AND status = 'sent'`).run(runId);
+    return this.getRun(runId);
+  }
+
   async markRunSent(runId: string, at: string): Promise<void> {
     this.db
       .prepare(`UPDATE runs SET status = 'sent', sent_at = ? WHERE run_id = ? AND status = 'recorded'`)

@@ -107,6 +107,8 @@ export interface Store {
   recordRun(run: RunRecord): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   markRunSent(runId: string, at: string): Promise<void>;
+  /** Marks a sent run to be sent again (its job was lost with a queue that did not survive). */
+  requeueRun(runId: string): Promise<RunRecord | undefined>;
   unsentRuns(recordedBefore: string): Promise<RunRecord[]>;
   listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]>;
   /** The account's pipelines that have runs, the most recently run first. */
