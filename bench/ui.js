@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalServer } from '@dockercise/control-plane/local';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../ui/test/chromium.js';
 
 const IMAGE = 'dockercise-test/busybox:latest';
 const UI_DIR = fileURLToPath(new URL('../ui/dist', import.meta.url));
@@ -88,16 +88,7 @@ export async function viewerRender(results, rounds = 7) {
     logger: quiet,
     stepConcurrency: 4,
   });
-  const browser = await chromium.launch({
-    executablePath: process.env.DOCKERCISE_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const small = await runToEnd(server, {
       'ci.dockercise.yaml': `a:\n  img: ${IMAGE}\n  run: "true"\nb:\n  img: ${IMAGE}\n  run: "true"\n  after: [a]\nc:\n  img: ${IMAGE}\n  run: "true"\n  after: [b]\n`,

@@ -191,9 +191,8 @@ describe('dockercise server --local', () => {
     for (let i = 0; i < 100 && (await read(first.url)).steps[0]?.status !== 'running'; i++)
       await new Promise((r) => setTimeout(r, 100));
     await first.close();
-    const interrupted = await read(
-      (first = await startLocalServer({ port: 0, dataDir: dir, logger: silentLogger })).url,
-    );
+    first = await startLocalServer({ port: 0, dataDir: dir, logger: silentLogger });
+    const interrupted = await read(first.url);
     expect(interrupted.status).not.toBe('succeeded');
     const deadline = Date.now() + 60_000;
     let result = interrupted;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../agent/src/runner/logger.js';
 import { type LocalServer, startLocalServer } from '../../control-plane/src/local/local-server.js';
 import { gitRepo } from '../../control-plane/test/local-git.js';
-import { launchChromium } from './browser.js';
+import { launchChromium } from './chromium.js';
 
 const IMG = 'dockercise-test/busybox:latest';
 const UI_DIR = fileURLToPath(new URL('../dist', import.meta.url));

@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CANCEL_MARKER, type RunResult, resultPaths, runResultSchema, s3RunPrefix } from '@dockercise/shared';
+import { LocalResultStore } from '@dockercise/agent';
+import { CANCEL_MARKER, type RunResult, resultPaths, s3RunPrefix } from '@dockercise/shared';
 import type { AwsAccount, RunRecord } from '../store/store.js';
 import type { LogPage, ResultReader } from './result-reader.js';
 
@@ -12,8 +13,7 @@ export class LocalResultReader implements ResultReader {
   constructor(private readonly root: string) {}
 
   async result(_account: AwsAccount, run: RunRecord): Promise<RunResult | undefined> {
-    const text = await readIfExists(this.path(run, resultPaths.result));
-    return text === undefined ? undefined : runResultSchema.parse(JSON.parse(text.toString('utf8')));
+    return this.store(run).loadResult();
   }
 
   /** The token is the byte offset after the last whole line returned: a growing log is followed. */
@@ -44,7 +44,7 @@ export class LocalResultReader implements ResultReader {
   }
 
   async output(_account: AwsAccount, run: RunRecord, step: string): Promise<Uint8Array | undefined> {
-    return readIfExists(this.path(run, resultPaths.output(step)));
+    return this.store(run).loadOutput(step);
   }
 
   async requestCancel(_account: AwsAccount, run: RunRecord): Promise<void> {
@@ -53,16 +53,12 @@ export class LocalResultReader implements ResultReader {
     await writeFile(this.path(run, CANCEL_MARKER), '');
   }
 
+  /** The agent's own store for the run's folder: what it wrote, read back the way it reads it. */
+  private store(run: RunRecord): LocalResultStore {
+    return new LocalResultStore(this.path(run, '.'));
+  }
+
   private path(run: RunRecord, relative: string): string {
     return join(this.root, s3RunPrefix(run.pipeline, run.runId), relative);
-  }
-}
-
-async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
   }
 }

@@ -108,8 +108,11 @@ export function DagView(props: {
     drag = undefined;
   };
   const onWheel = (event: WheelEvent): void => {
+    const zooming = event.ctrlKey || event.metaKey;
+    // A graph that fits leaves the wheel to the page, so scrolling past it does not get stuck.
+    if (!zooming && !overflows()) return;
     event.preventDefault();
-    if (event.ctrlKey || event.metaKey) {
+    if (zooming) {
       const rect = frame?.getBoundingClientRect();
       zoomAt(
         Math.exp(-event.deltaY / 300),
@@ -119,6 +122,11 @@ export function DagView(props: {
     } else {
       panBy(-event.deltaX, -event.deltaY);
     }
+  };
+
+  const overflows = (): boolean => {
+    const { k } = view();
+    return layout().width * k > size().width || layout().height * k > size().height;
   };
 
   /** A node reached with Tab is brought into view. */

@@ -3,7 +3,7 @@ import { createSignal, For, Show } from 'solid-js';
 import { useApi } from '../api/context.js';
 import { poll } from '../api/poll.js';
 import { formatTime } from '../model/format.js';
-import { ErrorPage } from './ErrorPage.js';
+import { Loaded } from './Loaded.js';
 
 /** An account's pipelines; on the local server, also a form that runs a repository. */
 export function PipelinesPage(props: { accountId: string }) {
@@ -18,21 +18,7 @@ export function PipelinesPage(props: { accountId: string }) {
       <Show when={props.accountId === 'local'}>
         <TriggerForm />
       </Show>
-      <Show
-        when={pipelines.data()}
-        fallback={
-          <Show
-            when={pipelines.error()}
-            fallback={
-              <p class="loading" role="status">
-                Loading the pipelines…
-              </p>
-            }
-          >
-            {(error) => <ErrorPage error={error()} what="account" onRetry={pipelines.refresh} />}
-          </Show>
-        }
-      >
+      <Loaded polled={pipelines} what="account" loading="Loading the pipelines…">
         {(list) => (
           <Show when={list().length > 0} fallback={<p class="muted">No pipeline has run yet.</p>}>
             <ul class="pipelines">
@@ -49,7 +35,7 @@ export function PipelinesPage(props: { accountId: string }) {
             </ul>
           </Show>
         )}
-      </Show>
+      </Loaded>
     </section>
   );
 }

@@ -7,7 +7,7 @@ import { poll } from '../api/poll.js';
 import { formatDuration, formatTime, shortCommit, statusSymbol, statusWords } from '../model/format.js';
 import { ConfirmButton } from './ConfirmButton.js';
 import { DagView, type Selection } from './DagView.js';
-import { ErrorPage } from './ErrorPage.js';
+import { Loaded } from './Loaded.js';
 import { GatePanel, StepPanel } from './StepPanel.js';
 import { Timeline } from './Timeline.js';
 
@@ -70,21 +70,7 @@ export function RunPage(props: { run: RunRef }) {
   };
 
   return (
-    <Show
-      when={run.data()}
-      fallback={
-        <Show
-          when={run.error()}
-          fallback={
-            <p class="loading" role="status">
-              Loading the run…
-            </p>
-          }
-        >
-          {(error) => <ErrorPage error={error()} what="run" onRetry={run.refresh} />}
-        </Show>
-      }
-    >
+    <Loaded polled={run} what="run" loading="Loading the run…">
       {(data) => (
         <article class="run" aria-labelledby="run-title">
           <nav class="breadcrumbs" aria-label="Breadcrumbs">
@@ -229,6 +215,6 @@ export function RunPage(props: { run: RunRef }) {
           </div>
         </article>
       )}
-    </Show>
+    </Loaded>
   );
 }

@@ -4,7 +4,7 @@ import { For, Show } from 'solid-js';
 import { useApi } from '../api/context.js';
 import { poll } from '../api/poll.js';
 import { formatDuration, formatTime, shortCommit, statusSymbol, statusWords } from '../model/format.js';
-import { ErrorPage } from './ErrorPage.js';
+import { Loaded } from './Loaded.js';
 
 /** A pipeline's runs, newest first; re-read while any of them is still going. */
 export function RunsPage(props: { accountId: string; pipeline: string }) {
@@ -20,21 +20,7 @@ export function RunsPage(props: { accountId: string; pipeline: string }) {
         <A href={`/${encodeURIComponent(props.accountId)}`}>{props.accountId}</A> / {props.pipeline}
       </nav>
       <h1 id="runs-title">Runs of {props.pipeline}</h1>
-      <Show
-        when={runs.data()}
-        fallback={
-          <Show
-            when={runs.error()}
-            fallback={
-              <p class="loading" role="status">
-                Loading the runs…
-              </p>
-            }
-          >
-            {(error) => <ErrorPage error={error()} what="pipeline" onRetry={runs.refresh} />}
-          </Show>
-        }
-      >
+      <Loaded polled={runs} what="pipeline" loading="Loading the runs…">
         {(list) => (
           <Show when={list().length > 0} fallback={<p class="muted">This pipeline has no runs yet.</p>}>
             <div class="table-wrap">
@@ -75,7 +61,7 @@ export function RunsPage(props: { accountId: string; pipeline: string }) {
             </div>
           </Show>
         )}
-      </Show>
+      </Loaded>
     </section>
   );
 }
