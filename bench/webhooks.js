@@ -23,8 +23,8 @@ const REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'bench';
 process.env.AWS_SECRET_ACCESS_KEY = 'bench';
 
-export async function webhookThroughput(results, seconds = 10, connections = 32) {
-  const moto = await startMoto();
+export async function webhookThroughput(results, seconds = 10, connections = 16) {
+  const moto = await startMoto({ nice: true });
   const endpoint = moto.endpoint;
   try {
     const sqs = new SQSClient({ region: REGION, endpoint });
@@ -138,7 +138,10 @@ export async function webhookThroughput(results, seconds = 10, connections = 32)
     const statuses = new Map(Object.entries(result.statuses).map(([k, v]) => [Number(k), v]));
     const accepted = statuses.get(202) ?? 0;
     // Let the enqueue side finish, boundedly, and count what reached the queue.
-    await Promise.race([builds.idle(), new Promise((r) => setTimeout(r, 180_000))]);
+    await Promise.race([
+      builds.idle(),
+      new Promise((r) => setTimeout(r, Number(process.env.BENCH_DRAIN_MS ?? 180_000))),
+    ]);
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: queue.QueueUrl,
