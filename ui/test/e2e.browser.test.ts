@@ -57,6 +57,7 @@ async function openPage(path: string): Promise<Page> {
 
 const node = (page: Page, id: string) => page.locator(`[data-node="${id}"]`);
 
+// In order: the tests after the first look at the run it leaves behind (pipeline `project`).
 describe('the results viewer, in Chromium, against the local server', () => {
   it('shows a run waiting at its gate, approves it, and sees every node go green', async () => {
     const repo = gitRepo({
@@ -144,6 +145,20 @@ describe('the results viewer, in Chromium, against the local server', () => {
     await account.close();
   });
 
+  it('keeps every piece of text at a contrast of 4.5:1 or more against what is behind it', async () => {
+    const page = await openPage('/results/local/project');
+    await page
+      .getByRole('link', { name: /^\d{8}T/ })
+      .first()
+      .click();
+    await page.locator('[data-node="step:build"]').waitFor();
+    await page.locator('[data-node="step:build"]').click();
+    await page.locator('.log-line').first().waitFor();
+    const poor = await page.evaluate(lowContrastText);
+    expect(poor).toEqual([]);
+    await page.close();
+  });
+
   it('is usable on a narrow screen: the panel moves below the graph', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.goto(`${server.url}/results/local/project`);
@@ -161,3 +176,38 @@ describe('the results viewer, in Chromium, against the local server', () => {
     await page.close();
   });
 });
+
+/** Runs in the page: every element with its own text whose colour is under 4.5:1 against its backdrop. */
+function lowContrastText(): string[] {
+  const parse = (css: string): number[] => (css.match(/[\d.]+/g) ?? []).map(Number);
+  const luminance = ([r = 0, g = 0, b = 0]: number[]): number => {
+    const channel = (v: number): number => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const backdrop = (element: Element | null): number[] => {
+    for (let e = element; e; e = e.parentElement) {
+      const colour = parse(getComputedStyle(e).backgroundColor);
+      if (colour.length === 3 || (colour[3] ?? 0) > 0.5) return colour;
+    }
+    return [255, 255, 255];
+  };
+  const poor: string[] = [];
+  for (const element of document.querySelectorAll('body *')) {
+    const ownText = [...element.childNodes].some(
+      (n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim(),
+    );
+    if (!ownText || element.closest('svg') || element.closest('.visually-hidden')) continue;
+    const style = getComputedStyle(element);
+    if (style.visibility === 'hidden' || style.display === 'none' || Number(style.opacity) < 1) continue;
+    const [a, b] = [luminance(parse(style.color)), luminance(backdrop(element))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5)
+      poor.push(
+        `${element.tagName.toLowerCase()}.${element.className}: ${ratio.toFixed(2)} "${element.textContent?.trim().slice(0, 30)}"`,
+      );
+  }
+  return poor;
+}
