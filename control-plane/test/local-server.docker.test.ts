@@ -157,6 +157,13 @@ describe('dockercise server --local', () => {
     const empty = await trigger(plain);
     expect(empty.status).toBe(400);
     expect(empty.body.error).toMatch(/has no commit yet/);
+
+    const noPipeline = await trigger(gitRepo({ 'README.md': 'hello\n' }, 'plain'));
+    expect(noPipeline.status).toBe(201);
+    expect(noPipeline.body).toMatchObject({
+      status: 'invalid',
+      errors: [expect.stringMatching(/no \*\.dockercise\.yaml file is committed/)],
+    });
   });
 
   it('cancels a running run', async () => {

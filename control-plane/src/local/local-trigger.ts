@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { compilePipeline, formatDiagnostic, isPipelineFile, newRunId } from '@dockercise/shared';
+import { compilePipeline, formatDiagnostic, isPipelineFile, newRunId, type Plan } from '@dockercise/shared';
 import type { RunSender } from '../builds/run-sender.js';
 import type { Logger } from '../logger.js';
 import type { RunRecord, Store, User } from '../store/store.js';
-import { gitFiles, gitHead, gitShow, gitSnapshot } from './git.js';
+import { type GitHead, gitFiles, gitHead, gitShow, gitSnapshot } from './git.js';
 
 export const LOCAL_ACCOUNT = 'local';
 
@@ -40,31 +40,18 @@ export class LocalTrigger {
 
   async trigger(dir: string): Promise<RunRecord> {
     const head = await gitHead(resolve(dir));
-    const paths = (await gitFiles(head.root, head.commit)).filter(isPipelineFile);
-    const sources = await Promise.all(
-      paths.map(async (path) => ({ path, text: await gitShow(head.root, head.commit, path) })),
-    );
-    const compiled =
-      sources.length > 0 ? compilePipeline(sources) : ({ ok: false, diagnostics: [] } as const);
-    const repoId = await this.repoFor(head.root);
+    const pipeline = await this.compileAt(head);
     const runId = newRunId(this.now());
-    if (compiled.ok) await gitSnapshot(head.root, head.commit, this.sourceDir(runId));
+    if (pipeline.ok) await gitSnapshot(head.root, head.commit, this.sourceDir(runId));
     const run = await this.store.recordRun({
       runId,
-      repoId,
+      repoId: await this.repoFor(head.root),
       accountId: LOCAL_ACCOUNT,
       pipeline: localPipelineName(head.root),
       commit: head.commit,
       ...(head.branch ? { branch: head.branch } : {}),
-      status: compiled.ok ? 'recorded' : 'invalid',
-      ...(compiled.ok
-        ? { plan: JSON.stringify(compiled.plan) }
-        : {
-            errors:
-              sources.length > 0
-                ? compiled.diagnostics.map(formatDiagnostic)
-                : [`no *.dockercise.yaml file is committed in ${head.root} at ${head.commit.slice(0, 7)}`],
-          }),
+      status: pipeline.ok ? 'recorded' : 'invalid',
+      ...(pipeline.ok ? { plan: JSON.stringify(pipeline.plan) } : { errors: pipeline.errors }),
       approvedGates: [],
       createdAt: this.now().toISOString(),
     });
@@ -74,6 +61,25 @@ export class LocalTrigger {
     );
     if (run.status === 'recorded') await this.dispatcher.send(run);
     return run;
+  }
+
+  /** The pipeline files at the commit, compiled; a commit without any is an error too. */
+  private async compileAt(
+    head: GitHead,
+  ): Promise<{ ok: true; plan: Plan } | { ok: false; errors: string[] }> {
+    const paths = (await gitFiles(head.root, head.commit)).filter(isPipelineFile);
+    if (paths.length === 0)
+      return {
+        ok: false,
+        errors: [`no *.dockercise.yaml file is committed in ${head.root} at ${head.commit.slice(0, 7)}`],
+      };
+    const sources = await Promise.all(
+      paths.map(async (path) => ({ path, text: await gitShow(head.root, head.commit, path) })),
+    );
+    const compiled = compilePipeline(sources);
+    return compiled.ok
+      ? { ok: true, plan: compiled.plan }
+      : { ok: false, errors: compiled.diagnostics.map(formatDiagnostic) };
   }
 
   /** The repository's record, made on its first run; its id is derived from its path. */
