@@ -211,6 +211,13 @@ describe('dockercise server --local', () => {
     await first.close();
   });
 
+  it('says so when its port is taken, and leaves nothing running', async () => {
+    const port = Number(new URL(server.url).port);
+    await expect(
+      startLocalServer({ port, dataDir: mkdtempSync(join(tmpdir(), 'local-port-')), logger: silentLogger }),
+    ).rejects.toThrow(`port ${port} on 127.0.0.1 is taken; choose another with --port`);
+  });
+
   it('answers loopback names only and refuses cross-origin writes', async () => {
     // fetch will not send another Host header; node:http will, as a rebound browser would.
     const rebound = await new Promise<number | undefined>((resolve, reject) => {

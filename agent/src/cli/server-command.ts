@@ -50,12 +50,18 @@ export async function serverCommand(options: ServerCliOptions): Promise<number> 
   }
   const logger = createLogger(options.logLevel);
   const dataDir = options.data ?? DEFAULT_DATA_DIR;
-  const server = await module.startLocalServer({
-    port: options.port,
-    dataDir,
-    ...(options.uiDir ? { uiDir: options.uiDir } : {}),
-    logger,
-  });
+  let server: Awaited<ReturnType<LocalServerModule['startLocalServer']>>;
+  try {
+    server = await module.startLocalServer({
+      port: options.port,
+      dataDir,
+      ...(options.uiDir ? { uiDir: options.uiDir } : {}),
+      logger,
+    });
+  } catch (error) {
+    process.stderr.write(`dockercise server: ${(error as Error).message}\n`);
+    return 1;
+  }
   process.stdout.write(
     `dockercise local server on ${server.url}\n  results: ${server.url}/results/local/\n  data:    ${dataDir}\n  run a repository: dockercise trigger <dir> --server ${server.url}\n`,
   );

@@ -130,9 +130,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     },
   });
 
-  const server = await new Promise<ReturnType<typeof serve>>((ready) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: '127.0.0.1' }, () => ready(s));
-  });
+  let server: ReturnType<typeof serve>;
+  try {
+    server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
+      const s = serve({ fetch: app.fetch, port: options.port, hostname: '127.0.0.1' }, () => ready(s));
+      s.once('error', fail);
+    });
+  } catch (error) {
+    agent.shutdown();
+    await agentDone;
+    store.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'EADDRINUSE'
+        ? `port ${options.port} on 127.0.0.1 is taken; choose another with --port`
+        : `cannot listen on 127.0.0.1:${options.port} (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
