@@ -10,7 +10,7 @@ import {
   GitHubUnauthorizedError,
 } from './github/github.js';
 import { HttpError } from './http-error.js';
-import { loopbackOnly } from './middleware/session.js';
+import { loopbackOnly } from './middleware/loopback-only.js';
 import { accountRoutes } from './routes/accounts.js';
 import { authRoutes } from './routes/auth.js';
 import { localRoutes } from './routes/local.js';

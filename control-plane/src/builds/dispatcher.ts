@@ -2,11 +2,11 @@ import type { KeyObject } from 'node:crypto';
 import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type Plan, planSchema } from '@dockercise/shared';
 import { type JobBody, MAX_INLINE_JOB_BYTES, sha256Hex, signJob } from '@dockercise/shared/node';
 import type { AccountAccess } from '../aws/account-access.js';
 import type { Logger } from '../logger.js';
 import type { RunRecord, Store } from '../store/store.js';
+import { jobBase, planOf } from './job-body.js';
 import type { RunSender } from './run-sender.js';
 
 /**
@@ -25,7 +25,8 @@ export class Dispatcher implements RunSender {
   ) {}
 
   async send(run: RunRecord): Promise<void> {
-    if (run.status !== 'recorded' || !run.plan) return;
+    const plan = run.status === 'recorded' ? planOf(run) : undefined;
+    if (!plan) return;
     const account = await this.store.getAccount(run.accountId);
     const repo = await this.store.getRepo(run.repoId);
     if (!account?.verifiedAt || !account.queueUrl || !account.bucket || !account.instanceId) {
@@ -35,23 +36,13 @@ export class Dispatcher implements RunSender {
     const clients = await this.access.clients(account);
     await this.startHost(clients.ec2, account.instanceId, run.runId);
 
-    const plan: Plan = planSchema.parse(JSON.parse(run.plan));
     const base: Omit<JobBody, 'plan' | 'planPointer'> = {
-      version: 1,
-      runId: run.runId,
-      pipeline: run.pipeline,
-      source: {
-        repository: repo.fullName,
-        commit: run.commit,
-        ...(run.branch ? { branch: run.branch } : {}),
-      },
-      approvedGates: run.approvedGates,
+      ...jobBase(run, repo.fullName, this.now()),
       checkout: {
         url: `git@github.com:${repo.fullName}.git`,
         commit: run.commit,
         deployKey: repo.deployPrivateKey,
       },
-      issuedAt: this.now().toISOString(),
     };
     let message = JSON.stringify(signJob({ ...base, plan }, this.signingKey));
     if (Buffer.byteLength(message) > MAX_INLINE_JOB_BYTES) {

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { planSchema } from '@dockercise/shared';
 import { signJob } from '@dockercise/shared/node';
+import { jobBase, planOf } from '../builds/job-body.js';
 import type { RunSender } from '../builds/run-sender.js';
 import type { Logger } from '../logger.js';
 import type { RunRecord, Store } from '../store/store.js';
@@ -25,22 +25,11 @@ export class LocalDispatcher implements RunSender {
   ) {}
 
   async send(run: RunRecord): Promise<void> {
-    if (run.status !== 'recorded' || !run.plan) return;
+    const plan = run.status === 'recorded' ? planOf(run) : undefined;
+    if (!plan) return;
     const repo = await this.store.getRepo(run.repoId);
     const job = signJob(
-      {
-        version: 1,
-        runId: run.runId,
-        pipeline: run.pipeline,
-        source: {
-          repository: repo?.fullName ?? run.pipeline,
-          commit: run.commit,
-          ...(run.branch ? { branch: run.branch } : {}),
-        },
-        approvedGates: run.approvedGates,
-        plan: planSchema.parse(JSON.parse(run.plan)),
-        issuedAt: this.now().toISOString(),
-      },
+      { ...jobBase(run, repo?.fullName ?? run.pipeline, this.now()), plan },
       this.signingKey,
     );
     this.queue.send(JSON.stringify(job));

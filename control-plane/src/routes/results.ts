@@ -1,12 +1,6 @@
-import {
-  graphOfPlan,
-  planSchema,
-  type RunResult,
-  type RunView,
-  resultPaths,
-  STEP_NAME,
-} from '@dockercise/shared';
+import { graphOfPlan, type RunResult, type RunView, resultPaths, STEP_NAME } from '@dockercise/shared';
 import { type Context, Hono } from 'hono';
+import { planOf } from '../builds/job-body.js';
 import type { AppDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { requireUser } from '../middleware/session.js';
@@ -74,7 +68,8 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
   app.get('/:accountId/:pipeline/:runId', async (c) => {
     const { account, run } = await ownedRun(c);
     const view: RunView = await resultOf(account, run);
-    if (run.plan) view.graph = graphOfPlan(planSchema.parse(JSON.parse(run.plan)));
+    const plan = planOf(run);
+    if (plan) view.graph = graphOfPlan(plan);
     return c.json(view);
   });
 
@@ -82,7 +77,7 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
     const { account, run } = await ownedRun(c);
     const step = c.req.param('step');
     if (!STEP_NAME.test(step)) throw new HttpError(400, 'not a step name');
-    const plan = run.plan ? planSchema.parse(JSON.parse(run.plan)) : undefined;
+    const plan = planOf(run);
     const planned = plan?.steps.find((s) => s.name === step);
     if (!planned) throw new HttpError(404, `the run has no step ${step}`);
     // A secret step's output is never served, whatever is stored.
@@ -105,7 +100,7 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
   app.post('/:accountId/:pipeline/:runId/gates/:gate/approve', async (c) => {
     const { run } = await ownedRun(c);
     const gate = decodeURIComponent(c.req.param('gate'));
-    const plan = run.plan ? planSchema.parse(JSON.parse(run.plan)) : undefined;
+    const plan = planOf(run);
     if (!plan?.gates.some((g) => g.name === gate)) throw new HttpError(404, `the run has no gate ${gate}`);
     if (run.approvedGates.includes(gate)) throw new HttpError(409, `${gate} is already approved`);
     const user = c.get('user');
@@ -127,7 +122,7 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
 
 /** What the results show for a run that has no result.json: not sent yet, or an invalid pipeline. */
 function synthesized(run: RunRecord): RunResult {
-  const plan = run.plan ? planSchema.parse(JSON.parse(run.plan)) : undefined;
+  const plan = planOf(run);
   return {
     version: 1,
     runId: run.runId,
