@@ -67,7 +67,8 @@ export const stepResultSchema = z.object({
 
 export const gateResultSchema = z.object({
   name: z.string(),
-  status: z.enum(['waiting', 'approved']),
+  /** `skipped`: the run ended (failed or cancelled) before anyone approved it; nothing waits on it. */
+  status: z.enum(['waiting', 'approved', 'skipped']),
   approvedBy: z.string().optional(),
   approvedAt: timestamp.optional(),
 });

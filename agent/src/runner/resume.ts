@@ -1,4 +1,10 @@
-import { type Plan, type RunResult, type StepStatus, workspaceOwner } from '@dockercise/shared';
+import {
+  type Plan,
+  type PlanStep,
+  type RunResult,
+  type StepStatus,
+  workspaceOwner,
+} from '@dockercise/shared';
 import type { ResultStore } from '../store/result-store.js';
 
 /** What a repeated delivery of a run keeps from the attempt before it. */
@@ -9,12 +15,22 @@ export interface Resume {
   /** Steps whose `run` succeeded but whose `done` did not finish: only `done` runs again. */
   onlyDone: Set<string>;
   outputs: Map<string, Buffer>;
+  /**
+   * Orderings that hold only in this attempt: a step waits for every step re-run to rebuild a
+   * workspace it mounts, as it did in the uninterrupted run (where those steps had long finished).
+   */
+  extraNeeds: Map<string, Set<string>>;
 }
 
 /**
  * Works out what an earlier attempt at a run already did. A step is kept only when its output can
- * be read back: secret outputs are never stored, so secret steps run again. Volumes do not outlive
- * an attempt, so a kept step whose workspace a step still to run would mount runs again too.
+ * be read back: secret outputs are never stored, so secret steps run again.
+ *
+ * Volumes do not outlive an attempt, so a step that runs in this attempt would find the workspaces
+ * it mounts empty. Every kept step that wrote into one of those volumes (it mounted it, as its own
+ * `/workspace` or under `/vol`) runs again, and so, in turn, do the kept writers of the volumes
+ * those re-runs mount. The steps that run for the first time wait for those re-runs, so each sees
+ * the workspace it would have seen had the run never stopped.
  */
 export async function planResume(
   plan: Plan,
@@ -38,18 +54,56 @@ export async function planResume(
     if (earlier.status === 'succeeded') carried.set(step.name, 'succeeded');
     else onlyDone.add(step.name);
   }
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const step of plan.steps) {
-      if (carried.has(step.name) || (step.gate !== undefined && !isApproved(step.gate))) continue;
-      for (const mounted of [step.name, ...step.vol]) {
-        const owner = workspaceOwner(plan, mounted);
-        if (owner !== step.name && carried.delete(owner)) {
-          outputs.delete(owner);
-          changed = true;
-        }
+
+  const mounts = new Map(plan.steps.map((s) => [s.name, volumesMounted(plan, s)]));
+  const runs = (step: PlanStep): boolean =>
+    !carried.has(step.name) && (step.gate === undefined || isApproved(step.gate));
+  const firstRuns = plan.steps.filter(runs).map((s) => s.name);
+  const rerun = new Set<string>();
+  const queue = [...firstRuns];
+  for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
+    for (const volume of mounts.get(name) ?? []) {
+      for (const writer of plan.steps) {
+        if (!carried.has(writer.name) || !mounts.get(writer.name)?.has(volume)) continue;
+        carried.delete(writer.name);
+        outputs.delete(writer.name);
+        rerun.add(writer.name);
+        queue.push(writer.name);
       }
     }
   }
-  return { previous, carried, onlyDone, outputs };
+
+  // A re-run that itself needs the step (a secret step runs again, and a writer may use it) keeps
+  // its place after it: waiting the other way round would never end.
+  const needs = new Map(plan.steps.map((s) => [s.name, s.needs]));
+  const extraNeeds = new Map<string, Set<string>>();
+  for (const name of firstRuns) {
+    const volumes = mounts.get(name) ?? new Set<string>();
+    const writers = [...rerun].filter(
+      (w) => [...(mounts.get(w) ?? [])].some((v) => volumes.has(v)) && !reaches(needs, w, name),
+    );
+    if (writers.length > 0) extraNeeds.set(name, new Set(writers));
+  }
+  return { previous, carried, onlyDone, outputs, extraNeeds };
+}
+
+/** The workspace volumes a step mounts, each named by the step that owns it. */
+export function volumesMounted(plan: Plan, step: PlanStep): Set<string> {
+  return new Set([step.name, ...step.vol].map((name) => workspaceOwner(plan, name)));
+}
+
+/** Whether `from` needs `to`, directly or through other steps. */
+function reaches(needs: ReadonlyMap<string, readonly string[]>, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
+    for (const need of needs.get(name) ?? []) {
+      if (need === to) return true;
+      if (!seen.has(need)) {
+        seen.add(need);
+        stack.push(need);
+      }
+    }
+  }
+  return false;
 }

@@ -68,6 +68,15 @@ describe('RunGraph', () => {
     expect(g.outcome(false)).toBe('failed');
   });
 
+  it('skips the steps still waiting at a gate once the run has failed', () => {
+    const g = new RunGraph(plan(step('a'), step('b'), step('c', ['b'], 'gate')), () => false);
+    g.finish('a', 'failed');
+    g.finish('b', 'succeeded');
+    expect(g.outcome(false)).toBe('failed');
+    expect(g.skipWaiting()).toEqual(['c']);
+    expect(g.status('c')).toBe('skipped');
+  });
+
   it('cancels what has not started, and a cancel outweighs the failures it caused', () => {
     const g = new RunGraph(diamond, () => true);
     g.start('a');

@@ -8,16 +8,20 @@ export class RunGraph {
   private readonly statuses = new Map<string, StepStatus>();
   private readonly steps: PlanStep[];
   private readonly dependents = new Map<string, string[]>();
+  private readonly needs = new Map<string, string[]>();
 
   constructor(
     plan: Plan,
     isApproved: (gate: string) => boolean,
     /** Statuses carried over from an earlier attempt at the same run (only `succeeded` is kept). */
     carried: ReadonlyMap<string, StepStatus> = new Map(),
+    /** Orderings for this attempt only, beside the plan's own needs (see planResume). */
+    extraNeeds: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
   ) {
     this.steps = plan.steps;
     for (const step of plan.steps) {
-      for (const need of step.needs)
+      this.needs.set(step.name, [...new Set([...step.needs, ...(extraNeeds.get(step.name) ?? [])])]);
+      for (const need of this.needs.get(step.name) ?? [])
         this.dependents.set(need, [...(this.dependents.get(need) ?? []), step.name]);
     }
     for (const step of plan.steps) {
@@ -37,7 +41,8 @@ export class RunGraph {
   ready(): PlanStep[] {
     return this.steps.filter(
       (step) =>
-        this.status(step.name) === 'pending' && step.needs.every((n) => this.status(n) === 'succeeded'),
+        this.status(step.name) === 'pending' &&
+        (this.needs.get(step.name) ?? []).every((n) => this.status(n) === 'succeeded'),
     );
   }
 
@@ -72,6 +77,20 @@ export class RunGraph {
       }
     }
     return cancelled;
+  }
+
+  /**
+   * Once a run has failed, approving a gate could start nothing useful: the steps still waiting for
+   * one are skipped, so no step of a finished run waits forever. Returns them.
+   */
+  skipWaiting(): string[] {
+    const skipped: string[] = [];
+    for (const step of this.steps) {
+      if (this.status(step.name) !== 'waiting-approval') continue;
+      this.statuses.set(step.name, 'skipped');
+      skipped.push(step.name);
+    }
+    return skipped;
   }
 
   /** The run's status once nothing runs: a failure outweighs a cancel, which outweighs a gate. */

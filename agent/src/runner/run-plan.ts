@@ -117,7 +117,7 @@ class PlanRun {
     const approved = options.approvedGates ?? new Set<string>();
     const isApproved = (gate: string): boolean => approved === 'all' || approved.has(gate);
     const resume = options.resume;
-    this.graph = new RunGraph(options.plan, isApproved, resume?.carried);
+    this.graph = new RunGraph(options.plan, isApproved, resume?.carried, resume?.extraNeeds);
     for (const [name, output] of resume?.outputs ?? []) this.outputs.set(name, output);
     this.files = new OutputFiles(options.runId);
     // The deploy key is a secret from the start: masked wherever a step prints it.
@@ -196,6 +196,8 @@ class PlanRun {
 
     const ended = new Date();
     this.result.status = this.graph.outcome(this.cancel.signal.aborted);
+    if (!this.fatal && (this.result.status === 'failed' || this.result.status === 'cancelled'))
+      this.closeGates();
     if (this.fatal) {
       // Not the pipeline's fault: leave the run resumable, so a later delivery finishes it.
       this.result.status = 'pending';
@@ -209,6 +211,15 @@ class PlanRun {
     this.options.onChange?.(this.snapshot());
     if (this.fatal) throw this.fatal;
     return this.snapshot();
+  }
+
+  private closeGates(): void {
+    const skipped = this.graph.skipWaiting();
+    for (const name of skipped)
+      this.update(name, { status: 'skipped', error: 'skipped: the run failed before its gate was approved' });
+    this.result.gates = this.result.gates.map((gate) =>
+      gate.status === 'waiting' ? { ...gate, status: 'skipped' } : gate,
+    );
   }
 
   private startCancelling(): void {

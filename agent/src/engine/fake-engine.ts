@@ -1,0 +1,143 @@
+import {
+  type ContainerEngine,
+  type ContainerHandle,
+  type ContainerSpec,
+  type ImageInfo,
+  ImageUnavailableError,
+  type Labels,
+  type OutputChunk,
+} from './engine.js';
+
+/** What a scripted container does: its output and exit code, or hanging until it is stopped. */
+export interface FakeBehaviour {
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number;
+  /** Runs until stopped (a timeout, a cancel). */
+  hang?: boolean;
+}
+
+/** What a script sees of the container it plays: its spec and its mounted volumes as file maps. */
+export interface FakeContainer {
+  spec: ContainerSpec;
+  /** The files of the volume mounted at `target` (`/workspace`, `/vol/<step>`). */
+  files(target: string): Map<string, string>;
+}
+
+export type FakeScript = (container: FakeContainer) => FakeBehaviour | Promise<FakeBehaviour>;
+
+interface Running {
+  spec: ContainerSpec;
+  exit: Promise<number>;
+  stop(code: number): void;
+}
+
+/**
+ * An in-memory ContainerEngine for tests of the runner and the job handler: containers are scripts,
+ * volumes are maps of files that live until removed, as Docker's do. Records what happened, in
+ * order, so tests can check what ran when. Like Woodpecker's dummy backend: no engine, milliseconds.
+ */
+export class FakeEngine implements ContainerEngine {
+  readonly events: string[] = [];
+  /** Names of the containers running now. */
+  readonly running = new Set<string>();
+  readonly volumes = new Map<string, { labels: Labels; files: Map<string, string> }>();
+  private readonly containers = new Map<string, Running>();
+  private nextId = 0;
+
+  constructor(
+    private readonly script: FakeScript = () => ({}),
+    private readonly images: ReadonlySet<string> | 'any' = 'any',
+  ) {}
+
+  async ping(): Promise<void> {}
+
+  async ensureImage(image: string): Promise<ImageInfo> {
+    if (this.images !== 'any' && !this.images.has(image))
+      throw new ImageUnavailableError(`image ${image} is not present`);
+    return { id: `sha256:${image}` };
+  }
+
+  async createVolume(name: string, labels: Labels): Promise<void> {
+    if (!this.volumes.has(name)) this.volumes.set(name, { labels, files: new Map() });
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.volumes.delete(name);
+  }
+
+  async setup(spec: ContainerSpec): Promise<ContainerHandle> {
+    const id = `fake-${++this.nextId}`;
+    let stop: (code: number) => void = () => {};
+    const exit = new Promise<number>((resolve) => {
+      stop = resolve;
+    });
+    this.containers.set(id, { spec, exit, stop });
+    this.events.push(`setup ${spec.name}`);
+    return { id, name: spec.name };
+  }
+
+  async start(handle: ContainerHandle): Promise<AsyncIterable<OutputChunk>> {
+    const container = this.mustGet(handle);
+    const { spec } = container;
+    this.events.push(`start ${spec.name}`);
+    this.running.add(spec.name);
+    const files = (target: string): Map<string, string> => {
+      const mount = spec.volumes.find((v) => v.target === target);
+      const volume = mount ? this.volumes.get(mount.volume) : undefined;
+      if (!volume) throw new Error(`${spec.name} has no volume at ${target}`);
+      return volume.files;
+    };
+    const behaviour = await this.script({ spec, files });
+    const chunks: OutputChunk[] = [];
+    if (behaviour.stdout) chunks.push({ stream: 'stdout', data: Buffer.from(behaviour.stdout) });
+    if (behaviour.stderr) chunks.push({ stream: 'stderr', data: Buffer.from(behaviour.stderr) });
+    if (!behaviour.hang) setImmediate(() => container.stop(behaviour.exitCode ?? 0));
+    const exited = container.exit.then(() => {
+      this.running.delete(spec.name);
+      this.events.push(`exit ${spec.name}`);
+    });
+    return (async function* () {
+      yield* chunks;
+      await exited;
+    })();
+  }
+
+  wait(handle: ContainerHandle): Promise<number> {
+    return this.mustGet(handle).exit;
+  }
+
+  async stop(handle: ContainerHandle, graceSeconds: number): Promise<void> {
+    this.containers.get(handle.id)?.stop(graceSeconds === 0 ? 137 : 143);
+  }
+
+  async destroy(handle: ContainerHandle): Promise<void> {
+    const container = this.containers.get(handle.id);
+    if (!container) return;
+    container.stop(137);
+    this.containers.delete(handle.id);
+    this.events.push(`destroy ${handle.name}`);
+  }
+
+  async removeLabelled(label: string, value: string): Promise<{ containers: number; volumes: number }> {
+    let containers = 0;
+    for (const [id, container] of this.containers) {
+      if (container.spec.labels[label] !== value) continue;
+      await this.destroy({ id, name: container.spec.name });
+      containers++;
+    }
+    let volumes = 0;
+    for (const [name, volume] of this.volumes) {
+      if (volume.labels[label] !== value) continue;
+      this.volumes.delete(name);
+      volumes++;
+    }
+    return { containers, volumes };
+  }
+
+  private mustGet(handle: ContainerHandle): Running {
+    const container = this.containers.get(handle.id);
+    if (!container) throw new Error(`no container ${handle.name}`);
+    return container;
+  }
+}
