@@ -115,6 +115,52 @@ describe('dockercise server --local', () => {
     expect((await api(url)).headers.get('content-type')).toContain('text/html');
   });
 
+  it('resumes after a gate with the workspace its steps wrote (a vol chain across the gate)', async () => {
+    const repo = gitRepo(
+      {
+        'ci.dockercise.yaml': `code:\n  img: ${IMG}\n  run: echo src > src.txt\nbuild:\n  img: ${IMG}\n  vol: code\n  run: cp src.txt app.bin\n`,
+        'deploy.dockercise.yaml': `after: human-click\ndeploy:\n  img: ${IMG}\n  vol: build\n  run: cat app.bin\n`,
+      },
+      'vol-chain',
+    );
+    const url = (await trigger(repo)).body.url as string;
+    await until(url, (r) => r.status === 'waiting-approval');
+    const base = url.replace('/results/', '/api/results/');
+    expect((await api(`${base}/gates/deploy.dockercise.yaml/approve`, { method: 'POST' })).status).toBe(202);
+    const finished = await until(url, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(finished.steps.map((s) => [s.name, s.status])).toEqual([
+      ['code', 'succeeded'],
+      ['build', 'succeeded'],
+      ['deploy', 'succeeded'],
+    ]);
+    const step = (name: string) => finished.steps.find((s) => s.name === name);
+    // The re-runs that rebuilt the workspace ended before the gated step started.
+    expect(Date.parse(step('build')?.endedAt ?? '')).toBeLessThanOrEqual(
+      Date.parse(step('deploy')?.startedAt ?? ''),
+    );
+  });
+
+  it('closes the gate of a failed run and refuses to approve it', async () => {
+    const repo = gitRepo(
+      {
+        'ci.dockercise.yaml': `lint:\n  img: ${IMG}\n  run: exit 3\n`,
+        'deploy.dockercise.yaml': `after: human-click\nship:\n  img: ${IMG}\n  run: echo ship\n`,
+      },
+      'failed-gate',
+    );
+    const url = (await trigger(repo)).body.url as string;
+    const failed = await until(url, (r) => r.status === 'failed');
+    expect(failed.steps.map((s) => [s.name, s.status])).toEqual([
+      ['lint', 'failed'],
+      ['ship', 'skipped'],
+    ]);
+    expect(failed.gates).toEqual([{ name: 'deploy.dockercise.yaml', status: 'skipped' }]);
+    const base = url.replace('/results/', '/api/results/');
+    const refused = await api(`${base}/gates/deploy.dockercise.yaml/approve`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: string }).error).toContain('the run has failed');
+  });
+
   it("serves a step's output, and never a secret step's", async () => {
     const repo = gitRepo(
       {
@@ -247,13 +293,24 @@ describe('dockercise server --local', () => {
     const good = gitRepo({ 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo fine\n` }, 'good');
     const ran = await exec('node', [bin, 'trigger', good, '--server', server.url, '--wait']);
     expect(ran.stdout).toMatch(/run \S+ queued: http:\/\/127\.0\.0\.1:\d+\/results\/local\/good\//);
-    expect(ran.stdout).toMatch(/succeeded\n$/);
+    expect(ran.stdout).toMatch(/\n {2}ok: succeeded \d+\.\ds\nrun \S+ succeeded: http:\S+\n$/);
 
-    commit(good, { 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: exit 3\n` }, 'break it');
-    const failed = await exec('node', [bin, 'trigger', good, '--server', server.url, '--wait']).catch(
-      (error: { code: number; stdout: string }) => error,
+    commit(
+      good,
+      { 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo one; echo two >&2; exit 3\n` },
+      'break it',
     );
-    expect(failed).toMatchObject({ code: 1, stdout: expect.stringMatching(/failed\n$/) });
+    // A pipeline file changed but not committed: the run does not see it, and says so.
+    writeFileSync(join(good, 'new.dockercise.yaml'), `x:\n  img: ${IMG}\n  run: "true"\n`);
+    const failed = await exec('node', [bin, 'trigger', good, '--server', server.url, '--wait']).catch(
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 1 });
+    expect(failed.stderr).toContain('warning: new.dockercise.yaml is not committed');
+    expect(failed.stdout).toContain(
+      'failed: ok\n--- ok: run exited with code 3; last lines of its log ---\none\ntwo\nrun ',
+    );
+    expect(failed.stdout).toMatch(/failed: http:\/\/127\.0\.0\.1:\d+\/results\/local\/good\/\S+\n$/);
 
     const down = await exec('node', [bin, 'trigger', good, '--server', 'http://127.0.0.1:9']).catch(
       (error: { code: number; stderr: string }) => error,

@@ -1,4 +1,11 @@
-import { graphOfPlan, type RunResult, type RunView, resultPaths, STEP_NAME } from '@dockercise/shared';
+import {
+  FINISHED_RUN_STATUSES,
+  graphOfPlan,
+  type RunResult,
+  type RunView,
+  resultPaths,
+  STEP_NAME,
+} from '@dockercise/shared';
 import { type Context, Hono } from 'hono';
 import { planOf } from '../builds/job-body.js';
 import type { AppDeps, Env } from '../deps.js';
@@ -98,11 +105,15 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
   });
 
   app.post('/:accountId/:pipeline/:runId/gates/:gate/approve', async (c) => {
-    const { run } = await ownedRun(c);
+    const { account, run } = await ownedRun(c);
     const gate = decodeURIComponent(c.req.param('gate'));
     const plan = planOf(run);
     if (!plan?.gates.some((g) => g.name === gate)) throw new HttpError(404, `the run has no gate ${gate}`);
     if (run.approvedGates.includes(gate)) throw new HttpError(409, `${gate} is already approved`);
+    // An ended run is never resumed, so an approval would leave its gated steps waiting for ever.
+    const status = run.status === 'invalid' ? 'failed' : (await deps.results.result(account, run))?.status;
+    if (status && FINISHED_RUN_STATUSES.has(status))
+      throw new HttpError(409, `the run has ${status}: approving ${gate} would run nothing`);
     const user = c.get('user');
     const approvedAt = new Date().toISOString();
     const continued = await deps.store.approveGate({ runId: run.runId, gate, userId: user.id, approvedAt });
