@@ -1,4 +1,4 @@
-import type { RunStatus, StepStatus } from '@dockercise/shared';
+import type { GateResult, RunStatus, StepStatus } from '@dockercise/shared';
 
 /** `1.2 s`, `3 m 05 s`, `1 h 02 m`. */
 export function formatDuration(ms: number | null | undefined): string {
@@ -44,6 +44,15 @@ const SYMBOLS: Record<StepStatus | RunStatus, string> = {
   cancelled: '⊘',
 };
 export const statusSymbol = (status: StepStatus | RunStatus): string => SYMBOLS[status];
+
+/** What a gate's status means to a reader. */
+export const GATE_WORDS: Record<GateResult['status'], string> = {
+  waiting: 'waiting for a person',
+  approved: 'approved',
+  skipped: 'closed: the run ended before anyone approved it',
+};
+export const gateSymbol = (status: GateResult['status']): string =>
+  status === 'approved' ? '✓' : status === 'skipped' ? '↷' : '‖';
 
 /** A log line is `<ISO time> <out|err|-> <text>`: `-` when the stream is not known (CloudWatch). */
 export interface LogLine {

@@ -1,7 +1,7 @@
 import type { GateResult, RunGraph, StepResult } from '@dockercise/shared';
 import { createMemo, createSignal, For, onCleanup, onMount, Show, untrack } from 'solid-js';
 import { type Layout, type LayoutNode, layoutGraph, NODE_HEIGHT, widthOf } from '../model/dag-layout.js';
-import { statusSymbol, statusWords } from '../model/format.js';
+import { GATE_WORDS, gateSymbol, statusSymbol, statusWords } from '../model/format.js';
 
 export interface Selection {
   kind: 'step' | 'gate';
@@ -151,13 +151,11 @@ export function DagView(props: {
   const statusOf = (node: LayoutNode): string =>
     node.kind === 'step'
       ? (stepStatus().get(node.name) ?? 'pending')
-      : gateStatus().get(node.name) === 'approved'
-        ? 'approved'
-        : 'waiting';
+      : (gateStatus().get(node.name) ?? 'waiting');
   const labelOf = (node: LayoutNode): string =>
     node.kind === 'step'
       ? `step ${node.name}: ${statusWords((stepStatus().get(node.name) ?? 'pending') as StepResult['status'])}`
-      : `approval gate ${node.name}: ${statusOf(node) === 'approved' ? 'approved' : 'waiting for a person'}`;
+      : `approval gate ${node.name}: ${GATE_WORDS[gateStatus().get(node.name) ?? 'waiting']}`;
   const selectedId = (): string | undefined =>
     props.selected ? `${props.selected.kind}:${props.selected.name}` : undefined;
 
@@ -271,7 +269,7 @@ export function DagView(props: {
                           transform="rotate(45 20 20)"
                         />
                         <text class="symbol" x="20" y="25" text-anchor="middle">
-                          {statusOf(node) === 'approved' ? '✓' : '‖'}
+                          {gateSymbol(gateStatus().get(node.name) ?? 'waiting')}
                         </text>
                         <text class="gate-label" x="20" y={NODE_HEIGHT + 14} text-anchor="middle">
                           {truncate(node.name, 24)}

@@ -81,6 +81,47 @@ describe('the run page', () => {
     view.unmount();
   });
 
+  it('keeps the approve dialog of the banner open across polls', async () => {
+    // Running with a gate ahead: polled every second, each poll a fresh copy of the run.
+    const { view, requests } = openRun(`/results/local/app/${RUN_ID}`, (path) =>
+      path === `/results/local/app/${RUN_ID}` ? { body: { ...waitingRun(), status: 'running' } } : undefined,
+    );
+    await tick(30);
+    fireEvent.click(view.getByRole('button', { name: 'Approve deploy.dockercise.yaml…' }));
+    expect(view.getByRole('dialog')).toBeTruthy();
+    const before = requests.length;
+    await tick(2300);
+    expect(requests.length).toBeGreaterThanOrEqual(before + 2);
+    expect(view.getByRole('dialog').textContent).toContain('Approve deploy.dockercise.yaml?');
+    view.unmount();
+  });
+
+  it('offers no approval on a failed run, and says why its gate closed', async () => {
+    const failed: RunView = {
+      ...waitingRun(),
+      status: 'failed',
+      steps: [
+        { ...(waitingRun().steps[0] as RunView['steps'][number]), status: 'failed', exitCode: 1 },
+        {
+          name: 'ship',
+          status: 'skipped',
+          image: 'busybox',
+          log: 'logs/ship.log',
+          secret: false,
+          error: 'skipped: the run failed before its gate was approved',
+        },
+      ],
+      gates: [{ name: 'deploy.dockercise.yaml', status: 'skipped' }],
+    };
+    const { view } = openRun(`/results/local/app/${RUN_ID}?gate=deploy.dockercise.yaml`, (path) =>
+      path === `/results/local/app/${RUN_ID}` ? { body: failed } : undefined,
+    );
+    await tick(30);
+    expect(view.queryByRole('button', { name: /Approve/ })).toBeNull();
+    expect(view.getByText(/The run ended before anyone approved deploy\.dockercise\.yaml/)).toBeTruthy();
+    view.unmount();
+  });
+
   it('shows an invalid pipeline as a failed run with its errors, and offers no cancel', async () => {
     const invalid: RunView = {
       ...waitingRun(),

@@ -58,6 +58,13 @@ export function RunPage(props: { run: RunRef }) {
     const current = run.data();
     return current !== undefined && !FINISHED_RUN_STATUSES.has(current.status);
   };
+  /** A finished run can use no approval: its waiting gates are not offered. */
+  const waitingGates = createMemo(
+    () =>
+      active() ? (run.data()?.gates ?? []).filter((g) => g.status === 'waiting').map((g) => g.name) : [],
+    [],
+    { equals: (a, b) => a.length === b.length && a.every((name, i) => name === b[i]) },
+  );
   const approve = async (gate: string): Promise<string> => {
     const approval = await api.approve(props.run, gate);
     run.refresh();
@@ -133,17 +140,18 @@ export function RunPage(props: { run: RunRef }) {
               {data().error}
             </pre>
           </Show>
-          <For each={data().gates.filter((g) => g.status === 'waiting')}>
+          {/* Keyed by name, not by the polled objects: a poll must not rebuild an open dialog. */}
+          <For each={waitingGates()}>
             {(gate) => (
               <div class="banner waiting" role="status">
                 <span>
-                  ‖ <strong>{gate.name}</strong> is waiting for approval.
+                  ‖ <strong>{gate}</strong> is waiting for approval.
                 </span>
                 <ConfirmButton
-                  label={`Approve ${gate.name}…`}
-                  question={`Approve ${gate.name}? Its steps will run.`}
+                  label={`Approve ${gate}…`}
+                  question={`Approve ${gate}? Its steps will run.`}
                   confirmLabel="Approve and run"
-                  action={() => approve(gate.name)}
+                  action={() => approve(gate)}
                   onDone={setNotice}
                 />
               </div>

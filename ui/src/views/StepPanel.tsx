@@ -1,8 +1,8 @@
 import type { GateResult, StepResult } from '@dockercise/shared';
-import { createSignal, For, Show } from 'solid-js';
+import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import type { RunRef } from '../api/client.js';
 import { useApi } from '../api/context.js';
-import { formatDuration, formatTime, statusSymbol, statusWords } from '../model/format.js';
+import { formatDuration, formatTime, gateSymbol, statusSymbol, statusWords } from '../model/format.js';
 import { AnsiLine } from './AnsiLine.js';
 import { ConfirmButton } from './ConfirmButton.js';
 import { LogView } from './LogView.js';
@@ -109,36 +109,43 @@ export function GatePanel(props: {
   onApprove: (gate: string) => Promise<string>;
   onDone?: (message: string) => void;
 }) {
+  const badge = (): string =>
+    props.gate.status === 'approved'
+      ? 'succeeded'
+      : props.gate.status === 'skipped'
+        ? 'skipped'
+        : 'waiting-approval';
   return (
     <section class="panel" aria-labelledby="panel-title">
       <h2 id="panel-title">
-        <span class={`badge status-${props.gate.status === 'approved' ? 'succeeded' : 'waiting-approval'}`}>
-          {props.gate.status === 'approved' ? '✓ approved' : '‖ waiting'}
+        <span class={`badge status-${badge()}`}>
+          {gateSymbol(props.gate.status)} {props.gate.status}
         </span>{' '}
         Approval gate {props.gate.name}
       </h2>
-      <Show
-        when={props.gate.status === 'approved'}
-        fallback={
-          <>
-            <p>The steps of {props.gate.name} wait for a person to approve them.</p>
-            <Show when={props.canApprove}>
-              <ConfirmButton
-                label="Approve…"
-                question={`Approve ${props.gate.name}? Its steps will run.`}
-                confirmLabel="Approve and run"
-                action={() => props.onApprove(props.gate.name)}
-                {...(props.onDone ? { onDone: props.onDone } : {})}
-              />
-            </Show>
-          </>
-        }
-      >
-        <p>
-          Approved by <strong>{props.gate.approvedBy ?? 'someone'}</strong> at{' '}
-          {formatTime(props.gate.approvedAt)}.
-        </p>
-      </Show>
+      <Switch>
+        <Match when={props.gate.status === 'approved'}>
+          <p>
+            Approved by <strong>{props.gate.approvedBy ?? 'someone'}</strong> at{' '}
+            {formatTime(props.gate.approvedAt)}.
+          </p>
+        </Match>
+        <Match when={props.gate.status === 'skipped'}>
+          <p>The run ended before anyone approved {props.gate.name}: its steps were skipped.</p>
+        </Match>
+        <Match when={props.gate.status === 'waiting'}>
+          <p>The steps of {props.gate.name} wait for a person to approve them.</p>
+          <Show when={props.canApprove}>
+            <ConfirmButton
+              label="Approve…"
+              question={`Approve ${props.gate.name}? Its steps will run.`}
+              confirmLabel="Approve and run"
+              action={() => props.onApprove(props.gate.name)}
+              {...(props.onDone ? { onDone: props.onDone } : {})}
+            />
+          </Show>
+        </Match>
+      </Switch>
     </section>
   );
 }
