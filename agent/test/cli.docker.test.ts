@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IMG, writeTree } from './harness.js';
@@ -29,21 +29,29 @@ describe('the dockercise CLI', () => {
       'ci.dockercise.yaml': `build:\n  imgg: ${IMG}\n  run: awk '{print}'\n`,
       'node_modules/x/ignored.dockercise.yaml': 'not: [valid',
     });
-    const { code, stdout, stderr } = await dockercise(['validate', dir]);
+    // Paths are printed as seen from the current directory, so they can be opened as printed.
+    const { code, stdout, stderr } = await dockercise(['validate', basename(dir)], dirname(dir));
     expect(code).toBe(1);
     expect(stdout).toBe('');
+    const file = `${basename(dir)}/ci.dockercise.yaml`;
     expect(stderr).toBe(
       [
-        'ci.dockercise.yaml:1:1: step "build" has no img',
+        `${file}:1:1: step "build" has no img`,
         '  hint: name the image to run, e.g. img: alpine:3.20',
-        'ci.dockercise.yaml:2:3: unknown field "imgg" in step "build"',
+        `${file}:2:3: unknown field "imgg" in step "build"`,
         '  hint: did you mean "img"?',
-        'ci.dockercise.yaml:3:13: {print} names no step',
+        `${file}:3:13: {print} names no step`,
         '  hint: known steps: build; to write a literal brace, double it: {{ and }}',
         '3 problems found',
         '',
       ].join('\n'),
     );
+    // One file is a pipeline too.
+    const one = await dockercise(['validate', 'ci.dockercise.yaml'], dir);
+    expect(one).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^ci\.dockercise\.yaml:1:1: step "build" has no img\n/),
+    });
   });
 
   it('validate summarises a valid pipeline, or prints it as JSON or Graphviz', async () => {
@@ -80,11 +88,38 @@ describe('the dockercise CLI', () => {
     const waiting = await dockercise(['run', gated]);
     expect(waiting.code).toBe(2);
     expect(waiting.stdout).toContain(
-      'stopped at the human-click gate of a.dockercise.yaml\nto go on, run again with --approve\n',
+      'stopped at the human-click gate of a.dockercise.yaml\nto go on, run again with --approve (every gate) or --approve=a\n',
     );
-    const approved = await dockercise(['run', gated, '--approve']);
+    // The folder after --approve is the folder, never a gate's name.
+    const approved = await dockercise(['run', '--approve', gated]);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('ship | shipped');
+    const named = await dockercise(['run', gated, '--approve=a']);
+    expect(named.code).toBe(0);
+    const unknown = await dockercise(['run', gated, '--approve=deploy']);
+    expect(unknown).toMatchObject({
+      code: 64,
+      stderr: 'dockercise: no gate named deploy; the gates are a.dockercise.yaml\n',
+    });
+    // Results stay out of git: their folder ignores itself.
+    expect(await readFile(join(gated, '.dockercise', '.gitignore'), 'utf8')).toContain('*');
+  });
+
+  it('tells warnings as sentences, and as JSON lines only when asked', async () => {
+    const dir = await tree({
+      'a.dockercise.yaml': `token:\n  img: ${IMG}\n  secret: true\n  run: echo s3cr3t-value\nleak:\n  img: ${IMG}\n  run: cat {token}\n`,
+    });
+    const text = await dockercise(['run', dir]);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe(
+      'dockercise: warning: output not stored: it contains a secret value (step leak)\n',
+    );
+    const json = await dockercise(['--log-format', 'json', 'run', dir]);
+    expect(JSON.parse(json.stderr.trim())).toMatchObject({
+      level: 40,
+      step: 'leak',
+      msg: 'output not stored: it contains a secret value',
+    });
   });
 
   it('run --step runs a step and what it needs, nothing else', async () => {
@@ -97,7 +132,7 @@ describe('the dockercise CLI', () => {
     expect(stdout).not.toContain('from-c');
     const unknown = await dockercise(['run', dir, '--step', 'zz']);
     expect(unknown).toMatchObject({
-      code: 1,
+      code: 64,
       stderr: 'dockercise: no step named zz; the steps are a, b, c\n',
     });
   });

@@ -1,27 +1,65 @@
-import { stat } from 'node:fs/promises';
-import { compilePipeline, type Diagnostic, formatDiagnostic, type Plan } from '@dockercise/shared';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import {
+  compilePipeline,
+  type Diagnostic,
+  formatDiagnostic,
+  isPipelineFile,
+  type PipelineSource,
+  type Plan,
+} from '@dockercise/shared';
 import { readPipelineSources } from '@dockercise/shared/node';
 
-export type LoadedPlan = { ok: true; plan: Plan } | { ok: false; diagnostics: Diagnostic[] };
+export type LoadedPlan =
+  | {
+      ok: true;
+      plan: Plan;
+      /** The folder the pipeline belongs to: results go below it, and it names the pipeline. */
+      root: string;
+    }
+  | { ok: false; diagnostics: Diagnostic[] };
 
-/** Discovers and compiles the pipeline under `dir`; a missing directory is a diagnostic too. */
-export async function loadPlan(dir: string): Promise<LoadedPlan> {
+/**
+ * Compiles the pipeline under a folder, or the one file given. Diagnostics name files as the user
+ * would type them from the current directory; inside the plan, paths stay relative to the folder
+ * (they name gates).
+ */
+export async function loadPlan(target: string): Promise<LoadedPlan> {
   const problem = (message: string, hint: string): LoadedPlan => ({
     ok: false,
-    diagnostics: [{ file: dir, line: 1, col: 1, message, hint }],
+    diagnostics: [{ file: target, line: 1, col: 1, message, hint }],
   });
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory())
-    return problem('no such directory', 'give the folder that holds your *.dockercise.yaml files');
-  const sources = await readPipelineSources(dir);
-  if (sources.length === 0) {
+  const info = await stat(target).catch(() => undefined);
+  if (!info)
     return problem(
-      'no pipeline files here',
-      'pipeline files are named *.dockercise.yaml (or .yml), anywhere below this folder',
+      'no such file or folder',
+      'give the folder that holds your *.dockercise.yaml files, or one such file',
     );
+  let root: string;
+  let sources: PipelineSource[];
+  if (info.isFile()) {
+    if (!isPipelineFile(target))
+      return problem('not a pipeline file', 'pipeline files are named *.dockercise.yaml (or .yml)');
+    root = resolve(dirname(target));
+    sources = [{ path: basename(target), text: await readFile(target, 'utf8') }];
+  } else {
+    root = resolve(target);
+    sources = await readPipelineSources(root);
+    if (sources.length === 0)
+      return problem(
+        'no pipeline files here',
+        'pipeline files are named *.dockercise.yaml (or .yml), anywhere below this folder',
+      );
   }
   const compiled = compilePipeline(sources);
-  return compiled.ok ? { ok: true, plan: compiled.plan } : { ok: false, diagnostics: compiled.diagnostics };
+  if (compiled.ok) return { ok: true, plan: compiled.plan, root };
+  // Relative to where the user stands, so the path can be opened as printed; absolute when outside.
+  const fromHere = relative(process.cwd(), root);
+  const shown = fromHere.startsWith('..') ? root : fromHere;
+  return {
+    ok: false,
+    diagnostics: compiled.diagnostics.map((d) => ({ ...d, file: shown ? join(shown, d.file) : d.file })),
+  };
 }
 
 export function printDiagnostics(diagnostics: readonly Diagnostic[], err: NodeJS.WritableStream): void {

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { type RawSettings, SETTINGS, type SettingName } from '../daemon/config.js';
 import { agentCommand } from './agent-command.js';
 import { LOG_LEVELS } from './logger.js';
+import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
 import { runCommand } from './run-command.js';
 import { type ServerCliOptions, serverCommand } from './server-command.js';
 import { type TriggerCliOptions, triggerCommand } from './trigger-command.js';
@@ -11,6 +12,7 @@ import { validateCommand } from './validate-command.js';
 /** The `dockercise` program; resolves with the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
+  const logOptions = (): LogOptions => program.opts<LogOptions>();
   const program = new Command()
     .name('dockercise')
     .description('CI where every step is a Docker container')
@@ -19,6 +21,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       new Option('--log-level <level>', "dockercise's own diagnostics on stderr")
         .choices(LOG_LEVELS)
         .default('warn'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'diagnostics as sentences (text) or JSON lines (json); the agent daemon always writes JSON',
+      )
+        .choices(['text', 'json'])
+        .default('text'),
     )
     .showHelpAfterError()
     .exitOverride();
@@ -41,7 +51,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('run the pipeline under a folder on the local Docker engine')
     .argument('[dir]', 'folder holding *.dockercise.yaml files', '.')
     .option('--step <name...>', 'run only these steps and what they need')
-    .option('--approve [gates...]', 'pass human-click gates (all, or the named ones)')
+    .option('--approve', 'pass every human-click gate; --approve=<gate>[,<gate>…] passes the named ones')
+    .addOption(new Option('--approve-gates <gates>').hideHelp().argParser(collectNames))
     .option('--concurrency <n>', 'steps running at once', positiveInt, 4)
     .addOption(
       new Option('--pull <policy>', 'when to pull images')
@@ -52,18 +63,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--cpus <n>', 'CPU limit per step, e.g. 1.5', positiveNumber)
     .option('--output-limit <bytes>', 'largest stdout a step may produce', positiveInt, 1024 * 1024)
     .action(async (dir: string, options: RunCliOptions) => {
-      exitCode = await runCommand(dir, {
-        ...options,
-        logLevel: program.opts<{ logLevel: string }>().logLevel,
-      });
+      exitCode = await runCommand(dir, { ...options, ...logOptions() });
     });
 
   const agent = program
     .command('agent')
     .description("run the agent daemon: take jobs from the customer's queue and run them")
     .option('--config <file>', 'settings file of KEY=value lines', '/etc/dockercise/agent.env');
-  for (const setting of Object.values(SETTINGS))
-    agent.option(`${setting.flag} <value>`, `${setting.what} (${setting.env})`);
+  for (const setting of Object.values(SETTINGS)) {
+    // The default is told, not set: a value here would override the environment and the file.
+    const fallback = 'default' in setting ? `, default ${setting.default}` : '';
+    agent.option(`${setting.flag} <value>`, `${setting.what} (${setting.env}${fallback})`);
+  }
   agent.action(async (options: Record<string, string>) => {
     const flags: RawSettings = {};
     for (const name of Object.keys(SETTINGS) as SettingName[]) {
@@ -87,8 +98,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--port <n>', 'port on 127.0.0.1', nonNegativeInt, 8080)
     .option('--data <dir>', 'where runs, results and the store live (default ~/.dockercise/local)')
     .option('--ui-dir <dir>', "the results viewer's build (default: the monorepo's ui/dist)")
-    .action(async (options: Omit<ServerCliOptions, 'logLevel'>) => {
-      exitCode = await serverCommand({ ...options, logLevel: program.opts<{ logLevel: string }>().logLevel });
+    .action(async (options: Omit<ServerCliOptions, keyof LogOptions>) => {
+      exitCode = await serverCommand({ ...options, ...logOptions() });
     });
 
   program
@@ -102,28 +113,36 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(withApproveValues(argv));
   } catch (error) {
-    const code = (error as { exitCode?: number }).exitCode;
-    if (typeof code === 'number') return code; // commander already printed help or the usage error
+    const { exitCode: code, code: kind } = error as { exitCode?: number; code?: string };
+    // Commander already printed help, the version, or the usage error.
+    if (typeof code === 'number') return code === 0 || !kind?.startsWith('commander.') ? code : EXIT_USAGE;
     throw error;
   }
   return exitCode;
 }
 
+/**
+ * `--approve` alone passes every gate; gate names come only after `=`, so `run --approve deploy/`
+ * can never take the folder for a gate. The names travel in a hidden option.
+ */
+export function withApproveValues(argv: readonly string[]): string[] {
+  return argv.map((arg) => (arg.startsWith('--approve=') ? `--approve-gates=${arg.slice(10)}` : arg));
+}
+
+function collectNames(value: string, previous: string[] | undefined): string[] {
+  const names = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError('name at least one gate, e.g. --approve=deploy');
+  return [...(previous ?? []), ...names];
+}
+
 /** From the agent's package.json, which sits two folders above this file in src/ and dist/ alike. */
 function agentVersion(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-}
-
-export interface RunCliOptions {
-  step?: string[];
-  approve?: boolean | string[];
-  concurrency: number;
-  pull: 'if-not-present' | 'always';
-  memory?: string;
-  cpus?: number;
-  outputLimit: number;
 }
 
 function positiveInt(value: string): number {

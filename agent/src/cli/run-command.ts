@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
 import { newRunId, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
 import { parseMemory } from '../engine/docker-convert.js';
 import { DockerEngine } from '../engine/docker-engine.js';
@@ -8,34 +8,38 @@ import { FileLogSink } from '../logs/file-log-sink.js';
 import { teeSinks } from '../logs/log-sink.js';
 import { runPlan } from '../runner/run-plan.js';
 import { LocalResultStore } from '../store/local-result-store.js';
+import { resolveGates } from './gates.js';
 import { loadPlan, printDiagnostics } from './load-plan.js';
 import { createLogger } from './logger.js';
-import type { RunCliOptions } from './main.js';
+import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
 import { LiveView, PrefixedView } from './progress.js';
 
 /** Exit code when a run stopped at a human-click gate: neither a success nor a failure. */
 export const EXIT_WAITING = 2;
 
-export async function runCommand(
-  dir: string,
-  options: RunCliOptions & { logLevel: string },
-): Promise<number> {
-  const logger = createLogger(options.logLevel);
+export async function runCommand(dir: string, options: RunCliOptions & LogOptions): Promise<number> {
+  const logger = createLogger(options.logLevel, options.logFormat);
   const loaded = await loadPlan(dir);
   if (!loaded.ok) {
     printDiagnostics(loaded.diagnostics, process.stderr);
     return 1;
   }
   let plan = loaded.plan;
+  const usage = (message: string): number => {
+    process.stderr.write(`dockercise: ${message}\n`);
+    return EXIT_USAGE;
+  };
+  let approvedGates: ReadonlySet<string> | 'all' = options.approve ? 'all' : new Set<string>();
+  if (options.approveGates) {
+    const gates = resolveGates(plan, options.approveGates);
+    if (!gates.ok) return usage(gates.message);
+    if (approvedGates !== 'all') approvedGates = gates.gates;
+  }
   if (options.step) {
     const known = new Set(plan.steps.map((s) => s.name));
     const unknown = options.step.filter((s) => !known.has(s));
-    if (unknown.length > 0) {
-      process.stderr.write(
-        `dockercise: no step named ${unknown.join(', ')}; the steps are ${[...known].join(', ')}\n`,
-      );
-      return 1;
-    }
+    if (unknown.length > 0)
+      return usage(`no step named ${unknown.join(', ')}; the steps are ${[...known].join(', ')}`);
     plan = subPlan(plan, options.step);
   }
   const memoryBytes = options.memory === undefined ? undefined : parseMemory(options.memory);
@@ -53,7 +57,9 @@ export async function runCommand(
   }
 
   const runId = newRunId();
-  const runDir = join(resolve(dir), '.dockercise', 'runs', runId);
+  const resultsDir = join(loaded.root, '.dockercise');
+  await keepOutOfGit(resultsDir);
+  const runDir = join(resultsDir, 'runs', runId);
   const store = new LocalResultStore(runDir);
   const view = process.stdout.isTTY ? new LiveView(process.stdout) : new PrefixedView(process.stdout);
   const logs =
@@ -72,13 +78,11 @@ export async function runCommand(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const approvedGates =
-    options.approve === true ? 'all' : new Set(Array.isArray(options.approve) ? options.approve : []);
   let result: RunResult;
   try {
     result = await runPlan({
       runId,
-      pipeline: basename(resolve(dir)),
+      pipeline: basename(loaded.root),
       plan,
       engine,
       store,
@@ -113,12 +117,26 @@ export async function runCommand(
   );
   if (result.status === 'waiting-approval') {
     const waiting = result.gates.filter((g) => g.status === 'waiting').map((g) => g.name);
+    const again = waiting.map((gate) => `--approve=${gate.replace(/\.dockercise\.ya?ml$/, '')}`).join(' ');
     process.stdout.write(
-      `stopped at the human-click gate of ${waiting.join(', ')}\nto go on, run again with --approve\n`,
+      `stopped at the human-click gate of ${waiting.join(', ')}\nto go on, run again with --approve (every gate) or ${again}\n`,
     );
     return EXIT_WAITING;
   }
   return result.status === 'succeeded' ? 0 : 1;
+}
+
+/**
+ * Results live beside the pipeline; a `.gitignore` of `*` inside the folder keeps them out of the
+ * repository without the user editing theirs (as Python's venv and pytest's cache do).
+ */
+async function keepOutOfGit(resultsDir: string): Promise<void> {
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(join(resultsDir, '.gitignore'), '# dockercise run results\n*\n', { flag: 'wx' }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    },
+  );
 }
 
 /** On a terminal the live view shows no logs: show the end of each failed step's log instead. */

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerEngine } from '../engine/engine.js';
 import type { Logger } from '../runner/logger.js';
-import { createLogger } from './logger.js';
+import { createLogger, type LogFormat } from './logger.js';
 
 export interface ServerCliOptions {
   local?: boolean;
@@ -10,6 +10,7 @@ export interface ServerCliOptions {
   data?: string;
   uiDir?: string;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 /** The slice of @dockercise/control-plane/local this command uses. */
@@ -48,7 +49,7 @@ export async function serverCommand(options: ServerCliOptions): Promise<number> 
     );
     return 69;
   }
-  const logger = createLogger(options.logLevel);
+  const logger = createLogger(options.logLevel, options.logFormat);
   const dataDir = options.data ?? DEFAULT_DATA_DIR;
   let server: Awaited<ReturnType<LocalServerModule['startLocalServer']>>;
   try {

@@ -24,7 +24,7 @@ export interface AgentConfig {
   metadataEndpoint: string;
 }
 
-/** Each setting: its variable (in the file and the environment) and its flag. */
+/** Each setting: its variable (in the file and the environment), its flag, and its default if it has one. */
 export const SETTINGS = {
   queueUrl: { env: 'DOCKERCISE_QUEUE_URL', flag: '--queue-url', what: 'the job queue URL' },
   deadLetterQueueUrl: {
@@ -40,41 +40,54 @@ export const SETTINGS = {
     flag: '--public-key',
     what: "the control plane's Ed25519 public key",
   },
-  concurrency: { env: 'DOCKERCISE_CONCURRENCY', flag: '--concurrency', what: 'jobs at once' },
+  concurrency: { env: 'DOCKERCISE_CONCURRENCY', flag: '--concurrency', what: 'jobs at once', default: '2' },
   stepConcurrency: {
     env: 'DOCKERCISE_STEP_CONCURRENCY',
     flag: '--step-concurrency',
     what: 'steps at once in a job',
+    default: '4',
   },
   idleStopMinutes: {
     env: 'DOCKERCISE_IDLE_STOP_MINUTES',
     flag: '--idle-stop-minutes',
     what: 'idle minutes before the host stops',
+    default: '15',
   },
   visibilityTimeoutSeconds: {
     env: 'DOCKERCISE_VISIBILITY_TIMEOUT',
     flag: '--visibility-timeout',
     what: 'the job lease in seconds',
+    default: '300',
   },
   shutdownGraceSeconds: {
     env: 'DOCKERCISE_SHUTDOWN_GRACE',
     flag: '--shutdown-grace',
     what: 'seconds jobs get to finish on shutdown',
+    default: '120',
   },
   cancelPollSeconds: {
     env: 'DOCKERCISE_CANCEL_POLL',
     flag: '--cancel-poll',
     what: 'seconds between cancel checks',
+    default: '5',
   },
   endpoint: { env: 'DOCKERCISE_AWS_ENDPOINT', flag: '--endpoint', what: 'a local AWS endpoint' },
   metadataEndpoint: {
     env: 'DOCKERCISE_METADATA_ENDPOINT',
     flag: '--metadata-endpoint',
     what: 'the instance metadata endpoint',
+    default: 'http://169.254.169.254',
   },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
+type IntegerSetting =
+  | 'concurrency'
+  | 'stepConcurrency'
+  | 'idleStopMinutes'
+  | 'visibilityTimeoutSeconds'
+  | 'shutdownGraceSeconds'
+  | 'cancelPollSeconds';
 export type RawSettings = Partial<Record<SettingName, string>>;
 
 export class ConfigError extends Error {
@@ -137,7 +150,8 @@ export async function loadAgentConfig(options: {
     }
     return v ?? '';
   };
-  const integer = (name: SettingName, fallback: number, min: number): number => {
+  const integer = (name: IntegerSetting, min: number): number => {
+    const fallback = Number(SETTINGS[name].default);
     const v = value(name);
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -175,12 +189,12 @@ export async function loadAgentConfig(options: {
       );
     }
   }
-  const visibilityTimeoutSeconds = integer('visibilityTimeoutSeconds', 300, 30);
+  const visibilityTimeoutSeconds = integer('visibilityTimeoutSeconds', 30);
   if (visibilityTimeoutSeconds > 43_200)
     problems.push(`${SETTINGS.visibilityTimeoutSeconds.env} may be at most 43200 (12 hours, SQS's limit)`);
   const endpoint = value('endpoint');
   url('endpoint', endpoint);
-  const metadataEndpoint = value('metadataEndpoint') ?? 'http://169.254.169.254';
+  const metadataEndpoint = value('metadataEndpoint') ?? SETTINGS.metadataEndpoint.default;
   url('metadataEndpoint', metadataEndpoint);
 
   const config = {
@@ -189,12 +203,12 @@ export async function loadAgentConfig(options: {
     region,
     bucket,
     logGroup,
-    concurrency: integer('concurrency', 2, 1),
-    stepConcurrency: integer('stepConcurrency', 4, 1),
-    idleStopMinutes: integer('idleStopMinutes', 15, 0),
+    concurrency: integer('concurrency', 1),
+    stepConcurrency: integer('stepConcurrency', 1),
+    idleStopMinutes: integer('idleStopMinutes', 0),
     visibilityTimeoutSeconds,
-    shutdownGraceSeconds: integer('shutdownGraceSeconds', 120, 0),
-    cancelPollSeconds: integer('cancelPollSeconds', 5, 1),
+    shutdownGraceSeconds: integer('shutdownGraceSeconds', 0),
+    cancelPollSeconds: integer('cancelPollSeconds', 1),
     metadataEndpoint,
     ...(endpoint ? { endpoint } : {}),
   };

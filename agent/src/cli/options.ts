@@ -1,0 +1,20 @@
+/** What the commands take from the command line, apart from the parser (main.ts) that fills it. */
+
+export interface LogOptions {
+  logLevel: string;
+  logFormat: 'text' | 'json';
+}
+
+/** Exit code of a command line that is wrong (an unknown flag, step or gate): EX_USAGE of sysexits.h. */
+export const EXIT_USAGE = 64;
+
+export interface RunCliOptions {
+  step?: string[];
+  approve?: boolean;
+  approveGates?: string[];
+  concurrency: number;
+  pull: 'if-not-present' | 'always';
+  memory?: string;
+  cpus?: number;
+  outputLimit: number;
+}
