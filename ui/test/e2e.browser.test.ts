@@ -84,6 +84,13 @@ describe('the results viewer, in Chromium, against the local server', () => {
     await page.getByRole('button', { name: 'Approve deploy.dockercise.yaml…' }).click();
     const dialog = page.getByRole('dialog');
     await expect.poll(() => dialog.textContent()).toContain('Approve deploy.dockercise.yaml?');
+    // A waiting run is read again every 3 s: the dialog must outlast two of those polls.
+    const polls = { count: 0 };
+    page.on('response', (response) => {
+      if (/\/api\/results\/local\/[^/]+\/[^/]+$/.test(new URL(response.url()).pathname)) polls.count++;
+    });
+    await expect.poll(() => polls.count, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(await dialog.isVisible()).toBe(true);
     await dialog.getByRole('button', { name: 'Approve and run' }).click();
     await page.getByText(/deploy\.dockercise\.yaml approved by \S+; the run goes on\./).waitFor();
 
