@@ -42,7 +42,7 @@ export async function loadPlan(target: string): Promise<LoadedPlan> {
       return problem('not a pipeline file', 'pipeline files are named *.dockercise.yaml (or .yml)');
     root = resolve(dirname(target));
     sources = [{ path: basename(target), text: await readFile(target, 'utf8') }];
-  } else {
+  } else if (info.isDirectory()) {
     root = resolve(target);
     sources = await readPipelineSources(root);
     if (sources.length === 0)
@@ -50,6 +50,8 @@ export async function loadPlan(target: string): Promise<LoadedPlan> {
         'no pipeline files here',
         'pipeline files are named *.dockercise.yaml (or .yml), anywhere below this folder',
       );
+  } else {
+    return problem('not a pipeline file', 'give a folder, or a file named *.dockercise.yaml (or .yml)');
   }
   const compiled = compilePipeline(sources);
   if (compiled.ok) return { ok: true, plan: compiled.plan, root };

@@ -17,21 +17,21 @@ const cases: Array<[string, string, string[]]> = [
     'YAML syntax error keeps the parser position',
     'build:\n  img: busybox\n run: x\n',
     [
-      'ci.dockercise.yaml:3:1: All mapping items must start at the same column\n  hint: check the indentation, and quote values that contain ": " or start with {, [, * or &',
+      'ci.dockercise.yaml:3:1: all mapping items must start at the same column\n  hint: check the indentation, and quote values that contain ": " or start with {, [, * or &',
     ],
   ],
   [
     'tab indentation',
     'build:\n\timg: busybox\n',
     [
-      'ci.dockercise.yaml:2:1: Tabs are not allowed as indentation\n  hint: YAML indents with spaces, not tabs',
+      'ci.dockercise.yaml:2:1: tabs are not allowed as indentation\n  hint: YAML indents with spaces, not tabs',
     ],
   ],
   [
     'duplicate step key in one file',
     `${ok}ok:\n  img: busybox\n  run: "true"\n`,
     [
-      'ci.dockercise.yaml:4:1: Map keys must be unique\n  hint: each step name, and each field of a step, may appear once',
+      'ci.dockercise.yaml:4:1: map keys must be unique\n  hint: each step name, and each field of a step, may appear once',
     ],
   ],
   [
@@ -205,8 +205,8 @@ const cases: Array<[string, string, string[]]> = [
     ],
   ],
   [
-    'env is a string',
-    `${ok}x:\n  img: busybox\n  run: env\n  env: ok\n`,
+    'env is a number',
+    `${ok}x:\n  img: busybox\n  run: env\n  env: 3\n`,
     [
       'ci.dockercise.yaml:7:8: env of step "x" must be a list of step names or a mapping of variables\n  hint: e.g. env: [access-key-id] or env: { TARGET: "{deploy-target}" }',
     ],
@@ -214,8 +214,26 @@ const cases: Array<[string, string, string[]]> = [
   [
     'env list names an unknown step',
     `${ok}x:\n  img: busybox\n  run: env\n  env: [ok, nope]\n`,
+    ['ci.dockercise.yaml:7:13: env names no step "nope"\n  hint: known steps: ok, x'],
+  ],
+  [
+    'env as one string names an unknown step',
+    `${ok}x:\n  img: busybox\n  run: env\n  env: okk\n`,
+    ['ci.dockercise.yaml:7:8: env names no step "okk"\n  hint: did you mean "ok"?; known steps: ok, x'],
+  ],
+  [
+    "another tool's spelling of a field",
+    'build:\n  image: busybox\n  script: make\n',
     [
-      'ci.dockercise.yaml:7:13: {nope} names no step\n  hint: known steps: ok, x; to write a literal brace, double it: {{ and }}',
+      'ci.dockercise.yaml:2:3: unknown field "image" in step "build"\n  hint: did you mean "img"? (image is Compose, GitLab CI and Woodpecker\'s spelling)',
+      'ci.dockercise.yaml:3:3: unknown field "script" in step "build"\n  hint: did you mean "run"? (script is GitLab CI\'s spelling)',
+    ],
+  ],
+  [
+    'a field indented deeper than the one above it',
+    'build:\n  img: busybox\n    run: make\n  timeout: 5m\n',
+    [
+      'ci.dockercise.yaml:3:5: run is indented deeper than img, the line above it\n  hint: img already has a value, so run cannot belong to it: indent run as much as img',
     ],
   ],
   [
@@ -257,7 +275,7 @@ const cases: Array<[string, string, string[]]> = [
     'the same variable twice',
     'access-key:\n  img: busybox\n  run: "true"\nx:\n  img: busybox\n  run: env\n  env:\n    ACCESS_KEY: "{access-key}"\n    ACCESS_KEY: x\n',
     [
-      'ci.dockercise.yaml:9:5: Map keys must be unique\n  hint: each step name, and each field of a step, may appear once',
+      'ci.dockercise.yaml:9:5: map keys must be unique\n  hint: each step name, and each field of a step, may appear once',
     ],
   ],
   [
@@ -364,13 +382,13 @@ describe('bad pipelines: every error, exactly, with its position and a hint', ()
     ]);
   });
 
-  it('reports all errors of all files at once, sorted by place', () => {
+  it('reports all errors of all files at once, sorted by place, one per mistake', () => {
+    // `imgg` is taken for img: the step is not said to have no img as well.
     const errors = errorsOf('a:\n  imgg: x\n  run: "{zz}"\n', [
       { path: 'b.dockercise.yaml', text: 'B:\n  img: x\n  run: y\n' },
     ]);
     expect(errors.map((e) => e.split('\n')[0])).toEqual([
       'b.dockercise.yaml:1:1: "B" is not a valid step name',
-      'ci.dockercise.yaml:1:1: step "a" has no img',
       'ci.dockercise.yaml:2:3: unknown field "imgg" in step "a"',
       'ci.dockercise.yaml:3:9: {zz} names no step',
     ]);

@@ -87,7 +87,7 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
       };
       add(step.run?.refs ?? [], 'reference');
       add(step.done?.refs ?? [], 'reference');
-      for (const env of step.env) add(env.refs, 'reference');
+      for (const env of step.env) add(env.refs, env.listed ? 'env' : 'reference');
       add(step.vol, 'vol');
       add(step.after, 'after');
       // A file's `after` orders its steps behind those named; a named step of the same file is not behind itself.

@@ -3,6 +3,7 @@ import type { Diagnostic, SourcePosition } from './diagnostics.js';
 import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, parseDuration } from './duration.js';
 import { closest } from './suggest.js';
 import { parseTemplate, STEP_NAME, type Template } from './template.js';
+import { describeYamlErrors } from './yaml-errors.js';
 
 /** A reference to a step, kept with where it was written so errors can point at it. */
 export interface Ref {
@@ -20,6 +21,8 @@ export interface ParsedEnv {
   value: Template;
   refs: Ref[];
   pos: SourcePosition;
+  /** Named in an env list (a step name), not written as `{step}` in a value. */
+  listed?: boolean;
 }
 
 export interface ParsedStep {
@@ -47,6 +50,20 @@ export interface ParsedFile {
 export const HUMAN_CLICK = 'human-click';
 export const STEP_FIELDS = ['img', 'run', 'done', 'env', 'vol', 'after', 'timeout', 'secret'] as const;
 export const MAX_STEP_NAME_LENGTH = 63;
+
+/** Other CI tools' names for our fields: a user coming from them gets the right name at once. */
+const FIELD_ALIASES: Record<string, { field: (typeof STEP_FIELDS)[number]; where: string }> = {
+  image: { field: 'img', where: 'Compose, GitLab CI and Woodpecker' },
+  command: { field: 'run', where: 'Compose and Buildkite' },
+  commands: { field: 'run', where: 'Woodpecker and Buildkite' },
+  script: { field: 'run', where: 'GitLab CI' },
+  environment: { field: 'env', where: 'Compose and GitLab CI' },
+  variables: { field: 'env', where: 'GitLab CI' },
+  volumes: { field: 'vol', where: 'Compose' },
+  needs: { field: 'after', where: 'GitHub Actions and GitLab CI' },
+  depends_on: { field: 'after', where: 'Compose and Woodpecker' },
+  timeout_in_minutes: { field: 'timeout', where: 'Buildkite' },
+};
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const STEP_EXAMPLE = 'a step looks like:  build: { img: alpine, run: "make" }';
@@ -76,12 +93,8 @@ export function parsePipelineFile(
 
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
-  for (const doc of list) {
-    for (const error of doc.errors) {
-      report(at(error.pos[0]), firstLine(error.message), yamlHint(error.code));
-    }
-  }
-  if (diagnostics.length > 0) return { file, diagnostics };
+  const yamlErrors = list.flatMap((doc) => doc.errors);
+  if (yamlErrors.length > 0) return { file, diagnostics: describeYamlErrors(text, yamlErrors, at) };
 
   const [doc, second] = list;
   if (second) {
@@ -185,8 +198,10 @@ export function parsePipelineFile(
 
   const parseEnv = (node: Node, stepName: string): ParsedEnv[] => {
     const env: ParsedEnv[] = [];
-    if (isSeq(node)) {
-      for (const item of node.items) {
+    const single = isScalar(node) && typeof node.value === 'string';
+    if (isSeq(node) || single) {
+      // One step name is a list of one, as for vol and after.
+      for (const item of isSeq(node) ? node.items : [node]) {
         const itemNode = item as Node;
         if (!isScalar(itemNode) || typeof itemNode.value !== 'string') {
           report(
@@ -211,6 +226,7 @@ export function parsePipelineFile(
           value: [{ ref }],
           refs: [{ name: ref, pos: posOf(itemNode) }],
           pos: posOf(itemNode),
+          listed: true,
         });
       }
     } else if (isMap(node)) {
@@ -310,17 +326,25 @@ export function parsePipelineFile(
       timeout: DEFAULT_TIMEOUT_SECONDS,
       secret: false,
     };
+    /** Fields an unknown field was probably meant to be: not reported missing a second time. */
+    const meant = new Set<string>();
     for (const pair of (node as YAMLMap<Node, Node | null>).items) {
       const keyNode = pair.key;
       const field = isScalar(keyNode) ? String(keyNode.value) : '';
       const fieldPos = posOf(keyNode, node.range?.[0]);
       const value = pair.value;
       if (!(STEP_FIELDS as readonly string[]).includes(field)) {
-        const guess = closest(field, STEP_FIELDS);
+        const alias = Object.hasOwn(FIELD_ALIASES, field) ? FIELD_ALIASES[field] : undefined;
+        const guess = alias?.field ?? closest(field, STEP_FIELDS);
+        if (guess) meant.add(guess);
         report(
           fieldPos,
           `unknown field "${field}" in step "${name}"`,
-          guess ? `did you mean "${guess}"?` : `the fields are ${STEP_FIELDS.join(', ')}`,
+          alias
+            ? `did you mean "${alias.field}"? (${field} is ${alias.where}'s spelling)`
+            : guess
+              ? `did you mean "${guess}"?`
+              : `the fields are ${STEP_FIELDS.join(', ')}`,
         );
         continue;
       }
@@ -388,9 +412,9 @@ export function parsePipelineFile(
           break;
       }
     }
-    if (step.img === undefined && !hasField(node, 'img'))
+    if (step.img === undefined && !hasField(node, 'img') && !meant.has('img'))
       report(keyPos, `step "${name}" has no img`, 'name the image to run, e.g. img: alpine:3.20');
-    if (step.run === undefined && !hasField(node, 'run'))
+    if (step.run === undefined && !hasField(node, 'run') && !meant.has('run'))
       report(keyPos, `step "${name}" has no run`, 'give the shell command to run, e.g. run: "make test"');
     return step;
   };
@@ -446,26 +470,4 @@ export function parsePipelineFile(
 
 function hasField(node: YAMLMap, field: string): boolean {
   return node.items.some((pair) => isScalar(pair.key) && pair.key.value === field);
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]?.trim() ?? message;
-}
-
-function yamlHint(code: string): string {
-  switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'each step name, and each field of a step, may appear once';
-    case 'TAB_AS_INDENT':
-      return 'YAML indents with spaces, not tabs';
-    case 'BAD_INDENT':
-    case 'MISSING_CHAR':
-    case 'UNEXPECTED_TOKEN':
-      return 'check the indentation, and quote values that contain ": " or start with {, [, * or &';
-    case 'BLOCK_AS_IMPLICIT_KEY':
-    case 'MULTILINE_IMPLICIT_KEY':
-      return 'a key must fit on one line; check for a missing ":" or indentation on the line before';
-    default:
-      return 'check the YAML syntax near this position';
-  }
 }
