@@ -105,12 +105,19 @@ describe('dockercise server --local', () => {
       gates: [{ name: 'deploy.dockercise.yaml' }],
     });
     const pipelines = (await (await api('/api/results/local')).json()) as {
-      pipelines: { pipeline: string }[];
+      pipelines: { pipeline: string; lastStatus?: string }[];
     };
-    expect(pipelines.pipelines.map((p) => p.pipeline)).toContain('project');
+    expect(pipelines.pipelines.find((p) => p.pipeline === 'project')).toMatchObject({
+      lastStatus: 'succeeded',
+    });
 
-    const runs = (await (await api('/api/results/local/project')).json()) as { runs: { runId: string }[] };
-    expect(runs.runs.map((r) => r.runId)).toContain(finished.runId);
+    const runs = (await (await api('/api/results/local/project')).json()) as {
+      runs: { runId: string; message?: string; triggeredBy?: string }[];
+    };
+    expect(runs.runs.find((r) => r.runId === finished.runId)).toMatchObject({
+      message: 'first',
+      triggeredBy: expect.stringMatching(/^dockercise trigger by \S+$/),
+    });
     // The viewer's page for the run is served by the same server.
     expect((await api(url)).headers.get('content-type')).toContain('text/html');
   });
@@ -297,7 +304,7 @@ describe('dockercise server --local', () => {
 
     commit(
       good,
-      { 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo one; echo two >&2; exit 3\n` },
+      { 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo one; echo two; exit 3\n` },
       'break it',
     );
     // A pipeline file changed but not committed: the run does not see it, and says so.

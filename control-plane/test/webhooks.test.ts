@@ -180,6 +180,16 @@ describe('GitHub webhooks', () => {
     }
     const runs = await cp.store.listRuns(accountId, 'Codertocat.Hello-World', 10);
     expect(runs.filter((r) => r.deliveryId === delivery)).toHaveLength(1);
+    // The runs list says what the commit was and who pushed it, from the payload.
+    const listed = (await (
+      await cp.app.request(`/api/results/${accountId}/Codertocat.Hello-World`, { headers: { cookie } })
+    ).json()) as { runs: Array<{ runId: string; message?: string; triggeredBy?: string }> };
+    const pushCommit = push.head_commit as { message: string } | null;
+    const sender = push.sender as { login: string };
+    expect(listed.runs.find((r) => r.runId === job.runId)).toMatchObject({
+      ...(pushCommit ? { message: pushCommit.message.split('\n')[0] } : {}),
+      triggeredBy: `push by ${sender.login}`,
+    });
   });
 
   it('makes an invalid pipeline a failed run with file:line errors, and sends nothing', async () => {
@@ -206,7 +216,6 @@ describe('GitHub webhooks', () => {
     };
     expect(result.status).toBe('failed');
     expect(result.error.split('\n').filter((l) => !l.startsWith('  hint'))).toEqual([
-      'bad.dockercise.yaml:1:1: step "broken" has no img',
       'bad.dockercise.yaml:2:3: unknown field "imgg" in step "broken"',
       'bad.dockercise.yaml:3:13: {nope} names no step',
     ]);

@@ -30,6 +30,10 @@ export const runSummarySchema = z.object({
   status: runStatusSchema,
   commit: z.string(),
   branch: z.string().optional().nullable(),
+  /** The commit's subject line. */
+  message: z.string().optional(),
+  /** Who or what started the run: `push by octocat`, `dockercise trigger by ada`. */
+  triggeredBy: z.string().optional(),
   startedAt: z.string(),
   durationMs: z.number().optional().nullable(),
   error: z.string().optional(),
@@ -41,7 +45,9 @@ export const runListSchema = z.object({ runs: z.array(runSummarySchema) });
 
 /** GET /api/results/:account */
 export const pipelineListSchema = z.object({
-  pipelines: z.array(z.object({ pipeline: z.string(), lastRunAt: z.string() })),
+  pipelines: z.array(
+    z.object({ pipeline: z.string(), lastRunAt: z.string(), lastStatus: runStatusSchema.optional() }),
+  ),
 });
 export type PipelineSummary = z.infer<typeof pipelineListSchema>['pipelines'][number];
 

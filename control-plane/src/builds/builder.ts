@@ -51,6 +51,8 @@ export class Builder {
         pipeline: pipelineName(repo.fullName),
         commit: build.commit,
         ...(build.branch ? { branch: build.branch } : {}),
+        ...(build.message ? { message: build.message } : {}),
+        ...(build.triggeredBy ? { triggeredBy: build.triggeredBy } : {}),
         deliveryId: build.deliveryId,
         status: compiled.ok ? 'recorded' : 'invalid',
         ...(compiled.ok

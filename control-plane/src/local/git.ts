@@ -28,6 +28,8 @@ export interface GitHead {
   root: string;
   commit: string;
   branch?: string;
+  /** The commit's subject line. */
+  message?: string;
 }
 
 export async function gitHead(dir: string): Promise<GitHead> {
@@ -40,7 +42,10 @@ export async function gitHead(dir: string): Promise<GitHead> {
   }
   // Detached HEAD has no branch; that is fine.
   const branch = (await git(root, ['symbolic-ref', '--short', '-q', 'HEAD']).catch(() => '')).trim();
-  return { root, commit, ...(branch ? { branch } : {}) };
+  const message = (await git(root, ['log', '-1', '--format=%s', commit]).catch(() => ''))
+    .trim()
+    .slice(0, 200);
+  return { root, commit, ...(branch ? { branch } : {}), ...(message ? { message } : {}) };
 }
 
 /** Every file path at the commit. */

@@ -50,6 +50,8 @@ export class LocalTrigger {
       pipeline: localPipelineName(head.root),
       commit: head.commit,
       ...(head.branch ? { branch: head.branch } : {}),
+      ...(head.message ? { message: head.message } : {}),
+      triggeredBy: `dockercise trigger by ${this.user.login}`,
       status: pipeline.ok ? 'recorded' : 'invalid',
       ...(pipeline.ok ? { plan: JSON.stringify(pipeline.plan) } : { errors: pipeline.errors }),
       approvedGates: [],

@@ -62,7 +62,15 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
 
   app.get('/:accountId', async (c) => {
     const account = await ownedAccount(c);
-    return c.json({ pipelines: await deps.store.listPipelines(account.accountId) });
+    const pipelines = await deps.store.listPipelines(account.accountId);
+    // One read per pipeline, of its newest run: the list shows where each pipeline stands.
+    const withStatus = await Promise.all(
+      pipelines.map(async (p) => {
+        const [last] = await deps.store.listRuns(account.accountId, p.pipeline, 1);
+        return last ? { ...p, lastStatus: (await resultOf(account, last)).status } : p;
+      }),
+    );
+    return c.json({ pipelines: withStatus });
   });
 
   app.get('/:accountId/:pipeline', async (c) => {
@@ -163,6 +171,8 @@ function summary(result: RunResult, run: RunRecord) {
     status: result.status,
     commit: run.commit,
     branch: run.branch,
+    ...(run.message ? { message: run.message } : {}),
+    ...(run.triggeredBy ? { triggeredBy: run.triggeredBy } : {}),
     startedAt: result.startedAt,
     durationMs: result.durationMs,
     ...(result.error ? { error: result.error } : {}),

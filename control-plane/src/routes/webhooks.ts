@@ -9,6 +9,9 @@ const pushSchema = z.object({
   after: z.string().regex(/^[0-9a-f]{40}$/),
   deleted: z.boolean().optional(),
   repository: z.object({ id: z.number(), full_name: z.string() }),
+  head_commit: z.object({ message: z.string() }).nullable().optional(),
+  pusher: z.object({ name: z.string() }).optional(),
+  sender: z.object({ login: z.string() }).optional(),
 });
 
 /**
@@ -45,7 +48,16 @@ export function webhookRoutes(deps: CloudDeps): Hono<Env> {
     const branch = push.data.ref.startsWith('refs/heads/')
       ? push.data.ref.slice('refs/heads/'.length)
       : undefined;
-    const build = { deliveryId, repoId: repo.id, commit: push.data.after, ...(branch ? { branch } : {}) };
+    const message = push.data.head_commit?.message.split('\n')[0]?.slice(0, 200);
+    const triggeredBy = push.data.sender?.login ?? push.data.pusher?.name;
+    const build = {
+      deliveryId,
+      repoId: repo.id,
+      commit: push.data.after,
+      ...(branch ? { branch } : {}),
+      ...(message ? { message } : {}),
+      ...(triggeredBy ? { triggeredBy: `push by ${triggeredBy}` } : {}),
+    };
     const now = (deps.now ?? (() => new Date()))();
     if (!(await deps.store.claimDelivery(build, now.toISOString()))) return c.json({ duplicate: deliveryId });
     deps.builds.enqueue({ ...build, status: 'pending', attempts: 0 });

@@ -63,4 +63,9 @@ export const MIGRATIONS: readonly string[] = [
      approved_at TEXT NOT NULL,
      PRIMARY KEY (run_id, gate)
    );`,
+  // What the runs list shows beside each run: the commit's message and who started it.
+  `ALTER TABLE builds ADD COLUMN message TEXT;
+   ALTER TABLE builds ADD COLUMN triggered_by TEXT;
+   ALTER TABLE runs ADD COLUMN message TEXT;
+   ALTER TABLE runs ADD COLUMN triggered_by TEXT;`,
 ];

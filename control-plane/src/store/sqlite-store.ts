@@ -190,13 +190,21 @@ export class SqliteStore implements Store {
   }
 
   async claimDelivery(
-    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch'>,
+    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy'>,
     at: string,
   ): Promise<boolean> {
     const result = this.sql(
-      `INSERT INTO builds (delivery_id, repo_id, commit_sha, branch, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)
-         ON CONFLICT (delivery_id) DO NOTHING`,
-    ).run(build.deliveryId, build.repoId, build.commit, build.branch ?? null, at);
+      `INSERT INTO builds (delivery_id, repo_id, commit_sha, branch, message, triggered_by, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (delivery_id) DO NOTHING`,
+    ).run(
+      build.deliveryId,
+      build.repoId,
+      build.commit,
+      build.branch ?? null,
+      build.message ?? null,
+      build.triggeredBy ?? null,
+      at,
+    );
     return result.changes === 1;
   }
 
@@ -210,6 +218,8 @@ export class SqliteStore implements Store {
         repoId: Number(row.repo_id),
         commit: String(row.commit_sha),
         branch: text(row.branch),
+        message: text(row.message),
+        triggeredBy: text(row.triggered_by),
         status: row.status as Build['status'],
         attempts: Number(row.attempts),
         notBefore: text(row.not_before),
@@ -234,8 +244,8 @@ export class SqliteStore implements Store {
 
   async recordRun(run: RunRecord): Promise<RunRecord> {
     this.sql(
-      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, delivery_id, status, plan, errors, approved_gates, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, delivery_id, status, plan, errors, approved_gates, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ).run(
       run.runId,
       run.repoId,
@@ -243,6 +253,8 @@ export class SqliteStore implements Store {
       run.pipeline,
       run.commit,
       run.branch ?? null,
+      run.message ?? null,
+      run.triggeredBy ?? null,
       run.deliveryId ?? null,
       run.status,
       run.plan ?? null,
@@ -333,6 +345,8 @@ export class SqliteStore implements Store {
       pipeline: String(row.pipeline),
       commit: String(row.commit_sha),
       branch: text(row.branch),
+      message: text(row.message),
+      triggeredBy: text(row.triggered_by),
       deliveryId: text(row.delivery_id),
       status: row.status as RunRecord['status'],
       plan: text(row.plan),

@@ -48,6 +48,10 @@ export interface Build {
   repoId: number;
   commit: string;
   branch?: string;
+  /** The head commit's message, its first line: what the runs list shows. */
+  message?: string;
+  /** Who or what started it: the pusher's login, `dockercise trigger` and its user. */
+  triggeredBy?: string;
   status: 'pending' | 'done' | 'failed';
   attempts: number;
   notBefore?: string;
@@ -61,6 +65,8 @@ export interface RunRecord {
   pipeline: string;
   commit: string;
   branch?: string;
+  message?: string;
+  triggeredBy?: string;
   deliveryId?: string;
   /** recorded: not yet on the customer's queue; sent: it is; invalid: the pipeline did not compile. */
   status: 'recorded' | 'sent' | 'invalid';
@@ -96,7 +102,7 @@ export interface Store {
 
   /** Records a push delivery once; false when this delivery id was seen before. */
   claimDelivery(
-    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch'>,
+    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy'>,
     at: string,
   ): Promise<boolean>;
   pendingBuilds(now: string): Promise<Build[]>;
