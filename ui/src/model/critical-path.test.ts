@@ -1,6 +1,6 @@
 import type { StepResult } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
-import { timelineOf } from './critical-path.js';
+import { compressedAxis, timelineOf } from './critical-path.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const step = (name: string, start: number, end?: number): StepResult => ({
@@ -48,5 +48,30 @@ describe('timelineOf', () => {
     };
     const timeline = timelineOf([step('slow', 0), pending], undefined, T0 + 2500);
     expect(timeline.bars).toEqual([{ name: 'slow', status: 'running', start: 0, end: 2500, running: true }]);
+  });
+});
+
+describe('compressedAxis', () => {
+  it('draws an hour at a gate as a short break, and the steps around it at their true proportions', () => {
+    const hour = 3_600_000;
+    const timeline = timelineOf(
+      [step('build', 0, 2000), step('test', 2000, 4000), step('ship', 4000 + hour, 6000 + hour)],
+      undefined,
+      T0 + 7000 + hour,
+    );
+    const axis = compressedAxis(timeline);
+    expect(axis.gaps).toEqual([{ start: 4000, end: 4000 + hour }]);
+    // Busy 6 s, the break drawn as 4% of it: 6.24 s of axis in all.
+    expect(axis.at(2000)).toBeCloseTo(2000 / 6240);
+    expect(axis.at(4000)).toBeCloseTo(4000 / 6240);
+    expect(axis.at(4000 + hour)).toBeCloseTo(4240 / 6240);
+    expect(axis.at(6000 + hour)).toBe(1);
+  });
+
+  it('leaves short pauses as they are', () => {
+    const timeline = timelineOf([step('a', 0, 2000), step('b', 3000, 9000)], undefined, T0 + 9000);
+    const axis = compressedAxis(timeline);
+    expect(axis.gaps).toEqual([]);
+    expect(axis.at(3000)).toBeCloseTo(3000 / 9000);
   });
 });

@@ -49,3 +49,49 @@ export function timelineOf(steps: readonly StepResult[], graph: RunGraph | undef
   }
   return { bars, span, critical };
 }
+
+/** A stretch of the run with no step running, long enough to be drawn shortened. */
+export interface IdleGap {
+  /** Milliseconds from the run's start. */
+  start: number;
+  end: number;
+}
+
+/** Where a time falls on the axis (0 to 1), with long idle stretches drawn short. */
+export interface Axis {
+  at(ms: number): number;
+  gaps: IdleGap[];
+}
+
+/**
+ * A run that waited an hour at a gate would draw its steps as slivers beside an hour of nothing.
+ * Idle stretches longer than a fifth of the time steps ran (and over 5 s) are drawn as a short,
+ * marked break, each as wide as 4% of the busy time.
+ */
+export function compressedAxis(timeline: Timeline): Axis {
+  const spans = [...timeline.bars].sort((a, b) => a.start - b.start);
+  const idle: IdleGap[] = [];
+  let reached = 0;
+  for (const bar of spans) {
+    if (bar.start > reached) idle.push({ start: reached, end: bar.start });
+    reached = Math.max(reached, bar.end);
+  }
+  const idleTotal = idle.reduce((sum, g) => sum + g.end - g.start, 0);
+  const busy = Math.max(1, timeline.span - idleTotal);
+  const gaps = idle.filter((g) => g.end - g.start > Math.max(5000, busy / 5));
+  const shown = busy * 0.04;
+  const saved = (gap: IdleGap): number => gap.end - gap.start - shown;
+  const length = timeline.span - gaps.reduce((sum, g) => sum + saved(g), 0);
+  return {
+    gaps,
+    at: (ms) => {
+      let position = ms;
+      for (const gap of gaps) {
+        if (ms >= gap.end) position -= saved(gap);
+        else if (ms > gap.start)
+          position = position - (ms - gap.start) + ((ms - gap.start) / (gap.end - gap.start)) * shown;
+      }
+      return Math.min(1, Math.max(0, position / length));
+    },
+  };
+}

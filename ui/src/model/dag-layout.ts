@@ -26,7 +26,7 @@ export interface Layout {
 export const NODE_WIDTH = 168;
 export const NODE_HEIGHT = 40;
 export const GATE_SIZE = 40;
-const LAYER_GAP = 72;
+const LAYER_GAP = 56;
 const ROW_GAP = 20;
 const MARGIN = 16;
 const SWEEPS = 4;

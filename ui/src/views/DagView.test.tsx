@@ -109,4 +109,36 @@ describe('DagView', () => {
     for (let i = 0; i < 30; i++) fireEvent.click(view.getByRole('button', { name: 'Zoom out' }));
     expect(scale()).toBeCloseTo(0.15);
   });
+
+  it('opens an eight-node graph readable and whole in a page-wide frame', () => {
+    const names = ['code', 'deps', 'build', 'test', 'package', 'scan', 'ship'];
+    const graph: RunGraph = {
+      steps: names.map((name, i) => ({
+        name,
+        needs: i === 0 ? [] : [names[i - 1] as string],
+        ...(name === 'ship' ? { gate: 'deploy.dockercise.yaml' } : {}),
+      })),
+      gates: [{ name: 'deploy.dockercise.yaml' }],
+    };
+    const width = 1240;
+    const original = HTMLElement.prototype.getBoundingClientRect;
+    HTMLElement.prototype.getBoundingClientRect = () => ({ width, height: 400, left: 0, top: 0 }) as DOMRect;
+    try {
+      const view = render(() => <DagView graph={graph} steps={[]} gates={[]} onSelect={() => {}} />);
+      const transform = view.container.querySelector('svg > g')?.getAttribute('transform') ?? '';
+      const [, x, , k] = /translate\(([-\d.]+),([-\d.]+)\) scale\(([\d.]+)\)/.exec(transform) ?? [];
+      expect(Number(k)).toBeGreaterThanOrEqual(0.7);
+      const right = Math.max(
+        ...[...view.container.querySelectorAll('[data-node]')].map((node) => {
+          const [, nx] = /translate\(([-\d.]+),/.exec(node.getAttribute('transform') ?? '') ?? [];
+          return Number(nx) + 168;
+        }),
+      );
+      expect(Number(x)).toBeGreaterThanOrEqual(0);
+      expect(Number(x) + right * Number(k)).toBeLessThanOrEqual(width);
+      view.unmount();
+    } finally {
+      HTMLElement.prototype.getBoundingClientRect = original;
+    }
+  });
 });

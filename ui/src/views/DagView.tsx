@@ -16,8 +16,8 @@ interface View {
 
 const MIN_ZOOM = 0.15;
 const MAX_ZOOM = 2.5;
-/** Below this, labels are too small to read: the first view zooms no further out and starts at the left. */
-const READABLE_ZOOM = 0.6;
+/** Below this, labels (13 px) are too small to read: the first view zooms no further out and starts at the left. */
+const READABLE_ZOOM = 0.7;
 const MAX_VIEW_HEIGHT = 480;
 const MIN_VIEW_HEIGHT = 160;
 

@@ -2,7 +2,7 @@ import { A, useNavigate } from '@solidjs/router';
 import { createSignal, For, Show } from 'solid-js';
 import { useApi } from '../api/context.js';
 import { poll } from '../api/poll.js';
-import { formatTime } from '../model/format.js';
+import { formatTime, statusSymbol, statusWords } from '../model/format.js';
 import { Loaded } from './Loaded.js';
 
 /** An account's pipelines; on the local server, also a form that runs a repository. */
@@ -25,6 +25,13 @@ export function PipelinesPage(props: { accountId: string }) {
               <For each={list()}>
                 {(p) => (
                   <li>
+                    <Show when={p.lastStatus}>
+                      {(status) => (
+                        <span class={`badge status-${status()}`}>
+                          {statusSymbol(status())} {statusWords(status())}
+                        </span>
+                      )}
+                    </Show>{' '}
                     <A href={`/${encodeURIComponent(props.accountId)}/${encodeURIComponent(p.pipeline)}`}>
                       {p.pipeline}
                     </A>{' '}

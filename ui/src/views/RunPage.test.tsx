@@ -96,6 +96,62 @@ describe('the run page', () => {
     view.unmount();
   });
 
+  it('keeps the step the user chose after approving, and drops the notice once the run ends', async () => {
+    let run = waitingRun();
+    const { view } = openRun(`/results/local/app/${RUN_ID}`, (path, init) => {
+      if (init?.method === 'POST') {
+        run = {
+          ...run,
+          status: 'running',
+          gates: [{ name: 'deploy.dockercise.yaml', status: 'approved', approvedBy: 'me' }],
+          steps: [
+            run.steps[0] as RunView['steps'][number],
+            {
+              ...(run.steps[1] as RunView['steps'][number]),
+              status: 'running',
+              startedAt: '2026-11-26T10:05:00.000Z',
+            },
+          ],
+        };
+        return {
+          status: 202,
+          body: { gate: 'deploy.dockercise.yaml', approvedBy: 'me', approvedAt: '2026-11-26T10:05:00.000Z' },
+        };
+      }
+      if (path === `/results/local/app/${RUN_ID}`) return { body: run };
+      if (path.includes('/logs/')) return { body: { source: 'file', lines: [], complete: true } };
+      return undefined;
+    });
+    await tick(30);
+    fireEvent.click(view.getByRole('button', { name: 'step build: succeeded' }));
+    await tick(10);
+    expect(view.getByRole('heading', { level: 2, name: /build/ })).toBeTruthy();
+    fireEvent.click(view.getByRole('button', { name: 'Approve deploy.dockercise.yaml…' }));
+    fireEvent.click(view.getByRole('button', { name: 'Approve and run' }));
+    await tick(50);
+    expect(view.getByText('deploy.dockercise.yaml approved by me; the run goes on.')).toBeTruthy();
+    expect(view.getByRole('heading', { level: 2, name: /build/ })).toBeTruthy();
+    expect(document.title).toBe('app · running · run 20261126T100000Z-abcdef — dockercise');
+
+    run = { ...run, status: 'succeeded', endedAt: '2026-11-26T10:06:00.000Z', durationMs: 360000 };
+    await tick(1200);
+    expect(view.queryByText('deploy.dockercise.yaml approved by me; the run goes on.')).toBeNull();
+    view.unmount();
+  });
+
+  it('says how long a waiting run has waited', async () => {
+    const { view } = openRun(`/results/local/app/${RUN_ID}`, (path) =>
+      path === `/results/local/app/${RUN_ID}`
+        ? { body: { ...waitingRun(), endedAt: '2026-11-26T10:00:02.000Z', durationMs: 1500 } }
+        : undefined,
+    );
+    await tick(30);
+    const facts = view.container.querySelector('.run-facts')?.textContent ?? '';
+    expect(facts).toMatch(/ran 1\.5 s, waiting for approval for \d/);
+    expect(facts).not.toContain('took');
+    view.unmount();
+  });
+
   it('offers no approval on a failed run, and says why its gate closed', async () => {
     const failed: RunView = {
       ...waitingRun(),

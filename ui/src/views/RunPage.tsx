@@ -1,11 +1,12 @@
 import { FINISHED_RUN_STATUSES, type RunView } from '@dockercise/shared';
 import { A, useSearchParams } from '@solidjs/router';
-import { createMemo, createSignal, For, onCleanup, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, onCleanup, Show } from 'solid-js';
 import type { RunRef } from '../api/client.js';
 import { useApi } from '../api/context.js';
 import { poll } from '../api/poll.js';
 import { formatDuration, formatTime, shortCommit, statusSymbol, statusWords } from '../model/format.js';
 import { ConfirmButton } from './ConfirmButton.js';
+import { createNotice } from './create-notice.js';
 import { DagView, type Selection } from './DagView.js';
 import { Loaded } from './Loaded.js';
 import { GatePanel, StepPanel } from './StepPanel.js';
@@ -29,12 +30,29 @@ export function defaultSelection(run: RunView): Selection | undefined {
   return first ? { kind: 'step', name: first.name } : undefined;
 }
 
+/** How long the run took, or, while it waits for a person, how long it ran and has waited. */
+export function runTime(run: RunView, now: number): string {
+  if (run.status === 'waiting-approval') {
+    const stopped = run.endedAt ?? latestEnd(run);
+    const waited = stopped ? formatDuration(now - Date.parse(stopped)) : '—';
+    return `ran ${formatDuration(run.durationMs)}, waiting for approval for ${waited}`;
+  }
+  const active = !FINISHED_RUN_STATUSES.has(run.status);
+  return `took ${formatDuration(run.durationMs ?? (active ? now - Date.parse(run.startedAt) : undefined))}`;
+}
+
+function latestEnd(run: RunView): string | undefined {
+  return run.steps
+    .map((s) => s.endedAt)
+    .reduce<string | undefined>((a, b) => (b && (!a || b > a) ? b : a), undefined);
+}
+
 export function RunPage(props: { run: RunRef }) {
   const api = useApi();
   const run = poll(() => api.run(props.run), pollInterval);
   const [search, setSearch] = useSearchParams<{ step?: string; gate?: string }>();
   const [now, setNow] = createSignal(Date.now());
-  const [notice, setNotice] = createSignal('');
+  const notice = createNotice(run.data);
   const clock = setInterval(() => {
     const current = run.data();
     if (!current || !FINISHED_RUN_STATUSES.has(current.status)) setNow(Date.now());
@@ -70,11 +88,25 @@ export function RunPage(props: { run: RunRef }) {
     run.refresh();
     return `${gate} approved by ${approval.approvedBy}; the run goes on.`;
   };
+  // True while the run goes on: not once it has ended, nor once it waits at a gate again.
+  const approvalHolds = (current: RunView): boolean =>
+    !FINISHED_RUN_STATUSES.has(current.status) &&
+    !(current.status === 'waiting-approval' && current.gates.some((g) => g.status === 'waiting'));
+  const approved = (message: string): void => notice.show(message, approvalHolds);
   const cancel = async (): Promise<string> => {
     await api.cancel(props.run);
     run.refresh();
     return 'Cancel requested: running steps are being stopped.';
   };
+  const cancelled = (message: string): void =>
+    notice.show(message, (current) => !FINISHED_RUN_STATUSES.has(current.status));
+
+  createEffect(() => {
+    const current = run.data();
+    document.title = current
+      ? `${props.run.pipeline} · ${statusWords(current.status)} · run ${current.runId} — dockercise`
+      : `${props.run.pipeline} · run ${props.run.runId} — dockercise`;
+  });
 
   return (
     <Loaded polled={run} what="run" loading="Loading the run…">
@@ -104,12 +136,7 @@ export function RunPage(props: { run: RunRef }) {
                 </span>
               </Show>
               <span>started {formatTime(data().startedAt)}</span>
-              <span>
-                took{' '}
-                {formatDuration(
-                  data().durationMs ?? (active() ? now() - Date.parse(data().startedAt) : undefined),
-                )}
-              </span>
+              <span>{runTime(data(), now())}</span>
             </p>
             <div class="run-actions">
               <Show when={active()}>
@@ -119,13 +146,13 @@ export function RunPage(props: { run: RunRef }) {
                   confirmLabel="Cancel the run"
                   tone="danger"
                   action={cancel}
-                  onDone={setNotice}
+                  onDone={cancelled}
                 />
               </Show>
             </div>
           </header>
           <p class="notice" role="status" aria-live="polite">
-            {notice()}
+            {notice.text()}
           </p>
           <Show when={run.error()}>
             {(error) => (
@@ -152,7 +179,7 @@ export function RunPage(props: { run: RunRef }) {
                   question={`Approve ${gate}? Its steps will run.`}
                   confirmLabel="Approve and run"
                   action={() => approve(gate)}
-                  onDone={setNotice}
+                  onDone={approved}
                 />
               </div>
             )}
@@ -209,7 +236,7 @@ export function RunPage(props: { run: RunRef }) {
                             gate={gate()}
                             canApprove={active()}
                             onApprove={approve}
-                            onDone={setNotice}
+                            onDone={approved}
                           />
                         )}
                       </Show>

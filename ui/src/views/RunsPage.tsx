@@ -31,6 +31,7 @@ export function RunsPage(props: { accountId: string; pipeline: string }) {
                     <th scope="col">Run</th>
                     <th scope="col">Commit</th>
                     <th scope="col">Branch</th>
+                    <th scope="col">Started by</th>
                     <th scope="col">Started</th>
                     <th scope="col">Duration</th>
                   </tr>
@@ -47,10 +48,14 @@ export function RunsPage(props: { accountId: string; pipeline: string }) {
                         <td>
                           <A href={`${base()}/${encodeURIComponent(run.runId)}`}>{run.runId}</A>
                         </td>
-                        <td>
+                        <td class="commit-cell">
                           <code>{shortCommit(run.commit)}</code>
+                          <Show when={run.message}>
+                            {(message) => <span class="commit-message"> {message()}</span>}
+                          </Show>
                         </td>
                         <td>{run.branch ?? '—'}</td>
+                        <td>{run.triggeredBy ?? '—'}</td>
                         <td>{formatTime(run.startedAt)}</td>
                         <td>{formatDuration(run.durationMs)}</td>
                       </tr>

@@ -1,6 +1,6 @@
 import type { RunGraph, StepResult } from '@dockercise/shared';
 import { createMemo, For, Show } from 'solid-js';
-import { timelineOf } from '../model/critical-path.js';
+import { compressedAxis, timelineOf } from '../model/critical-path.js';
 import { formatDuration, statusWords } from '../model/format.js';
 
 /**
@@ -14,14 +14,32 @@ export function Timeline(props: {
   onSelect: (step: string) => void;
 }) {
   const timeline = createMemo(() => timelineOf(props.steps, props.graph, props.now));
-  const percent = (ms: number): string => `${((ms / timeline().span) * 100).toFixed(3)}%`;
+  const axis = createMemo(() => compressedAxis(timeline()));
+  const percent = (ms: number): string => `${(axis().at(ms) * 100).toFixed(3)}%`;
+  const widthOf = (start: number, end: number): string =>
+    `${((axis().at(end) - axis().at(start)) * 100).toFixed(3)}%`;
   return (
     <Show when={timeline().bars.length > 0} fallback={<p class="muted">No step has started yet.</p>}>
       <div class="timeline">
         <div class="timeline-axis" aria-hidden="true">
           <span>0</span>
-          <span>{formatDuration(timeline().span / 2)}</span>
+          <Show when={axis().gaps.length === 0}>
+            <span>{formatDuration(timeline().span / 2)}</span>
+          </Show>
           <span>{formatDuration(timeline().span)}</span>
+        </div>
+        <div class="timeline-gaps">
+          <For each={axis().gaps}>
+            {(gap) => (
+              <span
+                class="timeline-gap"
+                style={{ left: percent(gap.start), width: widthOf(gap.start, gap.end) }}
+                title={`nothing ran for ${formatDuration(gap.end - gap.start)} (drawn shortened)`}
+              >
+                ⋯ {formatDuration(gap.end - gap.start)} idle
+              </span>
+            )}
+          </For>
         </div>
         <ul class="timeline-rows" aria-label="Timeline of the steps">
           <For each={timeline().bars}>
@@ -34,7 +52,7 @@ export function Timeline(props: {
                   <div
                     class={`timeline-bar status-${bar.status}`}
                     classList={{ critical: timeline().critical.has(bar.name), running: bar.running }}
-                    style={{ left: percent(bar.start), width: `max(2px, ${percent(bar.end - bar.start)})` }}
+                    style={{ left: percent(bar.start), width: `max(2px, ${widthOf(bar.start, bar.end)})` }}
                     title={`${bar.name}: ${statusWords(bar.status)}, ${formatDuration(bar.end - bar.start)}`}
                   >
                     <span class="visually-hidden">
