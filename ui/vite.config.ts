@@ -5,5 +5,19 @@ import solid from 'vite-plugin-solid';
 export default defineConfig({
   base: '/results/',
   plugins: [solid()],
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: true },
+  logLevel: 'warn',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    rollupOptions: {
+      // zod's sources carry comments Rollup cannot place and drops harmlessly: pages of noise on
+      // every install, and nothing a user of dockercise can act on.
+      onwarn(warning, warn) {
+        if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('/node_modules/zod/')) return;
+        warn(warning);
+      },
+    },
+  },
 });
