@@ -14,7 +14,14 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DockerEngine, FileLogSink, LocalResultStore, runPlan } from '@dockercise/agent';
 import { compilePipeline, newRunId } from '@dockercise/shared';
-import { rawPublicKeyBase64, signJob } from '@dockercise/shared/node';
+import {
+  JOB_LIFETIME_MS,
+  JOB_VERSION,
+  newJobNonce,
+  queueArn,
+  rawPublicKeyBase64,
+  signJob,
+} from '@dockercise/shared/node';
 import Docker from 'dockerode';
 import { startMoto } from './moto.js';
 
@@ -123,17 +130,23 @@ async function countLogEvents(acct, stream) {
   return { count, ordered };
 }
 
-function job(keys, pipeline, planned) {
+function job(keys, pipeline, planned, queueUrl) {
+  const queue = queueArn(queueUrl, REGION);
+  const now = Date.now();
   return JSON.stringify(
     signJob(
       {
-        version: 1,
+        version: JOB_VERSION,
         runId: newRunId(),
         pipeline,
         source: { repository: 'bench/app', commit: 'b' },
         plan: planned,
         approvedGates: [],
-        issuedAt: new Date().toISOString(),
+        accountId: queue.split(':')[4],
+        queue,
+        nonce: newJobNonce(),
+        issuedAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + JOB_LIFETIME_MS).toISOString(),
       },
       keys.privateKey,
     ),
@@ -174,7 +187,7 @@ export async function logThroughput(results, lines = 1_000_000) {
         peak = Math.max(peak, peakRssMb(agent.pid));
       } catch {}
     }, 250);
-    const body = job(keys, 'bench', plan(step));
+    const body = job(keys, 'bench', plan(step), acct.queueUrl);
     const runId = JSON.parse(body).job.runId;
     const started = performance.now();
     await acct.sqs.send(new SendMessageCommand({ QueueUrl: acct.queueUrl, MessageBody: body }));
@@ -232,7 +245,7 @@ export async function dispatchLatency(results, jobs = 20) {
     });
     const latencies = [];
     for (let i = 0; i < jobs + 1; i++) {
-      const body = job(keys, 'latency', planned);
+      const body = job(keys, 'latency', planned, acct.queueUrl);
       const runId = JSON.parse(body).job.runId;
       const sent = Date.now();
       await acct.sqs.send(new SendMessageCommand({ QueueUrl: acct.queueUrl, MessageBody: body }));

@@ -10,5 +10,7 @@ export type { JobQueue, QueuedJob } from './queue/job-queue.js';
 export { MemoryJobQueue } from './queue/memory-job-queue.js';
 export type { Logger } from './runner/logger.js';
 export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
+export { FileJobLedger } from './store/file-job-ledger.js';
+export type { JobLedger } from './store/job-ledger.js';
 export { LocalResultStore } from './store/local-result-store.js';
 export type { ResultStore } from './store/result-store.js';

@@ -13,6 +13,7 @@ import {
   type Account,
   controlPlaneKeys,
   deadLetters,
+  deleteObject,
   endpoint,
   eventually,
   inProcessAgent,
@@ -93,6 +94,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
   it('runs a job: result.json, outputs and logs in S3; every log line in CloudWatch, in order', async () => {
     const account = await newAccount();
     const body = jobBody(
+      account,
       compile({
         'a.dockercise.yaml': `greet:\n  img: ${IMG}\n  run: echo hello; echo warn >&2\ncount:\n  img: ${IMG}\n  run: seq 1 500; cat {greet}\n`,
       }),
@@ -127,18 +129,18 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
   it('dead-letters malformed, wrong-version and badly signed messages with their reasons, and keeps serving', async () => {
     const account = await newAccount();
     const plan = compile({ 'a.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo fine\n` });
-    const good = jobBody(plan);
-    const forged = signJob(jobBody(plan), controlPlaneKeys.privateKey);
+    const good = jobBody(account, plan);
+    const forged = signJob(jobBody(account, plan), controlPlaneKeys.privateKey);
     startAgent(account);
     await sendRaw(account, 'this is not json');
     await sendRaw(
       account,
       JSON.stringify({
-        ...signJob(jobBody(plan), controlPlaneKeys.privateKey),
-        job: { ...jobBody(plan), version: 7 },
+        ...signJob(jobBody(account, plan), controlPlaneKeys.privateKey),
+        job: { ...jobBody(account, plan), version: 7 },
       }),
     );
-    await sendRaw(account, JSON.stringify({ job: jobBody(plan) }));
+    await sendRaw(account, JSON.stringify({ job: jobBody(account, plan) }));
     await sendRaw(account, JSON.stringify({ ...forged, job: { ...forged.job, pipeline: 'tampered' } }));
     await sendJob(account, good);
     await resultWhen(account, good, (r) => r.status === 'succeeded', 'the good job', 60_000);
@@ -152,12 +154,52 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     );
     expect(letters.map((l) => l.reason).sort()).toEqual([
       'bad signature: the job was not signed by this control plane',
-      'job version 7 is not supported (this agent reads version 1)',
+      'job version 7 is not supported (this agent reads version 2)',
       'not JSON',
       'the job is not signed',
     ]);
     expect(letters.find((l) => l.reason === 'not JSON')?.body).toBe('this is not json');
     expect(await queueCounts(account, account.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it('refuses a signed job for another account or queue, an expired one, and a replay', async () => {
+    const account = await newAccount();
+    const plan = compile({ 'a.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo fine\n` });
+    const good = jobBody(account, plan);
+    const day = 24 * 60 * 60 * 1000;
+    startAgent(account);
+    await sendJob(account, jobBody(account, plan, { accountId: '210987654321' }));
+    await sendJob(account, jobBody(account, plan, { queue: `${good.queue}-elsewhere` }));
+    await sendJob(
+      account,
+      jobBody(account, plan, {
+        issuedAt: new Date(Date.now() - 2 * day).toISOString(),
+        expiresAt: new Date(Date.now() - day).toISOString(),
+      }),
+    );
+    await sendJob(account, good);
+    await resultWhen(account, good, (r) => r.status === 'succeeded', 'the good job', 60_000);
+    // The same signed job in a new message, as anyone allowed to send to the queue could: refused,
+    // even once its results are gone (their lifecycle may be one day).
+    await deleteObject(account, `${s3RunPrefix(good.pipeline, good.runId)}result.json`);
+    await sendJob(account, good);
+    // Reading a dead letter hides it for a while: gather them across reads.
+    const seen: Array<{ reason: string }> = [];
+    const letters = await eventually(
+      async () => {
+        seen.push(...(await deadLetters(account)));
+        return seen.length >= 4 ? seen : undefined;
+      },
+      20_000,
+      'four dead letters',
+    );
+    expect(letters.map((l) => l.reason.split(':')[0]).sort()).toEqual([
+      'expired',
+      'replayed',
+      'wrong-account',
+      'wrong-queue',
+    ]);
+    expect(await readResult(account, good)).toBeUndefined();
   });
 
   it('reads a plan too large for a message from S3, and refuses one whose digest does not match', async () => {
@@ -166,12 +208,12 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     const text = JSON.stringify(plan);
     const { sha256Hex } = await import('@dockercise/shared/node');
     await putObject(account, 'plans/one.json', text);
-    const pointed = jobBody(plan, {
+    const pointed = jobBody(account, plan, {
       plan: undefined,
       planPointer: { bucket: account.bucket, key: 'plans/one.json', sha256: sha256Hex(text) },
     });
     delete (pointed as { plan?: unknown }).plan;
-    const swapped = jobBody(plan, {
+    const swapped = jobBody(account, plan, {
       planPointer: { bucket: account.bucket, key: 'plans/one.json', sha256: sha256Hex('other') },
     });
     delete (swapped as { plan?: unknown }).plan;
@@ -193,6 +235,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
   it('cancels a run within 10 seconds of the cancel marker', async () => {
     const account = await newAccount();
     const body = jobBody(
+      account,
       compile({ 'a.dockercise.yaml': `long:\n  img: ${IMG}\n  run: echo started; sleep 120\n` }),
     );
     startAgent(account);
@@ -215,6 +258,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
   it('survives SIGKILL mid-run: a new agent takes the job after the visibility timeout and skips what succeeded', async () => {
     const account = await newAccount(5);
     const body = jobBody(
+      account,
       compile({
         'a.dockercise.yaml': [
           `first:\n  img: ${IMG}\n  run: cat /proc/sys/kernel/random/uuid\n`,
@@ -269,6 +313,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
   it('SIGTERM: a running job finishes within the grace period, and the agent exits 0', async () => {
     const account = await newAccount();
     const body = jobBody(
+      account,
       compile({ 'a.dockercise.yaml': `work:\n  img: ${IMG}\n  run: sleep 3; echo finished\n` }),
     );
     const child = spawnAgent(account, { DOCKERCISE_SHUTDOWN_GRACE: '60' });
@@ -282,7 +327,10 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
 
   it('SIGTERM with a short grace period: the job is interrupted and its message released for another agent', async () => {
     const account = await newAccount(60);
-    const body = jobBody(compile({ 'a.dockercise.yaml': `work:\n  img: ${IMG}\n  run: sleep 120\n` }));
+    const body = jobBody(
+      account,
+      compile({ 'a.dockercise.yaml': `work:\n  img: ${IMG}\n  run: sleep 120\n` }),
+    );
     const child = spawnAgent(account, { DOCKERCISE_SHUTDOWN_GRACE: '1' });
     await sendJob(account, body);
     await resultWhen(account, body, (r) => r.steps[0]?.status === 'running', 'the step to run', 60_000);
@@ -298,7 +346,10 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
 
   it('a step printing 100,000 lines: all arrive, in order, in CloudWatch and S3', async () => {
     const account = await newAccount();
-    const body = jobBody(compile({ 'a.dockercise.yaml': `loud:\n  img: ${IMG}\n  run: seq 1 100000 >&2\n` }));
+    const body = jobBody(
+      account,
+      compile({ 'a.dockercise.yaml': `loud:\n  img: ${IMG}\n  run: seq 1 100000 >&2\n` }),
+    );
     startAgent(account);
     await sendJob(account, body);
     await resultWhen(account, body, (r) => r.status === 'succeeded', 'the run', 120_000);
@@ -346,6 +397,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     const proxy = new DockerSocketProxy();
     running.push({ stop: () => proxy.down() });
     const body = jobBody(
+      account,
       compile({
         'a.dockercise.yaml': `before:\n  img: ${IMG}\n  run: echo ready\nslow:\n  img: ${IMG}\n  run: cat {before}; sleep 3; echo finished\n`,
       }),

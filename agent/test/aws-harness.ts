@@ -4,7 +4,12 @@ import {
   CreateLogGroupCommand,
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -12,7 +17,15 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { newRunId, type Plan, type RunResult, s3RunPrefix } from '@dockercise/shared';
-import { type JobBody, rawPublicKeyBase64, signJob } from '@dockercise/shared/node';
+import {
+  JOB_LIFETIME_MS,
+  JOB_VERSION,
+  type JobBody,
+  newJobNonce,
+  queueArn,
+  rawPublicKeyBase64,
+  signJob,
+} from '@dockercise/shared/node';
 import { inject } from 'vitest';
 import { type AwsClients, createAwsClients } from '../src/aws/clients.js';
 import type { Agent, AgentOptions } from '../src/daemon/agent.js';
@@ -71,15 +84,21 @@ export async function newAccount(visibilityTimeout = 30): Promise<Account> {
   return { aws, queueUrl: queue.QueueUrl ?? '', deadLetterQueueUrl: dlq.QueueUrl ?? '', bucket, logGroup };
 }
 
-export function jobBody(plan: Plan, overrides: Partial<JobBody> = {}): JobBody {
+/** A job for this account's agent, valid from now for a day; overrides bend any of it. */
+export function jobBody(account: Account, plan: Plan, overrides: Partial<JobBody> = {}): JobBody {
+  const now = Date.now();
   return {
-    version: 1,
+    version: JOB_VERSION,
     runId: newRunId(),
     pipeline: 'app',
     source: { repository: 'me/app', commit: 'c0ffee' },
     plan,
     approvedGates: [],
-    issuedAt: new Date().toISOString(),
+    accountId: queueArn(account.queueUrl, REGION).split(':')[4] ?? '',
+    queue: queueArn(account.queueUrl, REGION),
+    nonce: newJobNonce(),
+    issuedAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + JOB_LIFETIME_MS).toISOString(),
     ...overrides,
   };
 }
@@ -109,6 +128,7 @@ export function inProcessAgent(
     engine: options.engine ?? new DockerEngine(docker),
     queueUrl: account.queueUrl,
     deadLetterQueueUrl: account.deadLetterQueueUrl,
+    region: REGION,
     bucket: account.bucket,
     logGroup: account.logGroup,
     publicKey: controlPlaneKeys.publicKey,
@@ -143,6 +163,10 @@ export async function readResult(account: Account, body: JobBody): Promise<RunRe
 
 export async function putObject(account: Account, key: string, body: string): Promise<void> {
   await account.aws.s3.send(new PutObjectCommand({ Bucket: account.bucket, Key: key, Body: body }));
+}
+
+export async function deleteObject(account: Account, key: string): Promise<void> {
+  await account.aws.s3.send(new DeleteObjectCommand({ Bucket: account.bucket, Key: key }));
 }
 
 /** Polls the run's result.json until `accept` takes it, and gives that result. */

@@ -187,6 +187,7 @@ describe('the customer stack deployed into moto', () => {
     const running = agent.run();
     try {
       const body = jobBody(
+        account,
         compile({ 'a.dockercise.yaml': `hello:\n  img: ${IMG}\n  run: echo hello from the stack\n` }),
       );
       await sendJob(account, body);

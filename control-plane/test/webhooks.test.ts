@@ -138,6 +138,10 @@ describe('GitHub webhooks', () => {
     expect(job.plan?.steps.map((s) => s.name)).toEqual(['build', 'ship']);
     expect(job.checkout?.url).toBe(`git@github.com:${REPO}.git`);
     expect(job.checkout?.deployKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    // Bound to this account's queue, for a day.
+    expect(job.accountId).toBe(accountId);
+    expect(job.queue).toBe(`arn:aws:sqs:us-east-1:${accountId}:${account.queueUrl.split('/').pop()}`);
+    expect(Date.parse(job.expiresAt) - Date.parse(job.issuedAt)).toBe(24 * 60 * 60 * 1000);
     // The host was stopped; the dispatch started it.
     const { Reservations } = await account.aws.ec2.send(
       new DescribeInstancesCommand({ InstanceIds: [account.instanceId] }),

@@ -2,23 +2,30 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
+  checkJobBinding,
   type JobBody,
   parseSignedJob,
   publicKeyFrom,
+  queueArn,
   rawPublicKeyBase64,
   signJob,
 } from './job.js';
 
 const keys = generateKeyPairSync('ed25519');
 const other = generateKeyPairSync('ed25519');
+const QUEUE = 'arn:aws:sqs:eu-west-1:123456789012:jobs';
 const job: JobBody = {
-  version: 1,
+  version: 2,
   runId: '20261126T204100Z-3f9a1c',
   pipeline: 'app',
   source: { repository: 'me/app', commit: 'abc123' },
   plan: { version: 1, steps: [], gates: [] },
   approvedGates: [],
+  accountId: '123456789012',
+  queue: QUEUE,
+  nonce: 'n0nce-of-a-job-1234',
   issuedAt: '2026-11-26T20:41:00.000Z',
+  expiresAt: '2026-11-27T20:41:00.000Z',
 };
 
 describe('signed jobs', () => {
@@ -41,8 +48,8 @@ describe('signed jobs', () => {
       ['{not json', 'not JSON'],
       [JSON.stringify({ job }), 'the job is not signed'],
       [
-        JSON.stringify({ ...signed, job: { ...job, version: 2 } }),
-        'job version 2 is not supported (this agent reads version 1)',
+        JSON.stringify({ ...signed, job: { ...job, version: 1 } }),
+        'job version 1 is not supported (this agent reads version 2)',
       ],
       [
         JSON.stringify({ ...signed, job: { ...job, runId: '' } }),
@@ -63,5 +70,34 @@ describe('signed jobs', () => {
     ];
     for (const [body, reason] of cases)
       expect(parseSignedJob(body, keys.publicKey)).toEqual({ ok: false, reason });
+  });
+
+  it('binds a job to one account, one queue and its lifetime', () => {
+    const agent = { accountId: '123456789012', queue: QUEUE };
+    const at = (iso: string): number => Date.parse(iso);
+    expect(checkJobBinding(job, agent, at('2026-11-27T00:00:00Z'))).toBeUndefined();
+    expect(checkJobBinding(job, { ...agent, accountId: '210987654321' }, at('2026-11-27T00:00:00Z'))).toEqual(
+      {
+        reason: 'wrong-account',
+        detail: 'the job is for account 123456789012',
+      },
+    );
+    expect(checkJobBinding(job, { ...agent, queue: `${QUEUE}-2` }, at('2026-11-27T00:00:00Z'))).toEqual({
+      reason: 'wrong-queue',
+      detail: `the job is for ${QUEUE}`,
+    });
+    // Five minutes of clock skew either way are allowed, not more.
+    expect(checkJobBinding(job, agent, at('2026-11-27T20:45:00Z'))).toBeUndefined();
+    expect(checkJobBinding(job, agent, at('2026-11-27T20:46:01Z'))?.reason).toBe('expired');
+    expect(checkJobBinding(job, agent, at('2026-11-26T20:36:00Z'))).toBeUndefined();
+    expect(checkJobBinding(job, agent, at('2026-11-26T20:35:00Z'))?.reason).toBe('not-yet-valid');
+  });
+
+  it('names a queue by its ARN, whichever endpoint its URL points at', () => {
+    expect(queueArn('https://sqs.eu-west-1.amazonaws.com/123456789012/jobs', 'eu-west-1')).toBe(QUEUE);
+    expect(queueArn('http://127.0.0.1:5000/123456789012/jobs', 'eu-west-1')).toBe(QUEUE);
+    expect(queueArn('https://sqs.cn-north-1.amazonaws.com.cn/123456789012/jobs', 'cn-north-1')).toBe(
+      'arn:aws-cn:sqs:cn-north-1:123456789012:jobs',
+    );
   });
 });

@@ -15,7 +15,16 @@ import { planSchema } from './pipeline/plan.js';
  * plane signs it with Ed25519 over its canonical JSON (every key sorted, no spaces, without the
  * `signature` field); the agent verifies it with the control plane's public key before anything runs.
  */
-export const JOB_VERSION = 1;
+export const JOB_VERSION = 2;
+
+/** How long a signed job may be run after it was issued; a resend gets a fresh one. */
+export const JOB_LIFETIME_MS = 24 * 60 * 60 * 1000;
+/** How far the agent's clock may be from the control plane's. */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** The account id the local server's jobs are bound to. */
+export const LOCAL_ACCOUNT_ID = 'local';
+/** The queue of the local server's in-process agent, as jobs name it. */
+export const LOCAL_QUEUE = 'local:in-process';
 
 /** SQS's message limit is 256 KiB; past this a plan travels as an S3 object and the message points at it. */
 export const MAX_INLINE_JOB_BYTES = 240 * 1024;
@@ -36,6 +45,11 @@ export const jobBodySchema = z
     plan: planSchema.optional(),
     planPointer: planPointerSchema.optional(),
     approvedGates: z.array(z.string()),
+    /** Who may run it: the customer's account, and the one queue it was sent to (as an ARN). */
+    accountId: z.string().regex(/^(\d{12}|local)$/),
+    queue: z.string().min(1).max(256),
+    /** A random id of this one job: an agent runs a nonce once (a replay of it is refused). */
+    nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
     /** How steps clone the repository: over SSH with a read-only deploy key for this repository only. */
     checkout: z
       .object({
@@ -45,6 +59,7 @@ export const jobBodySchema = z
       })
       .optional(),
     issuedAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
   })
   .refine((job) => (job.plan === undefined) !== (job.planPointer === undefined), {
     message: 'a job carries either a plan or a planPointer',
@@ -137,6 +152,50 @@ export function parseSignedJob(body: string, publicKey: KeyObject): JobParse {
     return { ok: false, reason: 'bad signature: the job was not signed by this control plane' };
   }
   return { ok: true, message: parsed.data };
+}
+
+/** What an agent is: a job bound to another account or queue is not for it. */
+export interface AgentIdentity {
+  accountId: string;
+  queue: string;
+}
+
+export type JobRefusal = 'wrong-account' | 'wrong-queue' | 'expired' | 'not-yet-valid';
+
+/**
+ * Whether a verified job is for this agent and still valid: its account and queue are the agent's,
+ * and now is within its lifetime (allowing for clock skew). Says why not, for the dead-letter reason.
+ */
+export function checkJobBinding(
+  job: JobBody,
+  agent: AgentIdentity,
+  now: number,
+): { reason: JobRefusal; detail: string } | undefined {
+  if (job.accountId !== agent.accountId)
+    return { reason: 'wrong-account', detail: `the job is for account ${job.accountId}` };
+  if (job.queue !== agent.queue) return { reason: 'wrong-queue', detail: `the job is for ${job.queue}` };
+  if (Date.parse(job.expiresAt) + CLOCK_SKEW_MS < now)
+    return { reason: 'expired', detail: `the job expired at ${job.expiresAt}` };
+  if (Date.parse(job.issuedAt) - CLOCK_SKEW_MS > now)
+    return { reason: 'not-yet-valid', detail: `the job is issued in the future (${job.issuedAt})` };
+  return undefined;
+}
+
+/**
+ * The ARN of a queue from its URL: `https://sqs.<region>.amazonaws.com/<account>/<name>` (or a
+ * local endpoint's `http://host/<account>/<name>`). Both sides derive it the same way, so a queue
+ * is named alike whichever endpoint reaches it.
+ */
+export function queueArn(queueUrl: string, region: string): string {
+  const [account, name] = new URL(queueUrl).pathname.split('/').filter(Boolean);
+  if (!account || !name) throw new Error(`${queueUrl} is not a queue URL`);
+  const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  return `arn:${partition}:sqs:${region}:${account}:${name}`;
+}
+
+/** A fresh job nonce. */
+export function newJobNonce(): string {
+  return randomBytes(18).toString('base64url');
 }
 
 /** A fresh ExternalId for a customer's role: 32 random bytes, URL-safe. */

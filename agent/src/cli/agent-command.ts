@@ -37,6 +37,7 @@ export async function agentCommand(options: {
     engine: new DockerEngine(),
     queueUrl: config.queueUrl,
     deadLetterQueueUrl: config.deadLetterQueueUrl,
+    region: config.region,
     bucket: config.bucket,
     logGroup: config.logGroup,
     publicKey: config.publicKey,

@@ -6,13 +6,20 @@ import {
   type RunResult,
   s3RunPrefix,
 } from '@dockercise/shared';
-import { type PlanPointer, parseSignedJob, sha256Hex } from '@dockercise/shared/node';
+import {
+  type AgentIdentity,
+  checkJobBinding,
+  type PlanPointer,
+  parseSignedJob,
+  sha256Hex,
+} from '@dockercise/shared/node';
 import { type ContainerEngine, EngineUnavailableError } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
 import type { Logger } from '../runner/logger.js';
 import { planResume } from '../runner/resume.js';
 import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
+import type { JobLedger } from '../store/job-ledger.js';
 import type { ResultStore } from '../store/result-store.js';
 import { type CancelRequests, watchForCancel } from './cancel-watch.js';
 import { holdLease } from './lease.js';
@@ -21,6 +28,12 @@ export interface JobHandlerDeps {
   queue: JobQueue;
   engine: ContainerEngine;
   publicKey: KeyObject;
+  /** The account and queue this agent serves: jobs bound to others are refused. */
+  identity: AgentIdentity;
+  /** The signed jobs accepted so far, to refuse a replay. */
+  ledger: JobLedger;
+  /** Milliseconds since the epoch; a test's clock. */
+  now?: () => number;
   /** The result store and log sink of one run, by its prefix `runs/<pipeline>/<run-id>/`. */
   storeFor(runPrefix: string): ResultStore;
   logsFor(pipeline: string, runId: string, runPrefix: string): LogSink;
@@ -66,6 +79,28 @@ export async function handleJob(
   }
   const { job: body } = parsed.message;
   const log = { messageId: job.messageId, runId: body.runId, pipeline: body.pipeline };
+  const refused = checkJobBinding(body, deps.identity, (deps.now ?? Date.now)());
+  if (refused) {
+    const reason = `${refused.reason}: ${refused.detail}`;
+    logger.warn({ ...log, reason }, 'job refused: moved to the dead-letter queue');
+    await queue.deadLetter(job, reason);
+    return 'dead-lettered';
+  }
+  let seen: Awaited<ReturnType<JobLedger['claim']>>;
+  try {
+    seen = await deps.ledger.claim(body.nonce, job.messageId);
+  } catch (error) {
+    // Without the record a replay cannot be told apart: the job waits, it is not lost.
+    logger.warn({ ...log, err: error }, 'could not record the job; it is offered again later');
+    await queue.release(job, deps.retryDelaySeconds);
+    return 'released';
+  }
+  if (seen === 'replay') {
+    const reason = 'replayed: this signed job was already accepted from another message';
+    logger.warn({ ...log, reason }, 'job refused: moved to the dead-letter queue');
+    await queue.deadLetter(job, reason);
+    return 'dead-lettered';
+  }
   if (deps.runsInProgress.has(body.runId)) {
     logger.warn(log, 'a second delivery of a run this agent is running: released until that ends');
     await queue.release(job, deps.visibilitySeconds);

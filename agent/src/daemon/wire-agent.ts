@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { queueArn } from '@dockercise/shared/node';
 import type { AwsClients } from '../aws/clients.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import { CloudWatchLogSink } from '../logs/cloudwatch-log-sink.js';
@@ -7,6 +8,7 @@ import { teeSinks } from '../logs/log-sink.js';
 import { S3LogSink } from '../logs/s3-log-sink.js';
 import { SqsJobQueue } from '../queue/sqs-job-queue.js';
 import type { Logger } from '../runner/logger.js';
+import { S3JobLedger } from '../store/s3-job-ledger.js';
 import { S3ResultStore } from '../store/s3-result-store.js';
 import { Agent, type AgentOptions } from './agent.js';
 import { S3CancelRequests } from './cancel-watch.js';
@@ -16,6 +18,7 @@ export interface AgentWiring {
   engine: ContainerEngine & { ping(): Promise<void> };
   queueUrl: string;
   deadLetterQueueUrl: string;
+  region: string;
   bucket: string;
   logGroup: string;
   publicKey: KeyObject;
@@ -40,6 +43,12 @@ export function wireAgent(w: AgentWiring): Agent {
       engine: w.engine,
       handler: {
         publicKey: w.publicKey,
+        // The account is the queue's owner: the stack puts both in the customer's account.
+        identity: {
+          accountId: queueArn(w.queueUrl, w.region).split(':')[4] ?? '',
+          queue: queueArn(w.queueUrl, w.region),
+        },
+        ledger: new S3JobLedger(aws.s3, w.bucket),
         storeFor: (prefix) => new S3ResultStore(aws.s3, w.bucket, prefix),
         logsFor: (pipeline, runId, prefix) =>
           teeSinks(

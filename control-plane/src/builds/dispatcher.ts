@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type JobBody, MAX_INLINE_JOB_BYTES, sha256Hex, signJob } from '@dockercise/shared/node';
+import { type JobBody, MAX_INLINE_JOB_BYTES, queueArn, sha256Hex, signJob } from '@dockercise/shared/node';
 import type { AccountAccess } from '../aws/account-access.js';
 import type { Logger } from '../logger.js';
 import type { RunRecord, Store } from '../store/store.js';
@@ -37,7 +37,10 @@ export class Dispatcher implements RunSender {
     await this.startHost(clients.ec2, account.instanceId, run.runId);
 
     const base: Omit<JobBody, 'plan' | 'planPointer'> = {
-      ...jobBase(run, repo.fullName, this.now()),
+      ...jobBase(run, repo.fullName, this.now(), {
+        accountId: account.accountId,
+        queue: queueArn(account.queueUrl, account.region),
+      }),
       checkout: {
         url: `git@github.com:${repo.fullName}.git`,
         commit: run.commit,

@@ -1,5 +1,5 @@
 import { type Plan, planSchema } from '@dockercise/shared';
-import type { JobBody } from '@dockercise/shared/node';
+import { JOB_LIFETIME_MS, JOB_VERSION, type JobBody, newJobNonce } from '@dockercise/shared/node';
 import type { RunRecord } from '../store/store.js';
 
 /** The plan a run was recorded with (stored as its JSON text); undefined for an invalid pipeline. */
@@ -7,18 +7,32 @@ export function planOf(run: RunRecord): Plan | undefined {
   return run.plan ? planSchema.parse(JSON.parse(run.plan)) : undefined;
 }
 
-/** What every job for a run says, whichever queue it goes to; the sender adds the plan and checkout. */
+/** Who a job is for: it runs only on an agent of this account that reads this queue. */
+export interface JobAddress {
+  accountId: string;
+  queue: string;
+}
+
+/**
+ * What every job for a run says, whichever queue it goes to; the sender adds the plan and checkout.
+ * Each call makes a new job: a fresh nonce and lifetime, so a resend is never taken for a replay.
+ */
 export function jobBase(
   run: RunRecord,
   repository: string,
   issuedAt: Date,
+  to: JobAddress,
 ): Omit<JobBody, 'plan' | 'planPointer' | 'checkout'> {
   return {
-    version: 1,
+    version: JOB_VERSION,
     runId: run.runId,
     pipeline: run.pipeline,
     source: { repository, commit: run.commit, ...(run.branch ? { branch: run.branch } : {}) },
     approvedGates: run.approvedGates,
+    accountId: to.accountId,
+    queue: to.queue,
+    nonce: newJobNonce(),
     issuedAt: issuedAt.toISOString(),
+    expiresAt: new Date(issuedAt.getTime() + JOB_LIFETIME_MS).toISOString(),
   };
 }

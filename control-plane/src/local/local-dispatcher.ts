@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { signJob } from '@dockercise/shared/node';
+import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE, signJob } from '@dockercise/shared/node';
 import { jobBase, planOf } from '../builds/job-body.js';
 import type { RunSender } from '../builds/run-sender.js';
 import type { Logger } from '../logger.js';
@@ -29,7 +29,13 @@ export class LocalDispatcher implements RunSender {
     if (!plan) return;
     const repo = await this.store.getRepo(run.repoId);
     const job = signJob(
-      { ...jobBase(run, repo?.fullName ?? run.pipeline, this.now()), plan },
+      {
+        ...jobBase(run, repo?.fullName ?? run.pipeline, this.now(), {
+          accountId: LOCAL_ACCOUNT_ID,
+          queue: LOCAL_QUEUE,
+        }),
+        plan,
+      },
       this.signingKey,
     );
     this.queue.send(JSON.stringify(job));

@@ -9,12 +9,13 @@ import {
   type ContainerEngine,
   DockerEngine,
   FileCancelRequests,
+  FileJobLedger,
   FileLogSink,
   LocalResultStore,
   MemoryJobQueue,
 } from '@dockercise/agent';
 import { FINISHED_RUN_STATUSES } from '@dockercise/shared';
-import { rawPublicKeyBase64 } from '@dockercise/shared/node';
+import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE, rawPublicKeyBase64 } from '@dockercise/shared/node';
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
 import { SecretBox } from '../crypto/secret-box.js';
@@ -81,6 +82,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       engine: options.engine ?? new DockerEngine(),
       handler: {
         publicKey: keys.publicKey,
+        identity: { accountId: LOCAL_ACCOUNT_ID, queue: LOCAL_QUEUE },
+        ledger: new FileJobLedger(dataDir),
         storeFor: (prefix) => new LocalResultStore(join(resultsDir, prefix)),
         logsFor: (_pipeline, _runId, prefix) => new FileLogSink(join(resultsDir, prefix)),
         fetchPlan: () => Promise.reject(new Error('the local server never sends plan pointers')),

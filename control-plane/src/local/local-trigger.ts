@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { compilePipeline, formatDiagnostic, isPipelineFile, newRunId, type Plan } from '@dockercise/shared';
+import { LOCAL_ACCOUNT_ID } from '@dockercise/shared/node';
 import type { RunSender } from '../builds/run-sender.js';
 import type { Logger } from '../logger.js';
 import type { RunRecord, Store, User } from '../store/store.js';
 import { type GitHead, gitFiles, gitHead, gitShow, gitSnapshot } from './git.js';
 
-export const LOCAL_ACCOUNT = 'local';
+/** The local server's one account: the id its jobs are bound to. */
+export const LOCAL_ACCOUNT = LOCAL_ACCOUNT_ID;
 
 /** A local repository's pipeline name: its folder's name, in the characters run URLs allow. */
 export function localPipelineName(root: string): string {
