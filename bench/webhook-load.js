@@ -4,12 +4,17 @@ import { createHmac, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 
 const [url, secret, seconds, connections] = process.argv.slice(2);
-const body = JSON.stringify({
-  ref: 'refs/heads/main',
-  after: 'c'.repeat(40),
-  repository: { id: 42, full_name: 'bench/app' },
-});
-const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+// Each delivery is a distinct push (a body seen before is a replay, and builds nothing).
+const delivery = () => {
+  const id = randomUUID();
+  const body = JSON.stringify({
+    ref: 'refs/heads/main',
+    after: 'c'.repeat(40),
+    repository: { id: 42, full_name: 'bench/app' },
+    bench_delivery: id,
+  });
+  return { id, body, signature: `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` };
+};
 const statuses = {};
 const result = await autocannon({
   url,
@@ -18,16 +23,20 @@ const result = await autocannon({
   requests: [
     {
       method: 'POST',
-      setupRequest: (request) => ({
-        ...request,
-        body,
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-hub-signature-256': signature,
-          'x-github-delivery': randomUUID(),
-        },
-      }),
+      setupRequest: (request) => {
+        const { id, body, signature } = delivery();
+        return {
+          ...request,
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'push',
+            'x-github-hook-id': '7',
+            'x-hub-signature-256': signature,
+            'x-github-delivery': id,
+          },
+        };
+      },
       onResponse: (status) => {
         statuses[status] = (statuses[status] ?? 0) + 1;
       },

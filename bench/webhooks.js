@@ -96,6 +96,7 @@ export async function webhookThroughput(results, seconds = 10, connections = 16)
       fullName: 'bench/app',
       ownerId: user.id,
       accountId,
+      webhookId: 7,
       webhookSecret: secret,
       deployPrivateKey: 'key',
     });

@@ -59,9 +59,14 @@ afterAll(() => nock.restore());
 
 async function deliver(
   payload: unknown,
-  options: { event?: string; delivery?: string; tamper?: 'body' | 'signature' | 'missing' } = {},
+  options: {
+    event?: string;
+    delivery?: string;
+    hook?: string;
+    tamper?: 'body' | 'signature' | 'missing';
+  } = {},
 ): Promise<Response> {
-  const body = JSON.stringify(payload);
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
   let signature = await sign(secret, body);
   if (options.tamper === 'signature')
     signature = `${signature.slice(0, -1)}${signature.endsWith('a') ? 'b' : 'a'}`;
@@ -70,6 +75,8 @@ async function deliver(
     'content-type': 'application/json',
     'x-github-event': options.event ?? 'push',
     'x-github-delivery': options.delivery ?? crypto.randomUUID(),
+    // The hook GitHub made when the repository was connected (githubConnect answers 501).
+    'x-github-hook-id': options.hook ?? '501',
   };
   if (options.tamper !== 'missing') headers['x-hub-signature-256'] = signature;
   return cp.app.request('/webhooks/github', { method: 'POST', headers, body: sent });
@@ -102,6 +109,38 @@ describe('GitHub webhooks', () => {
       expect(await response.json()).toEqual({ error: 'missing or invalid signature' });
     }
     expect(await cp.store.pendingBuilds(new Date().toISOString())).toEqual([]);
+  });
+
+  it('checks the signature before reading the body: an unknown hook or a bad signature is 401, even for garbage', async () => {
+    const push = pushes.find((p) => !p.deleted) ?? {};
+    expect((await deliver(push, { hook: '999' })).status).toBe(401);
+    expect((await deliver(push, { hook: 'not-a-number' })).status).toBe(401);
+    // Not JSON and not signed by the repository's secret: refused as unsigned, never parsed.
+    const garbage = await deliver('{"not json', { tamper: 'signature' });
+    expect(garbage.status).toBe(401);
+    // Signed but not JSON: only now is it read, and refused as such.
+    expect((await deliver('{"not json')).status).toBe(400);
+  });
+
+  it('answers 413 to a body larger than GitHub sends, without building anything', async () => {
+    const huge = 'x'.repeat(25 * 1024 * 1024 + 1);
+    const response = await deliver(huge);
+    expect(response.status).toBe(413);
+    expect(await cp.store.pendingBuilds(new Date().toISOString())).toEqual([]);
+  });
+
+  it('builds a captured delivery replayed under a new delivery id only once', async () => {
+    const commit = 'e'.repeat(40);
+    githubFiles(REPO, commit, { 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: "true"\n` });
+    const push = { ref: 'refs/heads/replayed', after: commit, repository: { id: REPO_ID, full_name: REPO } };
+    expect((await deliver(push)).status).toBe(202);
+    const again = await deliver(push, { delivery: crypto.randomUUID() });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ duplicate: expect.any(String) });
+    await cp.idle();
+    await drainQueue();
+    const runs = await cp.store.listRuns(accountId, 'Codertocat.Hello-World', 50);
+    expect(runs.filter((r) => r.commit === commit)).toHaveLength(1);
   });
 
   it('ignores branch and tag deletions', async () => {

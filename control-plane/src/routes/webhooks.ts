@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { verifyWebhook } from '../crypto/webhook-signature.js';
 import type { CloudDeps, Env } from '../deps.js';
@@ -14,26 +16,35 @@ const pushSchema = z.object({
   sender: z.object({ login: z.string() }).optional(),
 });
 
+/** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
+export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+
 /**
- * `POST /webhooks/github`. Checks the signature over the raw body with the repository's own secret,
- * records the delivery once (its id is the idempotency key) and answers at once; the build runs
- * after the answer, so GitHub's 10-second limit is never at risk.
+ * `POST /webhooks/github`. Finds the repository by the hook's id (a header, so nothing is parsed
+ * first), checks the signature over the raw body with that repository's own secret, and only then
+ * reads the JSON. Records the delivery once — by its id, and by the body's digest, so a captured
+ * delivery replayed under a new id builds nothing — and answers at once; the build runs after the
+ * answer, so GitHub's 10-second limit is never at risk.
  */
 export function webhookRoutes(deps: CloudDeps): Hono<Env> {
   const app = new Hono<Env>();
-  app.post('/github', async (c) => {
+  const limit = bodyLimit({
+    maxSize: MAX_WEBHOOK_BYTES,
+    onError: (c) => c.json({ error: 'the body is larger than GitHub ever sends (25 MB)' }, 413),
+  });
+  app.post('/github', limit, async (c) => {
+    const hookId = Number(c.req.header('x-github-hook-id'));
+    const repo = Number.isSafeInteger(hookId) ? await deps.store.getRepoByHookId(hookId) : undefined;
     const raw = new Uint8Array(await c.req.arrayBuffer());
+    // An unknown hook and a bad signature get the same answer: the endpoint reveals nothing.
+    if (!repo || !verifyWebhook(repo.webhookSecret, raw, c.req.header('x-hub-signature-256'))) {
+      throw new HttpError(401, 'missing or invalid signature');
+    }
     let payload: unknown;
     try {
       payload = JSON.parse(Buffer.from(raw).toString('utf8'));
     } catch {
       throw new HttpError(400, 'the body is not JSON');
-    }
-    const repoId = (payload as { repository?: { id?: unknown } } | null)?.repository?.id;
-    const repo = typeof repoId === 'number' ? await deps.store.getRepo(repoId) : undefined;
-    // An unknown repository and a bad signature get the same answer: the endpoint reveals nothing.
-    if (!repo || !verifyWebhook(repo.webhookSecret, raw, c.req.header('x-hub-signature-256'))) {
-      throw new HttpError(401, 'missing or invalid signature');
     }
     const event = c.req.header('x-github-event');
     if (event === 'ping') return c.json({ ok: true });
@@ -50,8 +61,10 @@ export function webhookRoutes(deps: CloudDeps): Hono<Env> {
       : undefined;
     const message = push.data.head_commit?.message.split('\n')[0]?.slice(0, 200);
     const triggeredBy = push.data.sender?.login ?? push.data.pusher?.name;
+    if (push.data.repository.id !== repo.id) throw new HttpError(400, 'the push is for another repository');
     const build = {
       deliveryId,
+      bodySha256: createHash('sha256').update(raw).digest('hex'),
       repoId: repo.id,
       commit: push.data.after,
       ...(branch ? { branch } : {}),

@@ -68,4 +68,9 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE builds ADD COLUMN triggered_by TEXT;
    ALTER TABLE runs ADD COLUMN message TEXT;
    ALTER TABLE runs ADD COLUMN triggered_by TEXT;`,
+  // Webhooks find their repository by the hook's id before reading the body, and a body seen
+  // before (a captured delivery replayed under a new id) builds nothing.
+  `CREATE INDEX repos_by_hook ON repos(webhook_id);
+   ALTER TABLE builds ADD COLUMN body_sha256 TEXT;
+   CREATE UNIQUE INDEX builds_by_body ON builds(body_sha256);`,
 ];

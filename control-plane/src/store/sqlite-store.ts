@@ -167,6 +167,11 @@ export class SqliteStore implements Store {
     return row ? this.repo(row) : undefined;
   }
 
+  async getRepoByHookId(hookId: number): Promise<Repo | undefined> {
+    const row = this.sql('SELECT * FROM repos WHERE webhook_id = ?').get(hookId) as Row | undefined;
+    return row ? this.repo(row) : undefined;
+  }
+
   async getRepoByName(fullName: string): Promise<Repo | undefined> {
     const row = this.sql('SELECT * FROM repos WHERE full_name = ?').get(fullName) as Row | undefined;
     return row ? this.repo(row) : undefined;
@@ -190,14 +195,18 @@ export class SqliteStore implements Store {
   }
 
   async claimDelivery(
-    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy'>,
+    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy'> & {
+      bodySha256: string;
+    },
     at: string,
   ): Promise<boolean> {
+    // No conflict target: a repeated delivery id and a repeated body are both a duplicate.
     const result = this.sql(
-      `INSERT INTO builds (delivery_id, repo_id, commit_sha, branch, message, triggered_by, status, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (delivery_id) DO NOTHING`,
+      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
     ).run(
       build.deliveryId,
+      build.bodySha256,
       build.repoId,
       build.commit,
       build.branch ?? null,

@@ -98,11 +98,15 @@ export interface Store {
   saveRepo(repo: Repo): Promise<void>;
   getRepo(id: number): Promise<Repo | undefined>;
   getRepoByName(fullName: string): Promise<Repo | undefined>;
+  /** The repository whose webhook has this id (GitHub's `X-GitHub-Hook-ID`). */
+  getRepoByHookId(hookId: number): Promise<Repo | undefined>;
   deleteRepo(id: number): Promise<void>;
 
-  /** Records a push delivery once; false when this delivery id was seen before. */
+  /** Records a push delivery once; false when its id, or the same body, was seen before. */
   claimDelivery(
-    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy'>,
+    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy'> & {
+      bodySha256: string;
+    },
     at: string,
   ): Promise<boolean>;
   pendingBuilds(now: string): Promise<Build[]>;
