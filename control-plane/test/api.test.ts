@@ -4,6 +4,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, inProcessAgent } from '../../agent/test/aws-harness.js';
 import { IMG } from '../../agent/test/harness.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
 import {
   type ControlPlane,
   connectAccount,
@@ -215,6 +216,7 @@ describe('repositories, accounts and results', () => {
       headers: {
         'x-github-event': 'push',
         'x-github-delivery': crypto.randomUUID(),
+        'x-github-hook-id': '501',
         'x-hub-signature-256': signWebhook(secret, body),
       },
       body,
@@ -309,7 +311,7 @@ describe('repositories, accounts and results', () => {
 
   it('keeps its records across a restart: the store is a real SQLite file with migrations', async () => {
     const again = controlPlane(cp.dbPath);
-    expect(again.store.schemaVersion).toBe(2);
+    expect(again.store.schemaVersion).toBe(MIGRATIONS.length);
     expect((await again.store.getAccount(accountId))?.verifiedAt).toBeDefined();
     expect((await again.store.listRuns(accountId, 'owner.gated', 5)).length).toBe(1);
     again.store.close();
