@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { PipelineCompiler } from '@dockercise/shared/node';
 import { createApp } from './app.js';
 import type { AccountAccess } from './aws/account-access.js';
 import { BuildQueue } from './builds/build-queue.js';
@@ -28,7 +29,8 @@ export interface ControlPlaneParts {
 export function wireControlPlane(parts: ControlPlaneParts) {
   const { store, github, access, logger } = parts;
   const dispatcher = new Dispatcher(store, access, parts.signingKey, logger);
-  const builder = new Builder(store, github, dispatcher, logger);
+  const compiler = new PipelineCompiler();
+  const builder = new Builder(store, github, dispatcher, logger, (sources) => compiler.compile(sources));
   const builds = new BuildQueue(builder, parts.buildConcurrency ?? 4);
   const reconciler = new Reconciler(store, builds, dispatcher, logger, parts.reconcileGraceMs ?? 10_000);
   const results = new AwsResultReader(access);
@@ -44,5 +46,5 @@ export function wireControlPlane(parts: ControlPlaneParts) {
     config: parts.config,
     logger,
   });
-  return { app, dispatcher, builder, builds, reconciler };
+  return { app, dispatcher, builder, builds, reconciler, compiler };
 }

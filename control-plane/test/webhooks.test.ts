@@ -143,6 +143,34 @@ describe('GitHub webhooks', () => {
     expect(runs.filter((r) => r.commit === commit)).toHaveLength(1);
   });
 
+  it('refuses a pipeline file past the size limit from the tree alone, fetching no blob', async () => {
+    const commit = '8'.repeat(40);
+    const tree = nock('https://api.github.com')
+      .get(`/repos/${REPO}/git/trees/${commit}`)
+      .query({ recursive: '1' })
+      .reply(200, {
+        truncated: false,
+        tree: [{ path: 'big.dockercise.yaml', type: 'blob', sha: 'f'.repeat(40), size: 300 * 1024 }],
+      });
+    const blob = nock('https://api.github.com')
+      .get(/\/git\/blobs\//)
+      .reply(200, {});
+    const push = { ref: 'refs/heads/big', after: commit, repository: { id: REPO_ID, full_name: REPO } };
+    expect((await deliver(push)).status).toBe(202);
+    await cp.idle();
+    expect(tree.isDone()).toBe(true);
+    expect(blob.isDone()).toBe(false);
+    const run = (await cp.store.listRuns(accountId, 'Codertocat.Hello-World', 50)).find(
+      (r) => r.commit === commit,
+    );
+    expect(run).toMatchObject({
+      status: 'invalid',
+      errors: [
+        'big.dockercise.yaml:1:1: the file is 300 KiB; a pipeline file may be at most 256 KiB\n  hint: split it into several *.dockercise.yaml files',
+      ],
+    });
+  });
+
   it('ignores branch and tag deletions', async () => {
     const deletions = pushes.filter((p) => p.deleted);
     expect(deletions.length).toBeGreaterThan(0);
@@ -319,12 +347,14 @@ describe('GitHub webhooks', () => {
   });
 
   it('sends a plan too large for a message as an S3 object with a signed digest', async () => {
-    const steps = Array.from(
-      { length: 1500 },
-      (_, i) => `step-${i}:\n  img: ${IMG}\n  run: echo ${'x'.repeat(120)} ${i}\n`,
-    ).join('');
+    // Within the limits (500 steps, 256 KiB a file) and still past what a message holds.
+    const steps = (from: number) =>
+      Array.from(
+        { length: 250 },
+        (_, i) => `step-${from + i}:\n  img: ${IMG}\n  run: echo ${'x'.repeat(700)} ${i}\n`,
+      ).join('');
     const commit = '9'.repeat(40);
-    githubFiles(REPO, commit, { 'big.dockercise.yaml': steps });
+    githubFiles(REPO, commit, { 'big.dockercise.yaml': steps(0), 'more.dockercise.yaml': steps(250) });
     await deliver({ ref: 'refs/heads/main', after: commit, repository: { id: REPO_ID, full_name: REPO } });
     await cp.idle();
     const [message] = await drainQueue();
@@ -337,7 +367,7 @@ describe('GitHub webhooks', () => {
       new GetObjectCommand({ Bucket: account.bucket, Key: pointer?.key }),
     );
     const text = (await object.Body?.transformToString()) ?? '';
-    expect(JSON.parse(text).steps).toHaveLength(1500);
+    expect(JSON.parse(text).steps).toHaveLength(500);
     const { sha256Hex } = await import('@dockercise/shared/node');
     expect(sha256Hex(text)).toBe(pointer?.sha256);
   });

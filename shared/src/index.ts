@@ -3,6 +3,7 @@ export * from './launch-link.js';
 export * from './pipeline/compile.js';
 export * from './pipeline/diagnostics.js';
 export * from './pipeline/duration.js';
+export * from './pipeline/limits.js';
 export { HUMAN_CLICK, STEP_FIELDS } from './pipeline/parse-file.js';
 export * from './pipeline/plan.js';
 export * from './pipeline/render.js';

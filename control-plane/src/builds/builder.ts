@@ -1,4 +1,12 @@
-import { compilePipeline, formatDiagnostic, isPipelineFile, newRunId } from '@dockercise/shared';
+import {
+  type CompileResult,
+  checkPipelineSizes,
+  compilePipeline,
+  formatDiagnostic,
+  isPipelineFile,
+  newRunId,
+  type PipelineSource,
+} from '@dockercise/shared';
 import { type GitHub, GitHubRateLimitError } from '../github/github.js';
 import type { Logger } from '../logger.js';
 import type { Build, Store } from '../store/store.js';
@@ -22,6 +30,9 @@ export class Builder {
     private readonly github: GitHub,
     private readonly dispatcher: RunSender,
     private readonly logger: Logger,
+    /** Compiles off the event loop and within a time limit in production (PipelineCompiler). */
+    private readonly compile: (sources: PipelineSource[]) => Promise<CompileResult> = async (sources) =>
+      compilePipeline(sources),
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -39,11 +50,17 @@ export class Builder {
       if (tree.truncated)
         this.logger.warn(log, 'GitHub truncated the tree: pipeline files beyond it are not seen');
       const files = tree.tree.filter((entry) => entry.type === 'blob' && isPipelineFile(entry.path));
-      const sources = await mapLimit(files, BLOB_CONCURRENCY, async (file) => ({
-        path: file.path,
-        text: await this.github.blob(owner.token, repo.fullName, file.sha),
-      }));
-      const compiled = compilePipeline(sources);
+      // Sizes are known from the tree: a pipeline past the limits is refused before any blob is fetched.
+      const oversized = checkPipelineSizes(files.map((f) => ({ path: f.path, bytes: f.size ?? 0 })));
+      const compiled: CompileResult =
+        oversized.length > 0
+          ? { ok: false, diagnostics: oversized }
+          : await this.compile(
+              await mapLimit(files, BLOB_CONCURRENCY, async (file) => ({
+                path: file.path,
+                text: await this.github.blob(owner.token, repo.fullName, file.sha),
+              })),
+            );
       const run = await this.store.recordRun({
         runId: newRunId(this.now()),
         repoId: repo.id,

@@ -31,7 +31,7 @@ const cases: Array<[string, string, string[]]> = [
     'duplicate step key in one file',
     `${ok}ok:\n  img: busybox\n  run: "true"\n`,
     [
-      'ci.dockercise.yaml:4:1: map keys must be unique\n  hint: each step name, and each field of a step, may appear once',
+      'ci.dockercise.yaml:4:1: step "ok" is defined twice in this file\n  hint: first at line 1; each step name may appear once',
     ],
   ],
   [
@@ -205,6 +205,11 @@ const cases: Array<[string, string, string[]]> = [
     ],
   ],
   [
+    'a field given twice',
+    'build:\n  img: busybox\n  run: make\n  run: make test\n',
+    ['ci.dockercise.yaml:4:3: run is given twice in step "build"\n  hint: first given at line 3; keep one'],
+  ],
+  [
     'env is a number',
     `${ok}x:\n  img: busybox\n  run: env\n  env: 3\n`,
     [
@@ -274,9 +279,7 @@ const cases: Array<[string, string, string[]]> = [
   [
     'the same variable twice',
     'access-key:\n  img: busybox\n  run: "true"\nx:\n  img: busybox\n  run: env\n  env:\n    ACCESS_KEY: "{access-key}"\n    ACCESS_KEY: x\n',
-    [
-      'ci.dockercise.yaml:9:5: map keys must be unique\n  hint: each step name, and each field of a step, may appear once',
-    ],
+    ['ci.dockercise.yaml:9:5: variable ACCESS_KEY is set twice in step "x"\n  hint: first set at line 8'],
   ],
   [
     'a list item and a mapping give the same variable',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePipeline, isPipelineFile, type PipelineSource } from './compile.js';
+import { formatDiagnostic } from './diagnostics.js';
+import { PIPELINE_LIMITS } from './limits.js';
 import { planSchema, subPlan, topologicalOrder, workspaceOwner } from './plan.js';
 
 function planOf(...sources: PipelineSource[]) {
@@ -146,12 +148,49 @@ describe('compilePipeline', () => {
     ).toEqual([true, true, false, false, false]);
   });
 
-  it('handles a long chain without deep recursion', () => {
+  it('handles a chain as long as a pipeline may be without deep recursion', () => {
     const text = Array.from(
-      { length: 3000 },
+      { length: PIPELINE_LIMITS.steps },
       (_, i) => `s${i}:\n  img: x\n  run: "${i > 0 ? `cat {s${i - 1}}` : 'true'}"\n`,
     ).join('');
     const plan = planOf({ path: 'a.dockercise.yaml', text });
-    expect(plan.steps).toHaveLength(3000);
+    expect(plan.steps).toHaveLength(PIPELINE_LIMITS.steps);
+  });
+
+  it('refuses a pipeline past its limits, each with the place and a hint, before parsing it', () => {
+    const step = (i: number): string => `s${i}:\n  img: x\n  run: "true"\n`;
+    const errors = (sources: PipelineSource[]): string[] => {
+      const result = compilePipeline(sources);
+      return result.ok ? [] : result.diagnostics.map(formatDiagnostic);
+    };
+    const many = Array.from({ length: PIPELINE_LIMITS.steps + 1 }, (_, i) => step(i)).join('');
+    expect(errors([{ path: 'a.dockercise.yaml', text: many }])).toEqual([
+      `a.dockercise.yaml:${3 * PIPELINE_LIMITS.steps + 1}:1: the pipeline has 501 steps; a pipeline may have at most 500\n  hint: split it into pipelines of their own, or do more in each step`,
+    ]);
+    // A 20,000-step file took seconds to parse: now its size alone refuses it, at once.
+    const huge = Array.from({ length: 20_000 }, (_, i) => step(i)).join('');
+    expect(errors([{ path: 'big.dockercise.yaml', text: huge }])).toEqual([
+      'big.dockercise.yaml:1:1: the file is 595 KiB; a pipeline file may be at most 256 KiB\n  hint: split it into several *.dockercise.yaml files',
+    ]);
+    const files = Array.from({ length: PIPELINE_LIMITS.files + 1 }, (_, i) => ({
+      path: `p${String(i).padStart(2, '0')}.dockercise.yaml`,
+      text: step(i),
+    }));
+    expect(
+      errors([
+        ...files.slice(0, 5),
+        { path: 'q.dockercise.yaml', text: 'x'.repeat(200_000) },
+        { path: 'r.dockercise.yaml', text: 'x'.repeat(200_000) },
+        { path: 's.dockercise.yaml', text: 'x'.repeat(200_000) },
+        { path: 't.dockercise.yaml', text: 'x'.repeat(200_000) },
+        { path: 'u.dockercise.yaml', text: 'x'.repeat(200_000) },
+        { path: 'v.dockercise.yaml', text: 'x'.repeat(200_000) },
+      ]),
+    ).toEqual([
+      '.:1:1: the pipeline files come to 1173 KiB; together they may be at most 1024 KiB\n  hint: move long scripts into the repository and run them from the steps',
+    ]);
+    expect(errors(files)).toEqual([
+      '.:1:1: 65 pipeline files; a pipeline may have at most 64\n  hint: merge small files, or move pipelines you do not run into another repository',
+    ]);
   });
 });

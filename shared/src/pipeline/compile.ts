@@ -1,4 +1,5 @@
 import { compareDiagnostics, type Diagnostic, type SourcePosition } from './diagnostics.js';
+import { checkPipelineSizes, PIPELINE_LIMITS } from './limits.js';
 import { type ParsedFile, type ParsedStep, parsePipelineFile, type Ref } from './parse-file.js';
 import { PLAN_VERSION, type Plan, type PlanGate, type PlanStep } from './plan.js';
 import { closest, listForHint } from './suggest.js';
@@ -24,6 +25,8 @@ export function isPipelineFile(path: string): boolean {
  */
 export function compilePipeline(sources: readonly PipelineSource[]): CompileResult {
   const sorted = [...sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sizes = checkPipelineSizes(sorted.map((s) => ({ path: s.path, bytes: utf8Length(s.text) })));
+  if (sizes.length > 0) return { ok: false, diagnostics: sizes.sort(compareDiagnostics) };
   const diagnostics: Diagnostic[] = [];
   const files: ParsedFile[] = [];
   for (const source of sorted) {
@@ -55,6 +58,15 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         steps.set(step.name, { step, file });
       }
     }
+  }
+  if (steps.size > PIPELINE_LIMITS.steps) {
+    const first = [...steps.values()][PIPELINE_LIMITS.steps]?.step;
+    diagnostics.push({
+      ...(first?.pos ?? { file: '.', line: 1, col: 1 }),
+      message: `the pipeline has ${steps.size} steps; a pipeline may have at most ${PIPELINE_LIMITS.steps}`,
+      hint: 'split it into pipelines of their own, or do more in each step',
+    });
+    return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics) };
   }
   const known = [...steps.keys()];
   const checkRef = (ref: Ref, what: string): boolean => {
@@ -229,4 +241,9 @@ function cyclePath(
     }
   }
   return [start, start];
+}
+
+const encoder = new TextEncoder();
+function utf8Length(text: string): number {
+  return encoder.encode(text).length;
 }

@@ -91,7 +91,9 @@ export function parsePipelineFile(
     diagnostics.push(hint ? { ...pos, message, hint } : { ...pos, message });
   };
 
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The library's own unique-keys check compares every key with every other (quadratic); keys are
+  // checked below, in one pass with a map.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const list = Array.isArray(docs) ? docs : [];
   const yamlErrors = list.flatMap((doc) => doc.errors);
   if (yamlErrors.length > 0) return { file, diagnostics: describeYamlErrors(text, yamlErrors, at) };
@@ -328,11 +330,22 @@ export function parsePipelineFile(
     };
     /** Fields an unknown field was probably meant to be: not reported missing a second time. */
     const meant = new Set<string>();
+    const given = new Map<string, SourcePosition>();
     for (const pair of (node as YAMLMap<Node, Node | null>).items) {
       const keyNode = pair.key;
       const field = isScalar(keyNode) ? String(keyNode.value) : '';
       const fieldPos = posOf(keyNode, node.range?.[0]);
       const value = pair.value;
+      const first = given.get(field);
+      if (first) {
+        report(
+          fieldPos,
+          `${field} is given twice in step "${name}"`,
+          `first given at line ${first.line}; keep one`,
+        );
+        continue;
+      }
+      given.set(field, fieldPos);
       if (!(STEP_FIELDS as readonly string[]).includes(field)) {
         const alias = Object.hasOwn(FIELD_ALIASES, field) ? FIELD_ALIASES[field] : undefined;
         const guess = alias?.field ?? closest(field, STEP_FIELDS);
@@ -419,6 +432,7 @@ export function parsePipelineFile(
     return step;
   };
 
+  const defined = new Map<string, SourcePosition>();
   for (const pair of (root as YAMLMap<Node, Node | null>).items) {
     const keyNode = pair.key;
     const keyPos = posOf(keyNode, root.range?.[0]);
@@ -427,6 +441,18 @@ export function parsePipelineFile(
       continue;
     }
     const name = String(keyNode.value);
+    const first = defined.get(name);
+    if (first) {
+      report(
+        keyPos,
+        name === 'after'
+          ? 'after is given twice in this file'
+          : `step "${name}" is defined twice in this file`,
+        `first at line ${first.line}; each step name may appear once`,
+      );
+      continue;
+    }
+    defined.set(name, keyPos);
     if (name === 'after') {
       const value = pair.value;
       if (!value || (isScalar(value) && value.value === null)) {

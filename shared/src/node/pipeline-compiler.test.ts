@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PipelineCompiler } from './pipeline-compiler.js';
+
+// From source, the thread runs the built compile-worker.js: the tests run after the build.
+const TIME_LIMIT_MS = 500;
+
+describe('PipelineCompiler', () => {
+  let compiler: PipelineCompiler | undefined;
+  afterEach(() => compiler?.close());
+
+  it('compiles on its own thread, in order, and gives every diagnostic back', async () => {
+    compiler = new PipelineCompiler();
+    const [good, bad] = await Promise.all([
+      compiler.compile([{ path: 'a.dockercise.yaml', text: 'a:\n  img: x\n  run: "true"\n' }]),
+      compiler.compile([{ path: 'b.dockercise.yaml', text: 'b:\n  imgg: x\n  run: "true"\n' }]),
+    ]);
+    expect(good.ok && good.plan.steps.map((s) => s.name)).toEqual(['a']);
+    expect(!bad.ok && bad.diagnostics.map((d) => d.message)).toEqual(['unknown field "imgg" in step "b"']);
+  });
+
+  it('fails a compile that passes its time limit, and goes on with the next on a fresh thread', async () => {
+    compiler = new PipelineCompiler(TIME_LIMIT_MS);
+    // The largest file the limits let through, all steps: about a second of parsing.
+    const big = Array.from({ length: 9000 }, (_, i) => `s${i}:\n  img: x\n  run: "true"\n`)
+      .join('')
+      .slice(0, 256 * 1024 - 64);
+    const [slow, next] = await Promise.all([
+      compiler.compile([{ path: 'a.dockercise.yaml', text: big }]),
+      compiler.compile([{ path: 'b.dockercise.yaml', text: 'b:\n  img: x\n  run: "true"\n' }]),
+    ]);
+    expect(slow).toMatchObject({
+      ok: false,
+      diagnostics: [{ message: `the pipeline took longer than ${TIME_LIMIT_MS / 1000} s to compile` }],
+    });
+    expect(next.ok).toBe(true);
+  });
+});
