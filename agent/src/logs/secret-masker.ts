@@ -3,8 +3,8 @@ export const MASK = '***';
 export const MIN_SECRET_LENGTH = 3;
 
 /**
- * Replaces every occurrence of known secret values with `***`. A multi-line secret (a key file) is
- * masked line by line, since logs are handled a line at a time.
+ * Replaces every occurrence of known secret values with `***`, and of their base64 and hex forms.
+ * A multi-line secret (a key file) is masked line by line, since logs are handled a line at a time.
  */
 export class SecretMasker {
   private secrets: string[] = [];
@@ -19,7 +19,15 @@ export class SecretMasker {
         tooShort.push(part);
         continue;
       }
-      if (!this.secrets.includes(part)) this.secrets.push(part);
+      // A step that prints a secret encoded (`base64`, `xxd -p`) prints it all the same.
+      const bytes = Buffer.from(part);
+      for (const form of [
+        part,
+        bytes.toString('base64'),
+        bytes.toString('base64').replace(/=+$/, ''),
+        bytes.toString('hex'),
+      ])
+        if (!this.secrets.includes(form)) this.secrets.push(form);
     }
     // Longest first, so a secret that contains another is masked whole.
     this.secrets.sort((a, b) => b.length - a.length);

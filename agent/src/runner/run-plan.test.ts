@@ -138,4 +138,26 @@ describe('runPlan on the fake engine', () => {
     expect(result.steps[1]?.error).toBe('skipped: the run failed before its gate was approved');
     expect(result.gates).toEqual([{ name: 'deploy.dockercise.yaml', status: 'skipped' }]);
   });
+
+  it("masks a secret step's own stderr, in every form it prints it, held back until its value is known", async () => {
+    const plan = compile({
+      'ci.dockercise.yaml': 'token:\n  img: x\n  secret: true\n  run: make-token\n',
+    });
+    const secret = 's3cr3t-t0ken-value';
+    const engine = new FakeEngine(() => ({
+      stdout: `${secret}\n`,
+      stderr: `minted ${secret}\nas base64 ${Buffer.from(secret).toString('base64')}\nas hex ${Buffer.from(secret).toString('hex')}\n`,
+    }));
+    const logs = new MemoryLogs();
+    const result = await runPlan({
+      runId: 'r3',
+      pipeline: 'p',
+      plan,
+      engine,
+      store: new MemoryStore(),
+      logs,
+    });
+    expect(result.status).toBe('succeeded');
+    expect(logs.lines.get('token')).toEqual(['minted ***', 'as base64 ***', 'as hex ***']);
+  });
 });

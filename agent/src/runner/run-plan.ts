@@ -82,7 +82,17 @@ interface ContainerOutcome {
   exitCode?: number;
   output?: Buffer;
   stopped?: Stopped;
+  /** A secret step's stderr, held back until its value is known (see pump). */
+  withheld?: Withheld;
 }
+
+interface Withheld {
+  chunks: Buffer[];
+  dropped: number;
+}
+
+/** How much of a secret step's stderr is held back before the rest is dropped. */
+const WITHHELD_STDERR_LIMIT = 1024 * 1024;
 
 interface StepOutcome {
   status: StepStatus;
@@ -296,6 +306,7 @@ class PlanRun {
         deadline,
         step,
       );
+      if (run.withheld) await this.writeWithheld(run.withheld, run.output, log);
       const stopped = this.stoppedOutcome(run, step);
       if (stopped) return stopped;
       if (run.exitCode !== 0) {
@@ -453,8 +464,13 @@ class PlanRun {
       const drained = await Promise.race([pump.then(() => true), delay(STREAM_DRAIN_MS).then(() => false)]);
       if (!drained)
         this.log.warn({ step: step.name }, 'the output stream did not end after the container exited');
-      const output = drained ? await pump : undefined;
-      return { exitCode, ...(output ? { output } : {}), ...(stopped ? { stopped } : {}) };
+      const pumped = drained ? await pump : undefined;
+      return {
+        exitCode,
+        ...(pumped?.output ? { output: pumped.output } : {}),
+        ...(pumped?.withheld ? { withheld: pumped.withheld } : {}),
+        ...(stopped ? { stopped } : {}),
+      };
     } finally {
       clearTimeout(timer);
       this.cancel.signal.removeEventListener('abort', onCancel);
@@ -465,15 +481,22 @@ class PlanRun {
     }
   }
 
-  /** Streams a container's output into the step log (masked) and, when asked, captures stdout. */
+  /**
+   * Streams a container's output into the step log (masked) and, when asked, captures stdout. A
+   * secret step's `run` prints its secret on stdout, so until it ends the value is unknown and its
+   * stderr cannot be masked: that stderr is held back (bounded) and logged once the value is known.
+   */
   private async pump(
     stream: AsyncIterable<OutputChunk>,
     how: { capture: boolean; logStdout: boolean },
     log: StepLog,
     step: PlanStep,
     onOverflow: () => void,
-  ): Promise<Buffer | undefined> {
+  ): Promise<{ output?: Buffer; withheld?: Withheld }> {
     const splitters = { stdout: new LineSplitter(this.masker), stderr: new LineSplitter(this.masker) };
+    const withheld: Withheld | undefined =
+      step.secret && how.capture ? { chunks: [], dropped: 0 } : undefined;
+    let withheldBytes = 0;
     const captured: Buffer[] = [];
     let size = 0;
     let overflowed = false;
@@ -494,6 +517,15 @@ class PlanRun {
         }
       }
       if (chunk.stream === 'stdout' && !how.logStdout) continue;
+      if (chunk.stream === 'stderr' && withheld) {
+        if (withheldBytes + chunk.data.length <= WITHHELD_STDERR_LIMIT) {
+          withheld.chunks.push(chunk.data);
+          withheldBytes += chunk.data.length;
+        } else {
+          withheld.dropped += chunk.data.length;
+        }
+        continue;
+      }
       const texts = splitters[chunk.stream].push(chunk.data);
       if (texts.length > 0) await log.write(toLines(chunk.stream, texts));
     }
@@ -503,7 +535,21 @@ class PlanRun {
     ];
     if (rest.length > 0) await log.write(rest);
     if (overflowed) this.log.info({ step: step.name, limit }, 'step output passed the limit');
-    return how.capture && !overflowed ? Buffer.concat(captured) : undefined;
+    const output = how.capture && !overflowed ? Buffer.concat(captured) : undefined;
+    return { ...(output ? { output } : {}), ...(withheld ? { withheld } : {}) };
+  }
+
+  /** Logs a secret step's held-back stderr, masked with the value it printed (whatever the outcome). */
+  private async writeWithheld(withheld: Withheld, output: Buffer | undefined, log: StepLog): Promise<void> {
+    // Warnings about short parts come from keepOutput, once, when the step succeeds.
+    if (output) this.masker.add(output.toString('utf8'));
+    const splitter = new LineSplitter(this.masker);
+    const texts = withheld.chunks.flatMap((chunk) => splitter.push(chunk));
+    texts.push(...splitter.end());
+    if (withheld.dropped > 0)
+      texts.push(`[dockercise: ${withheld.dropped} more bytes of this secret step's stderr were dropped]`);
+    const ts = Date.now();
+    if (texts.length > 0) await log.write(texts.map((text) => ({ ts, stream: 'stderr' as const, text })));
   }
 
   /** Keeps a finished step's output for the steps after it, and stores it unless it is (or holds) a secret. */
