@@ -23,6 +23,8 @@ export interface ControlPlaneParts {
   buildConcurrency?: number;
   /** Recorded runs younger than this are left to the request that recorded them. */
   reconcileGraceMs?: number;
+  /** The clock; a test's. */
+  now?: () => Date;
 }
 
 /** The control plane, assembled: index.ts, the tests and the benchmark all build it here. */
@@ -45,6 +47,7 @@ export function wireControlPlane(parts: ControlPlaneParts) {
     results,
     config: parts.config,
     logger,
+    ...(parts.now ? { now: parts.now } : {}),
   });
   return { app, dispatcher, builder, builds, reconciler, compiler };
 }

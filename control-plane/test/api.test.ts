@@ -6,6 +6,7 @@ import { eventually, inProcessAgent } from '../../agent/test/aws-harness.js';
 import { IMG } from '../../agent/test/harness.js';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import {
+  awsQueueUrl,
   type ControlPlane,
   connectAccount,
   controlPlane,
@@ -117,6 +118,65 @@ describe('repositories, accounts and results', () => {
       headers: { cookie: stranger, 'content-type': 'application/json' },
     });
     expect(taken.status).toBe(409);
+  });
+
+  it('lets nobody squat an account: claims are per user, with their own ExternalId, and expire', async () => {
+    const claim = async (cookie: string) => {
+      const response = await cp.app.request('/api/accounts', {
+        ...json({ accountId: '333344445555', region: 'us-east-1' }),
+        headers: { cookie, 'content-type': 'application/json' },
+      });
+      expect(response.status).toBe(201);
+      const { launchUrl } = (await response.json()) as { launchUrl: string };
+      return new URLSearchParams(launchUrl.split('?').pop()).get('param_ExternalId');
+    };
+    const mine = await claim(owner);
+    const theirs = await claim(stranger);
+    expect(mine).not.toBe(theirs);
+    // Asking again keeps the ExternalId a stack may already be created with.
+    expect(await claim(owner)).toBe(mine);
+    // A claim proves nothing: the account has no owner until a role verifies it.
+    expect(await cp.store.getAccount('333344445555')).toBeUndefined();
+
+    const later = controlPlane(cp.dbPath, { now: () => new Date(Date.now() + 25 * 60 * 60 * 1000) });
+    const expired = await later.app.request('/api/accounts/333344445555', {
+      ...json({}),
+      method: 'PUT',
+      headers: { cookie: owner, 'content-type': 'application/json' },
+    });
+    expect(expired.status).toBe(409);
+    expect(((await expired.json()) as { error: string }).error).toContain('expired');
+    later.store.close();
+  });
+
+  it('accepts only SQS queue URLs of the account, and a bucket it can reach, before saving', async () => {
+    const register = (outputs: Record<string, string>) =>
+      cp.app.request(`/api/accounts/${accountId}`, {
+        ...json({
+          RoleArn: account.roleArn,
+          QueueUrl: awsQueueUrl(account.queueUrl),
+          DeadLetterQueueUrl: awsQueueUrl(account.deadLetterQueueUrl),
+          BucketName: account.bucket,
+          LogGroupName: account.logGroup,
+          InstanceId: account.instanceId,
+          Region: 'us-east-1',
+          ...outputs,
+        }),
+        method: 'PUT',
+        headers: { cookie: owner, 'content-type': 'application/json' },
+      });
+    const ssrf = await register({ QueueUrl: 'http://169.254.169.254/latest/meta-data' });
+    expect(ssrf.status).toBe(400);
+    expect(((await ssrf.json()) as { error: string }).error).toMatch(
+      /^QueueUrl must be an SQS queue of account/,
+    );
+    expect((await register({ BucketName: 'Not_A_Bucket' })).status).toBe(400);
+    const missing = await register({
+      QueueUrl: `https://sqs.us-east-1.amazonaws.com/${accountId}/no-such-queue`,
+    });
+    expect(missing.status).toBe(400);
+    expect((await cp.store.getAccount(accountId))?.queueUrl).toBe(awsQueueUrl(account.queueUrl));
+    expect((await register({})).status).toBe(200);
   });
 
   it('lists repositories, connects one with a JSON push hook and a read-only Ed25519 deploy key, and disconnects it', async () => {

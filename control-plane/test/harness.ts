@@ -39,8 +39,9 @@ export interface ControlPlane {
 /** The control plane wired as index.ts wires it, with a fresh SQLite file. */
 export function controlPlane(
   dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), 'store.db'),
-  uiDir?: string,
+  options: { uiDir?: string; now?: () => Date } = {},
 ): ControlPlane {
+  const { uiDir } = options;
   const store = new SqliteStore(dbPath, new SecretBox('test-store-secret-0123456789abcdef'));
   const github = new GitHub({ clientId: 'client-id', clientSecret: 'client-secret' });
   const access = AccountAccess.create(REGION, endpoint());
@@ -51,6 +52,7 @@ export function controlPlane(
     signingKey: controlPlaneKeys.privateKey,
     logger: silentLogger,
     reconcileGraceMs: 0,
+    ...(options.now ? { now: options.now } : {}),
     config: {
       publicUrl: PUBLIC_URL,
       sessionSecret: 'session-secret-for-tests-0123456789',
@@ -117,6 +119,11 @@ export async function customerAccount(): Promise<Account & { roleArn: string; in
 }
 
 /** Registers an account for a signed-in user, through the API as a user would. */
+/** A moto queue URL (`http://127.0.0.1:port/<account>/<name>`) in SQS's own form. */
+export function awsQueueUrl(motoUrl: string): string {
+  return `https://sqs.${REGION}.amazonaws.com${new URL(motoUrl).pathname}`;
+}
+
 export async function connectAccount(
   cp: ControlPlane,
   cookie: string,
@@ -134,8 +141,9 @@ export async function connectAccount(
     headers: { cookie, 'content-type': 'application/json' },
     body: JSON.stringify({
       RoleArn: account.roleArn,
-      QueueUrl: account.queueUrl,
-      DeadLetterQueueUrl: account.deadLetterQueueUrl,
+      // As the stack's outputs name them on AWS; moto, the configured endpoint, finds them by name.
+      QueueUrl: awsQueueUrl(account.queueUrl),
+      DeadLetterQueueUrl: awsQueueUrl(account.deadLetterQueueUrl),
       BucketName: account.bucket,
       LogGroupName: account.logGroup,
       InstanceId: account.instanceId,

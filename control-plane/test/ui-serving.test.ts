@@ -19,7 +19,7 @@ function build(): string {
 
 describe('serving the results viewer under /results/*', () => {
   const dir = build();
-  const { app, store } = controlPlane(undefined, dir);
+  const { app, store } = controlPlane(undefined, { uiDir: dir });
 
   it("loads the app for the seed's URL shape, /results/<account>/<pipeline>/<run>", async () => {
     for (const path of [

@@ -80,7 +80,8 @@ export class AccountAccess {
     return {
       expires: Credentials.Expiration ? Credentials.Expiration.getTime() : this.now() + 15 * 60 * 1000,
       clients: {
-        sqs: new SQSClient(config),
+        // Queue URLs are the customer's data: never let one choose the host requests go to.
+        sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: false }),
         s3: new S3Client({ ...config, forcePathStyle: this.endpoint !== undefined }),
         ec2: new EC2Client(config),
         logs: new CloudWatchLogsClient(config),

@@ -2,6 +2,7 @@ import { launchStackUrl } from '@dockercise/shared';
 import { newExternalId } from '@dockercise/shared/node';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { checkStackResources, isBucketName, isSqsQueueUrl } from '../aws/stack-outputs.js';
 import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { requireUser } from '../middleware/session.js';
@@ -20,50 +21,84 @@ const outputsSchema = z.object({
   Region: z.string(),
 });
 
-/** Connecting an AWS account: a launch link with a fresh ExternalId, then the stack's outputs, checked by assuming the role. */
+/** How long an unproven claim on an account lasts: enough to create the stack, not to squat. */
+const CLAIM_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Connecting an AWS account: a claim with a fresh ExternalId and its launch link, then the stack's
+ * outputs, checked by assuming the role with that ExternalId and reaching the queues and bucket.
+ * Only then is the account the user's: a claim alone blocks nobody.
+ */
 export function accountRoutes(deps: CloudDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use('*', requireUser(deps));
+  const now = (): Date => (deps.now ?? (() => new Date()))();
 
   app.post('/', async (c) => {
     const user = c.get('user');
     const body = newAccountSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!body.success)
       throw new HttpError(400, 'give { "accountId": "123456789012", "region": "eu-west-1" }');
-    const account = await deps.store.createAccount({
-      ...body.data,
-      ownerId: user.id,
-      externalId: newExternalId(),
-    });
-    if (account.ownerId !== user.id)
-      throw new HttpError(409, 'this AWS account is connected by someone else');
-    if (account.verifiedAt) throw new HttpError(409, 'this AWS account is already connected');
+    const existing = await deps.store.getAccount(body.data.accountId);
+    if (existing?.verifiedAt)
+      throw new HttpError(
+        409,
+        existing.ownerId === user.id
+          ? 'this AWS account is already connected'
+          : 'this AWS account is connected by someone else',
+      );
+    const claim = await deps.store.claimAccount(
+      {
+        userId: user.id,
+        ...body.data,
+        externalId: newExternalId(),
+        expiresAt: new Date(now().getTime() + CLAIM_LIFETIME_MS).toISOString(),
+      },
+      now().toISOString(),
+    );
     const { config } = deps;
     const launchUrl = launchStackUrl({
-      region: account.region,
+      region: claim.region,
       templateUrl: config.templateUrl,
       stackName: 'dockercise',
       parameters: {
         ControlPlaneAccountId: config.controlPlaneAccountId,
-        ExternalId: account.externalId,
+        ExternalId: claim.externalId,
         JobSigningPublicKey: config.jobSigningPublicKey,
         AgentTarballUrl: `${config.publicUrl}/agent/dockercise-agent-${config.agentVersion}.tgz`,
         AgentVersion: config.agentVersion,
       },
     });
-    return c.json({ accountId: account.accountId, launchUrl }, 201);
+    return c.json({ accountId: claim.accountId, launchUrl, claimExpiresAt: claim.expiresAt }, 201);
   });
 
   app.put('/:accountId', async (c) => {
     const user = c.get('user');
-    const account = await deps.store.getAccount(c.req.param('accountId'));
-    if (!account || account.ownerId !== user.id) throw new HttpError(404, 'no such AWS account');
+    const accountId = c.req.param('accountId');
+    const owned = await deps.store.getAccount(accountId);
+    const mine = owned?.verifiedAt && owned.ownerId === user.id ? owned : undefined;
+    const claim = mine ? undefined : await deps.store.getClaim(user.id, accountId);
+    if (!mine && !claim) throw new HttpError(404, 'no such AWS account: connect it first');
+    if (claim && Date.parse(claim.expiresAt) < now().getTime())
+      throw new HttpError(409, 'the claim on this account expired: connect it again for a new launch link');
+    if (!mine && owned?.verifiedAt) throw new HttpError(409, 'this AWS account is connected by someone else');
+
     const outputs = outputsSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!outputs.success)
       throw new HttpError(400, `give the stack's outputs: ${Object.keys(outputsSchema.shape).join(', ')}`);
     const o = outputs.data;
-    if (!o.RoleArn.includes(`::${account.accountId}:`))
+    if (!o.RoleArn.includes(`::${accountId}:`))
       throw new HttpError(400, 'the role belongs to another account');
+    for (const [name, url] of [
+      ['QueueUrl', o.QueueUrl],
+      ['DeadLetterQueueUrl', o.DeadLetterQueueUrl],
+    ] as const)
+      if (!isSqsQueueUrl(url, accountId, o.Region))
+        throw new HttpError(
+          400,
+          `${name} must be an SQS queue of account ${accountId} in ${o.Region}: https://sqs.${o.Region}.amazonaws.com/${accountId}/<name>`,
+        );
+    if (!isBucketName(o.BucketName)) throw new HttpError(400, 'BucketName is not a valid S3 bucket name');
     const registered = {
       roleArn: o.RoleArn,
       queueUrl: o.QueueUrl,
@@ -73,16 +108,24 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
       instanceId: o.InstanceId,
       region: o.Region,
     };
+    const candidate = {
+      accountId,
+      ownerId: user.id,
+      externalId: (mine ?? claim)?.externalId ?? '',
+      ...registered,
+    };
     try {
-      await deps.access.verify({ ...account, ...registered });
+      await deps.access.verify(candidate);
+      await checkStackResources(await deps.access.clients(candidate), registered);
     } catch (error) {
       throw new HttpError(
         400,
-        `could not assume ${o.RoleArn} with this account's ExternalId: ${(error as Error).message}`,
+        `could not reach the stack through ${o.RoleArn} with this account's ExternalId: ${(error as Error).message}`,
         { cause: error },
       );
     }
-    const saved = await deps.store.registerAccount(account.accountId, registered, new Date().toISOString());
+    const saved = await deps.store.registerAccount(accountId, registered, now().toISOString(), claim);
+    if (saved.ownerId !== user.id) throw new HttpError(409, 'this AWS account is connected by someone else');
     return c.json({ accountId: saved.accountId, verifiedAt: saved.verifiedAt });
   });
   return app;

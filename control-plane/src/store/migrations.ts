@@ -73,4 +73,14 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE INDEX repos_by_hook ON repos(webhook_id);
    ALTER TABLE builds ADD COLUMN body_sha256 TEXT;
    CREATE UNIQUE INDEX builds_by_body ON builds(body_sha256);`,
+  // A claim on an AWS account is one user's, with its own ExternalId, until the role proves it
+  // (then the account is theirs) or it expires: nobody can hold an account they cannot prove.
+  `CREATE TABLE account_claims (
+     user_id INTEGER NOT NULL REFERENCES users(id),
+     account_id TEXT NOT NULL,
+     external_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     PRIMARY KEY (user_id, account_id)
+   );`,
 ];

@@ -1,7 +1,17 @@
 import Database from 'better-sqlite3';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { MIGRATIONS } from './migrations.js';
-import type { Approval, AwsAccount, Build, Repo, RunRecord, StackOutputs, Store, User } from './store.js';
+import type {
+  AccountClaim,
+  Approval,
+  AwsAccount,
+  Build,
+  Repo,
+  RunRecord,
+  StackOutputs,
+  Store,
+  User,
+} from './store.js';
 
 type Row = Record<string, unknown>;
 const text = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
@@ -124,10 +134,53 @@ export class SqliteStore implements Store {
     });
   }
 
-  async registerAccount(accountId: string, o: StackOutputs, verifiedAt: string): Promise<AwsAccount> {
+  async claimAccount(claim: AccountClaim, now: string): Promise<AccountClaim> {
+    this.sql(
+      `INSERT INTO account_claims (user_id, account_id, external_id, region, expires_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (user_id, account_id) DO UPDATE SET region = excluded.region, expires_at = excluded.expires_at,
+           external_id = CASE WHEN account_claims.expires_at > ? THEN account_claims.external_id ELSE excluded.external_id END`,
+    ).run(claim.userId, claim.accountId, this.box.seal(claim.externalId), claim.region, claim.expiresAt, now);
+    return (await this.getClaim(claim.userId, claim.accountId)) as AccountClaim;
+  }
+
+  async getClaim(userId: number, accountId: string): Promise<AccountClaim | undefined> {
+    const row = this.sql('SELECT * FROM account_claims WHERE user_id = ? AND account_id = ?').get(
+      userId,
+      accountId,
+    ) as Row | undefined;
+    if (!row) return undefined;
+    return {
+      userId: Number(row.user_id),
+      accountId: String(row.account_id),
+      externalId: this.box.open(String(row.external_id)),
+      region: String(row.region),
+      expiresAt: String(row.expires_at),
+    };
+  }
+
+  async registerAccount(
+    accountId: string,
+    o: StackOutputs,
+    verifiedAt: string,
+    claim?: AccountClaim,
+  ): Promise<AwsAccount> {
+    if (claim)
+      this.db.transaction(() => {
+        // An unverified row (from before claims, or the claimant's own) gives way; a verified
+        // account of someone else's does not.
+        this.sql(
+          `INSERT INTO aws_accounts (account_id, owner_id, external_id, region, created_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (account_id) DO UPDATE SET owner_id = excluded.owner_id, external_id = excluded.external_id
+             WHERE aws_accounts.verified_at IS NULL OR aws_accounts.owner_id = excluded.owner_id`,
+        ).run(accountId, claim.userId, this.box.seal(claim.externalId), claim.region, verifiedAt);
+        this.sql('DELETE FROM account_claims WHERE user_id = ? AND account_id = ?').run(
+          claim.userId,
+          accountId,
+        );
+      })();
     this.sql(
       `UPDATE aws_accounts SET role_arn = ?, queue_url = ?, dead_letter_queue_url = ?, bucket = ?, log_group = ?,
-         instance_id = ?, region = ?, verified_at = ? WHERE account_id = ?`,
+         instance_id = ?, region = ?, verified_at = ? WHERE account_id = ? AND owner_id = coalesce(?, owner_id)`,
     ).run(
       o.roleArn,
       o.queueUrl,
@@ -138,6 +191,7 @@ export class SqliteStore implements Store {
       o.region,
       verifiedAt,
       accountId,
+      claim?.userId ?? null,
     );
     return (await this.getAccount(accountId)) as AwsAccount;
   }

@@ -24,6 +24,15 @@ export interface AwsAccount {
   verifiedAt?: string;
 }
 
+/** One user's unproven claim on an AWS account: the ExternalId their stack's role must trust. */
+export interface AccountClaim {
+  userId: number;
+  accountId: string;
+  externalId: string;
+  region: string;
+  expiresAt: string;
+}
+
 export type StackOutputs = Required<
   Pick<
     AwsAccount,
@@ -93,7 +102,19 @@ export interface Store {
     account: Pick<AwsAccount, 'accountId' | 'ownerId' | 'externalId' | 'region'>,
   ): Promise<AwsAccount>;
   getAccount(accountId: string): Promise<AwsAccount | undefined>;
-  registerAccount(accountId: string, outputs: StackOutputs, verifiedAt: string): Promise<AwsAccount>;
+  /** Records (or renews) a user's claim; an unexpired claim keeps its ExternalId. */
+  claimAccount(claim: AccountClaim, now: string): Promise<AccountClaim>;
+  getClaim(userId: number, accountId: string): Promise<AccountClaim | undefined>;
+  /**
+   * Saves a verified stack's outputs. With `claim`, the account becomes the claimant's (unless
+   * someone else's verified account holds it) and the claim is spent.
+   */
+  registerAccount(
+    accountId: string,
+    outputs: StackOutputs,
+    verifiedAt: string,
+    claim?: AccountClaim,
+  ): Promise<AwsAccount>;
 
   saveRepo(repo: Repo): Promise<void>;
   getRepo(id: number): Promise<Repo | undefined>;
