@@ -62,6 +62,23 @@ describe('sign-in with GitHub', () => {
     expect((await cp.app.request('/auth/me')).status).toBe(401);
   });
 
+  it('signing out ends the session everywhere: a copy of the cookie stops working', async () => {
+    const cookie = await signIn(cp, { id: 77, login: 'leaver' });
+    const copy = cookie;
+    expect((await cp.app.request('/auth/me', { headers: { cookie: copy } })).status).toBe(200);
+    const out = await cp.app.request('/auth/logout', { method: 'POST', headers: { cookie } });
+    expect(out.status).toBe(204);
+    expect((await cp.app.request('/auth/me', { headers: { cookie: copy } })).status).toBe(401);
+    // Signing in again works, with a new session.
+    const again = await signIn(cp, { id: 77, login: 'leaver' });
+    expect((await cp.app.request('/auth/me', { headers: { cookie: again } })).status).toBe(200);
+  });
+
+  it('asks GitHub for the repo scope only', async () => {
+    const login = await cp.app.request('/auth/login');
+    expect(new URL(login.headers.get('location') ?? '').searchParams.get('scope')).toBe('repo');
+  });
+
   it('reports a refused OAuth code', async () => {
     const login = await cp.app.request('/auth/login');
     const state = new URL(login.headers.get('location') ?? '').searchParams.get('state');

@@ -71,7 +71,11 @@ export class GitHub {
       client_id: this.options.clientId,
       redirect_uri: redirectUri,
       state,
-      scope: 'repo admin:repo_hook',
+      // `repo` alone covers everything dockercise does: listing private repositories, reading a
+      // commit's tree and files, adding the push webhook and the read-only deploy key. The
+      // `admin:repo_hook` asked for before added nothing but org-wide hook administration.
+      // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
+      scope: 'repo',
     });
     return `${this.web}/login/oauth/authorize?${query}`;
   }

@@ -3,14 +3,16 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
 import type { AppDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
+import type { User } from '../store/store.js';
 
 export const SESSION_COOKIE = 'dockercise_session';
 const SESSION_DAYS = 7;
 
 /** A signed, HttpOnly, SameSite=Lax session cookie naming the user; Secure outside local mode. */
-export async function startSession(c: Context, deps: AppDeps, userId: number): Promise<void> {
+export async function startSession(c: Context, deps: AppDeps, user: User): Promise<void> {
   const expires = Date.now() + SESSION_DAYS * 86_400_000;
-  await setSignedCookie(c, SESSION_COOKIE, `${userId}.${expires}`, deps.config.sessionSecret, {
+  const value = `${user.id}.${user.sessionVersion}.${expires}`;
+  await setSignedCookie(c, SESSION_COOKIE, value, deps.config.sessionSecret, {
     httpOnly: true,
     sameSite: 'Lax',
     secure: !deps.config.local,
@@ -23,6 +25,15 @@ export function endSession(c: Context): void {
   deleteCookie(c, SESSION_COOKIE, { path: '/' });
 }
 
+/** The session's user, when the request carries a valid, unexpired session of the user's current version. */
+export async function sessionUser(c: Context, deps: AppDeps): Promise<User | undefined> {
+  const value = await getSignedCookie(c, deps.config.sessionSecret, SESSION_COOKIE);
+  const [id, version, expires] = typeof value === 'string' ? value.split('.') : [];
+  if (!id || !version || !expires || Number(expires) < Date.now()) return undefined;
+  const user = await deps.store.getUser(Number(id));
+  return user && user.sessionVersion === Number(version) ? user : undefined;
+}
+
 /** Lets a request through only with a valid session, and puts its user in the context. */
 export function requireUser(deps: AppDeps): MiddlewareHandler<Env> {
   return async (c, next) => {
@@ -31,10 +42,7 @@ export function requireUser(deps: AppDeps): MiddlewareHandler<Env> {
       await next();
       return;
     }
-    const value = await getSignedCookie(c, deps.config.sessionSecret, SESSION_COOKIE);
-    const [id, expires] = typeof value === 'string' ? value.split('.') : [];
-    if (!id || !expires || Number(expires) < Date.now()) throw new HttpError(401, 'sign in first');
-    const user = await deps.store.getUser(Number(id));
+    const user = await sessionUser(c, deps);
     if (!user) throw new HttpError(401, 'sign in first');
     c.set('user', user);
     await next();

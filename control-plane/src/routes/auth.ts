@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
 import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
-import { endSession, requireUser, sameSecret, startSession } from '../middleware/session.js';
+import { endSession, requireUser, sameSecret, sessionUser, startSession } from '../middleware/session.js';
 
 const STATE_COOKIE = 'dockercise_oauth_state';
 
@@ -36,11 +36,15 @@ export function authRoutes(deps: CloudDeps): Hono<Env> {
     const token = await deps.github.exchangeCode(code, callback);
     const profile = await deps.github.user(token);
     const user = await deps.store.upsertUser({ githubId: profile.id, login: profile.login, token });
-    await startSession(c, deps, user.id);
+    await startSession(c, deps, user);
     return c.redirect('/');
   });
 
-  app.post('/logout', (c) => {
+  // Signing out ends the user's every session, not only this browser's cookie: a copied cookie
+  // stops working too.
+  app.post('/logout', async (c) => {
+    const user = await sessionUser(c, deps);
+    if (user) await deps.store.endSessions(user.id);
     endSession(c);
     return c.body(null, 204);
   });

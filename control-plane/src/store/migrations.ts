@@ -83,4 +83,6 @@ export const MIGRATIONS: readonly string[] = [
      expires_at TEXT NOT NULL,
      PRIMARY KEY (user_id, account_id)
    );`,
+  // Signing out ends every session of the user: sessions name the version they were made with.
+  `ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;`,
 ];

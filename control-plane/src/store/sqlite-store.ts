@@ -76,7 +76,7 @@ export class SqliteStore implements Store {
     return (this.sql('SELECT MAX(version) AS v FROM schema_migrations').get() as Row).v as number;
   }
 
-  async upsertUser(user: Omit<User, 'id'>): Promise<User> {
+  async upsertUser(user: Omit<User, 'id' | 'sessionVersion'>): Promise<User> {
     this.sql(
       `INSERT INTO users (github_id, login, token, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (github_id) DO UPDATE SET login = excluded.login, token = excluded.token`,
@@ -90,12 +90,17 @@ export class SqliteStore implements Store {
     return row ? this.user(row) : undefined;
   }
 
+  async endSessions(userId: number): Promise<void> {
+    this.sql('UPDATE users SET session_version = session_version + 1 WHERE id = ?').run(userId);
+  }
+
   private user(row: Row): User {
     return {
       id: Number(row.id),
       githubId: Number(row.github_id),
       login: String(row.login),
       token: this.box.open(String(row.token)),
+      sessionVersion: Number(row.session_version),
     };
   }
 

@@ -8,6 +8,8 @@ export interface User {
   githubId: number;
   login: string;
   token: string;
+  /** Sessions made before the last sign-out name an older version, and are refused. */
+  sessionVersion: number;
 }
 
 export interface AwsAccount {
@@ -95,8 +97,10 @@ export interface Approval {
 }
 
 export interface Store {
-  upsertUser(user: Omit<User, 'id'>): Promise<User>;
+  upsertUser(user: Omit<User, 'id' | 'sessionVersion'>): Promise<User>;
   getUser(id: number): Promise<User | undefined>;
+  /** Ends every session of the user (signing out). */
+  endSessions(userId: number): Promise<void>;
 
   createAccount(
     account: Pick<AwsAccount, 'accountId' | 'ownerId' | 'externalId' | 'region'>,
