@@ -225,6 +225,19 @@ describe('repositories, accounts and results', () => {
       /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI\S+ dockercise owner\/app$/,
     );
 
+    // Connecting again removes the old hook and key before making new ones.
+    const removed = [
+      nock(GITHUB_API).delete('/repos/owner/app/hooks/501').reply(204),
+      nock(GITHUB_API).delete('/repos/owner/app/keys/601').reply(204),
+    ];
+    githubConnect('owner/app', 7, {});
+    const again = await cp.app.request('/api/repos/owner/app/connect', {
+      ...json({ accountId }),
+      headers: { cookie: owner, 'content-type': 'application/json' },
+    });
+    expect(again.status).toBe(201);
+    expect(removed.every((scope) => scope.isDone())).toBe(true);
+
     // The stranger can neither disconnect it nor see its account's results.
     expect(
       (await cp.app.request('/api/repos/owner/app', { method: 'DELETE', headers: { cookie: stranger } }))

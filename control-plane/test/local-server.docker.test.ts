@@ -166,6 +166,10 @@ describe('dockercise server --local', () => {
     const refused = await api(`${base}/gates/deploy.dockercise.yaml/approve`, { method: 'POST' });
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: string }).error).toContain('the run has failed');
+    // A name decoded once, as any other: `%25` is the gate "%", which does not exist (not a 500).
+    const odd = await api(`${base}/gates/%25/approve`, { method: 'POST' });
+    expect(odd.status).toBe(404);
+    expect(await odd.json()).toEqual({ error: 'the run has no gate %' });
   });
 
   it("serves a step's output, and never a secret step's", async () => {

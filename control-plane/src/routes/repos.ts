@@ -44,6 +44,10 @@ export function repoRoutes(deps: CloudDeps): Hono<Env> {
     const existing = await deps.store.getRepo(repo.id);
     if (existing && existing.ownerId !== user.id)
       throw new HttpError(409, 'someone else connected this repository');
+    // Connecting again replaces the hook and the key: the old ones must stop working first (an old
+    // deploy key could still read the repository). A hook or key already gone is fine.
+    if (existing?.webhookId) await deps.github.deleteHook(user.token, fullName, existing.webhookId);
+    if (existing?.deployKeyId) await deps.github.deleteDeployKey(user.token, fullName, existing.deployKeyId);
 
     const secret = randomBytes(32).toString('hex');
     const key = newDeployKey(`dockercise ${fullName}`);

@@ -114,7 +114,8 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
 
   app.post('/:accountId/:pipeline/:runId/gates/:gate/approve', async (c) => {
     const { account, run } = await ownedRun(c);
-    const gate = decodeURIComponent(c.req.param('gate'));
+    // Hono has decoded the path once already; decoding again turned `%25` into a URIError (500).
+    const gate = c.req.param('gate');
     const plan = planOf(run);
     if (!plan?.gates.some((g) => g.name === gate)) throw new HttpError(404, `the run has no gate ${gate}`);
     if (run.approvedGates.includes(gate)) throw new HttpError(409, `${gate} is already approved`);
