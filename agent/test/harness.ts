@@ -62,7 +62,9 @@ export async function leftovers(runId: string): Promise<{ containers: number; vo
   const filters = { label: [`${RUN_LABEL}=${runId}`] };
   const containers = await docker.listContainers({ all: true, filters });
   const { Volumes } = await docker.listVolumes({ filters });
-  return { containers: containers.length, volumes: Volumes?.length ?? 0 };
+  const networks = await docker.listNetworks({ filters });
+  // A network left behind counts with the volumes: the runner removes all three kinds.
+  return { containers: containers.length, volumes: (Volumes?.length ?? 0) + networks.length };
 }
 
 /** Only the message lines of a log file, without timestamps and stream tags. */

@@ -43,6 +43,19 @@ check-files:
 `;
 
 describe('the runner on a real Docker engine', () => {
+  it("puts a run's steps on a network of its own, without raw sockets, and removes the network", async () => {
+    const run = await runFiles({
+      'a.dockercise.yaml': `net:\n  img: ${IMG}\n  run: |\n    cat /proc/self/status | grep CapEff\n    if ping -c 1 -W 1 127.0.0.1 >/dev/null 2>&1; then echo raw-allowed; else echo raw-refused; fi\n    cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max\n`,
+    });
+    expect(run.result.status).toBe('succeeded');
+    const output = (await run.output('net')) ?? '';
+    expect(output).toContain('raw-refused');
+    // CHOWN 0, DAC_OVERRIDE 1, FOWNER 3, FSETID 4, KILL 5, SETGID 6, SETUID 7, NET_BIND_SERVICE 10.
+    expect(output).toMatch(/CapEff:\s+00000000000004fb/);
+    expect(output).toContain('4096');
+    expect(await leftovers(run.result.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
   it("runs the seed's pipeline end to end: {step} files, env lists and mappings, vol, done", async () => {
     const run = await runFiles({ 'deploy.dockercise.yaml': SEED }, { approvedGates: 'all' });
     expect(statuses(run.result)).toEqual({

@@ -44,6 +44,10 @@ export async function agentCommand(options: {
     visibilitySeconds: config.visibilityTimeoutSeconds,
     cancelPollMs: config.cancelPollSeconds * 1000,
     stepConcurrency: config.stepConcurrency,
+    stepLimits: {
+      ...(config.stepMemoryBytes ? { memoryBytes: config.stepMemoryBytes } : {}),
+      ...(config.stepCpus ? { cpus: config.stepCpus } : {}),
+    },
     retryDelaySeconds: 30,
     stopHost: () =>
       stopOwnInstance(new InstanceMetadata(config.metadataEndpoint), (region) =>

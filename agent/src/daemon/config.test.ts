@@ -39,8 +39,8 @@ describe('agent configuration', () => {
     );
     const config = await loadAgentConfig({
       file,
-      env: { DOCKERCISE_BUCKET: 'from-env' },
-      flags: { logGroup: '/from-flag' },
+      env: { DOCKERCISE_BUCKET: 'from-env', DOCKERCISE_STEP_MEMORY: '2g' },
+      flags: { logGroup: '/from-flag', stepCpus: '1.5' },
     });
     expect(config).toMatchObject({
       bucket: 'from-env',
@@ -52,6 +52,8 @@ describe('agent configuration', () => {
       visibilityTimeoutSeconds: 300,
       shutdownGraceSeconds: 120,
       metadataEndpoint: 'http://169.254.169.254',
+      stepMemoryBytes: 2 * 1024 ** 3,
+      stepCpus: 1.5,
     });
     expect(config.publicKey.asymmetricKeyType).toBe('ed25519');
     expect(config.endpoint).toBeUndefined();
@@ -64,6 +66,8 @@ describe('agent configuration', () => {
         DOCKERCISE_QUEUE_URL: 'not a url',
         DOCKERCISE_IDLE_STOP_MINUTES: '-1',
         DOCKERCISE_VISIBILITY_TIMEOUT: '99999',
+        DOCKERCISE_STEP_MEMORY: 'lots',
+        DOCKERCISE_STEP_CPUS: '0',
       },
       flags: {},
     }).catch((e: unknown) => e);
@@ -77,6 +81,8 @@ describe('agent configuration', () => {
       'DOCKERCISE_LOG_GROUP is missing: the CloudWatch Logs group (set it in /nonexistent/agent.env, the environment, or --log-group)',
       "DOCKERCISE_PUBLIC_KEY is missing: the control plane's Ed25519 public key (set it in /nonexistent/agent.env, the environment, or --public-key)",
       "DOCKERCISE_VISIBILITY_TIMEOUT may be at most 43200 (12 hours, SQS's limit)",
+      'DOCKERCISE_STEP_MEMORY=lots is not a size; write it like 512m or 4g',
+      'DOCKERCISE_STEP_CPUS=0 is not a number of CPUs above zero',
       'DOCKERCISE_IDLE_STOP_MINUTES=-1 is not a whole number of at least 0',
     ]);
   });

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { publicKeyFrom } from '@dockercise/shared/node';
+import { parseMemory } from '../engine/docker-convert.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/dockercise/agent.env';
 
@@ -15,6 +16,9 @@ export interface AgentConfig {
   concurrency: number;
   /** Steps at once within a job. */
   stepConcurrency: number;
+  /** Each step's memory and CPUs; unset, most of the host's (see stepLimits). */
+  stepMemoryBytes?: number;
+  stepCpus?: number;
   idleStopMinutes: number;
   /** The job lease: SQS visibility timeout, extended every third of it. */
   visibilityTimeoutSeconds: number;
@@ -46,6 +50,18 @@ export const SETTINGS = {
     flag: '--step-concurrency',
     what: 'steps at once in a job',
     default: '4',
+  },
+  stepMemory: {
+    env: 'DOCKERCISE_STEP_MEMORY',
+    flag: '--step-memory',
+    what: "each step's memory limit, like 4g",
+    default: "80% of the host's",
+  },
+  stepCpus: {
+    env: 'DOCKERCISE_STEP_CPUS',
+    flag: '--step-cpus',
+    what: "each step's CPU limit, like 1.5",
+    default: "the host's CPUs",
   },
   idleStopMinutes: {
     env: 'DOCKERCISE_IDLE_STOP_MINUTES',
@@ -161,6 +177,20 @@ export async function loadAgentConfig(options: {
     }
     return n;
   };
+  const limits = (): { stepMemoryBytes?: number; stepCpus?: number } => {
+    const memory = value('stepMemory');
+    const cpus = value('stepCpus');
+    const memoryBytes = memory === undefined ? undefined : parseMemory(memory);
+    if (memory !== undefined && memoryBytes === undefined)
+      problems.push(`${SETTINGS.stepMemory.env}=${memory} is not a size; write it like 512m or 4g`);
+    const cpuCount = cpus === undefined ? undefined : Number(cpus);
+    if (cpuCount !== undefined && !(cpuCount > 0))
+      problems.push(`${SETTINGS.stepCpus.env}=${cpus} is not a number of CPUs above zero`);
+    return {
+      ...(memoryBytes ? { stepMemoryBytes: memoryBytes } : {}),
+      ...(cpuCount && cpuCount > 0 ? { stepCpus: cpuCount } : {}),
+    };
+  };
   const url = (name: SettingName, v: string | undefined): void => {
     if (v === undefined) return;
     try {
@@ -205,6 +235,7 @@ export async function loadAgentConfig(options: {
     logGroup,
     concurrency: integer('concurrency', 1),
     stepConcurrency: integer('stepConcurrency', 1),
+    ...limits(),
     idleStopMinutes: integer('idleStopMinutes', 0),
     visibilityTimeoutSeconds,
     shutdownGraceSeconds: integer('shutdownGraceSeconds', 0),

@@ -13,7 +13,7 @@ import {
   parseSignedJob,
   sha256Hex,
 } from '@dockercise/shared/node';
-import { type ContainerEngine, EngineUnavailableError } from '../engine/engine.js';
+import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
 import type { Logger } from '../runner/logger.js';
@@ -43,6 +43,8 @@ export interface JobHandlerDeps {
   visibilitySeconds: number;
   cancelPollMs: number;
   stepConcurrency: number;
+  /** Each step's limits; unset parts default to most of the host (stepLimits). */
+  stepLimits?: ResourceLimits;
   /** How long a job waits before it is offered again after a failure that may heal. */
   retryDelaySeconds: number;
   /** A host folder with the run's source, for an agent beside the code (the local server). */
@@ -176,6 +178,7 @@ export async function handleJob(
         store,
         logs: deps.logsFor(body.pipeline, body.runId, runPrefix),
         concurrency: deps.stepConcurrency,
+        ...(deps.stepLimits ? { limits: deps.stepLimits } : {}),
         approvedGates: approved,
         source: body.source,
         attempt: job.receiveCount,

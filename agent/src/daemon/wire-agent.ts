@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { queueArn } from '@dockercise/shared/node';
 import type { AwsClients } from '../aws/clients.js';
-import type { ContainerEngine } from '../engine/engine.js';
+import type { ContainerEngine, ResourceLimits } from '../engine/engine.js';
 import { CloudWatchLogSink } from '../logs/cloudwatch-log-sink.js';
 import { teeSinks } from '../logs/log-sink.js';
 import { S3LogSink } from '../logs/s3-log-sink.js';
@@ -25,6 +25,7 @@ export interface AgentWiring {
   visibilitySeconds: number;
   cancelPollMs: number;
   stepConcurrency: number;
+  stepLimits?: ResourceLimits;
   retryDelaySeconds: number;
   stopHost(): Promise<string>;
   logger: Logger;
@@ -68,6 +69,7 @@ export function wireAgent(w: AgentWiring): Agent {
         visibilitySeconds: w.visibilitySeconds,
         cancelPollMs: w.cancelPollMs,
         stepConcurrency: w.stepConcurrency,
+        ...(w.stepLimits ? { stepLimits: w.stepLimits } : {}),
         retryDelaySeconds: w.retryDelaySeconds,
       },
       stopHost: w.stopHost,

@@ -24,6 +24,24 @@ describe('toDockerCreateOptions', () => {
     expect(options.HostConfig?.SecurityOpt).toEqual(['no-new-privileges']);
   });
 
+  it('drops every capability but a documented few, bounds processes, and joins the run network', () => {
+    const options = toDockerCreateOptions({ ...spec, network: 'dockercise-r' });
+    expect(options.HostConfig?.CapDrop).toEqual(['ALL']);
+    expect(options.HostConfig?.CapAdd).toEqual([
+      'CHOWN',
+      'DAC_OVERRIDE',
+      'FOWNER',
+      'FSETID',
+      'SETUID',
+      'SETGID',
+      'KILL',
+      'NET_BIND_SERVICE',
+    ]);
+    expect(options.HostConfig?.CapAdd).not.toContain('NET_RAW');
+    expect(options.HostConfig?.PidsLimit).toBe(4096);
+    expect(options.HostConfig?.NetworkMode).toBe('dockercise-r');
+  });
+
   it('mounts volumes read-write and output files read-only', () => {
     expect(toDockerCreateOptions(spec).HostConfig?.Mounts).toEqual([
       { Type: 'volume', Source: 'dockercise-r-code', Target: '/workspace', ReadOnly: false },

@@ -4,6 +4,26 @@ import type { ContainerSpec } from './engine.js';
 const DOCKER_SOCKET = /(^|\/)docker\.sock$|^\/var\/run\/docker|^\/run\/docker/;
 
 /**
+ * The capabilities a step keeps, of Docker's default set: what package managers and builds use
+ * (installing as root, changing owners and modes, dropping to another user, killing children,
+ * listening on low ports). Dropped from the default: NET_RAW (raw sockets: spoofing, ARP tricks on
+ * the bridge), MKNOD, SETFCAP, SETPCAP, SYS_CHROOT and AUDIT_WRITE.
+ */
+export const STEP_CAPABILITIES = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'SETUID',
+  'SETGID',
+  'KILL',
+  'NET_BIND_SERVICE',
+] as const;
+
+/** Processes a step may have at once, unless the limits say otherwise. */
+export const DEFAULT_PIDS_LIMIT = 4096;
+
+/**
  * A container spec in Docker's terms. Pure, so what every step gets — never privileged, no Docker
  * socket, no TTY, an init process to forward signals — is checked without a Docker engine.
  */
@@ -29,6 +49,10 @@ export function toDockerCreateOptions(spec: ContainerSpec): ContainerCreateOptio
       // sh as PID 1 ignores SIGTERM; an init process forwards it so `docker stop` ends steps promptly.
       Init: true,
       SecurityOpt: ['no-new-privileges'],
+      CapDrop: ['ALL'],
+      CapAdd: [...STEP_CAPABILITIES],
+      PidsLimit: spec.limits.pids ?? DEFAULT_PIDS_LIMIT,
+      ...(spec.network ? { NetworkMode: spec.network } : {}),
       AutoRemove: false,
       Mounts: [
         ...spec.volumes.map((v) => ({

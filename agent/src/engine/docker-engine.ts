@@ -52,6 +52,12 @@ export class DockerEngine implements ContainerEngine {
     await this.call(`create volume ${name}`, () => this.docker.createVolume({ Name: name, Labels: labels }));
   }
 
+  async createNetwork(name: string, labels: Labels): Promise<void> {
+    await this.call(`create network ${name}`, () =>
+      this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }),
+    );
+  }
+
   async removeVolume(name: string): Promise<void> {
     await this.call(`remove volume ${name}`, () => this.docker.getVolume(name).remove(), [404]);
   }
@@ -109,6 +115,12 @@ export class DockerEngine implements ContainerEngine {
     await Promise.all(containers.map((c) => this.destroy({ id: c.Id, name: c.Names[0] ?? c.Id })));
     const { Volumes } = await this.call('list volumes', () => this.docker.listVolumes({ filters }));
     await Promise.all((Volumes ?? []).map((v) => this.removeVolume(v.Name)));
+    const networks = await this.call('list networks', () => this.docker.listNetworks({ filters }));
+    await Promise.all(
+      networks.map((n) =>
+        this.call(`remove network ${n.Name}`, () => this.docker.getNetwork(n.Id).remove(), [404]),
+      ),
+    );
     return { containers: containers.length, volumes: Volumes?.length ?? 0 };
   }
 

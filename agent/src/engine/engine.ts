@@ -9,6 +9,8 @@ export interface ContainerEngine {
   /** Makes the image available (pulling when missing, or always) and says what it resolved to. */
   ensureImage(image: string, pull: PullPolicy): Promise<ImageInfo>;
   createVolume(name: string, labels: Labels): Promise<void>;
+  /** A bridge network of the run's own: its steps reach each other, not other runs' containers. */
+  createNetwork(name: string, labels: Labels): Promise<void>;
   /** Safe to repeat; a volume that is gone is not an error. */
   removeVolume(name: string): Promise<void>;
   setup(spec: ContainerSpec): Promise<ContainerHandle>;
@@ -20,7 +22,7 @@ export interface ContainerEngine {
   stop(handle: ContainerHandle, graceSeconds: number): Promise<void>;
   /** Removes the container. Safe to repeat. */
   destroy(handle: ContainerHandle): Promise<void>;
-  /** Removes every container and volume carrying `label=value`: what a run (or a dead attempt) left. */
+  /** Removes every container, volume and network carrying `label=value`: what a run (or a dead attempt) left. */
   removeLabelled(label: string, value: string): Promise<{ containers: number; volumes: number }>;
 }
 
@@ -44,6 +46,8 @@ export interface ContainerSpec {
   volumes: Array<{ volume: string; target: string }>;
   /** Host files mounted read-only (step outputs read through `{step}`). */
   files: Array<{ source: string; target: string }>;
+  /** The run's network (createNetwork); the engine's default bridge when absent. */
+  network?: string;
   limits: ResourceLimits;
 }
 
@@ -51,6 +55,8 @@ export interface ResourceLimits {
   memoryBytes?: number;
   /** Whole or fractional CPUs. */
   cpus?: number;
+  /** Processes at once: a fork bomb in a step stops there, not at the host's limit. */
+  pids?: number;
 }
 
 export interface ContainerHandle {

@@ -42,6 +42,7 @@ export class FakeEngine implements ContainerEngine {
   /** Names of the containers running now. */
   readonly running = new Set<string>();
   readonly volumes = new Map<string, { labels: Labels; files: Map<string, string> }>();
+  readonly networks = new Map<string, Labels>();
   private readonly containers = new Map<string, Running>();
   private nextId = 0;
 
@@ -64,6 +65,10 @@ export class FakeEngine implements ContainerEngine {
 
   async removeVolume(name: string): Promise<void> {
     this.volumes.delete(name);
+  }
+
+  async createNetwork(name: string, labels: Labels): Promise<void> {
+    this.networks.set(name, labels);
   }
 
   async setup(spec: ContainerSpec): Promise<ContainerHandle> {
@@ -132,6 +137,7 @@ export class FakeEngine implements ContainerEngine {
       this.volumes.delete(name);
       volumes++;
     }
+    for (const [name, labels] of this.networks) if (labels[label] === value) this.networks.delete(name);
     return { containers, volumes };
   }
 

@@ -29,6 +29,7 @@ import { OUTPUT_MOUNT_DIR, OutputFiles } from './output-files.js';
 import { ResultWriter } from './result-writer.js';
 import type { Resume } from './resume.js';
 import { RunGraph } from './run-graph.js';
+import { stepLimits } from './step-limits.js';
 
 export const RUN_LABEL = 'dockercise.run';
 export const STEP_LABEL = 'dockercise.step';
@@ -120,6 +121,7 @@ class PlanRun {
   private readonly result: RunResult;
   private fatal: EngineUnavailableError | undefined;
   private checkoutFiles: Promise<ContainerSpec['files']> | undefined;
+  private runNetwork: Promise<string> | undefined;
   /** Steps cut short because the engine went away: pending again, for the next attempt to run. */
   private readonly interrupted = new Set<string>();
 
@@ -416,7 +418,8 @@ class PlanRun {
       labels,
       volumes,
       files,
-      limits: this.options.limits ?? {},
+      network: await this.network(),
+      limits: stepLimits(this.options.limits),
     };
   }
 
@@ -594,6 +597,15 @@ class PlanRun {
       this.images.set(name, image);
     }
     return image;
+  }
+
+  /** The run's own network, made when its first step needs it. */
+  private network(): Promise<string> {
+    const name = `dockercise-${this.options.runId}`;
+    this.runNetwork ??= this.options.engine
+      .createNetwork(name, { [RUN_LABEL]: this.options.runId })
+      .then(() => name);
+    return this.runNetwork;
   }
 
   private volume(name: string, owner: string): Promise<void> {
