@@ -44,7 +44,7 @@ function wideDag(steps = 200, width = 10) {
 async function runToEnd(server, files) {
   const response = await fetch(`${server.url}/api/local/runs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-dockercise-token': server.token },
     body: JSON.stringify({ dir: repoWith(files) }),
   });
   const { url } = await response.json();

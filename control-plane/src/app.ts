@@ -10,7 +10,9 @@ import {
   GitHubUnauthorizedError,
 } from './github/github.js';
 import { HttpError } from './http-error.js';
+import { requireLocalToken } from './middleware/local-token.js';
 import { loopbackOnly } from './middleware/loopback-only.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { accountRoutes } from './routes/accounts.js';
 import { authRoutes } from './routes/auth.js';
 import { localRoutes } from './routes/local.js';
@@ -25,7 +27,11 @@ export type { AppConfig, AppDeps, CloudDeps, LocalDeps } from './deps.js';
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
 
-  if (deps.mode === 'local') app.use('*', loopbackOnly());
+  app.use('*', securityHeaders());
+  if (deps.mode === 'local') {
+    app.use('*', loopbackOnly());
+    if (deps.config.localToken) app.use('/api/*', requireLocalToken(deps.config.localToken));
+  }
   app.get('/healthz', (c) => c.json({ ok: true, mode: deps.mode }));
   if (deps.mode === 'cloud') cloudRoutes(app, deps);
   else app.route('/api/local', localRoutes(deps));

@@ -22,6 +22,8 @@ export interface AppConfig {
   agentDir?: string;
   /** The results viewer's build (ui/dist), served under /results/. */
   uiDir?: string;
+  /** Local mode: the token every change must carry (see requireLocalToken). */
+  localToken?: string;
 }
 
 /** What every mode has: the store, where runs are sent and where their results are read. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,12 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const api = async (path: string, init?: RequestInit): Promise<Response> => fetch(server.url + path, init);
+/** A request as the local server's owner makes it: changes carry the server's token. */
+const api = async (path: string, init?: RequestInit): Promise<Response> => {
+  const headers = new Headers(init?.headers);
+  if (init?.method && init.method !== 'GET') headers.set('x-dockercise-token', server.token);
+  return fetch(server.url + path, { ...init, headers });
+};
 const trigger = async (dir: string) => {
   const response = await api('/api/local/runs', {
     method: 'POST',
@@ -246,7 +251,7 @@ describe('dockercise server --local', () => {
     );
     const response = await fetch(`${first.url}/api/local/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-dockercise-token': first.token },
       body: JSON.stringify({ dir: repo }),
     });
     const { url } = (await response.json()) as { url: string };
@@ -299,10 +304,39 @@ describe('dockercise server --local', () => {
     expect(((await (await api('/api/local')).json()) as { accountId: string }).accountId).toBe('local');
   });
 
+  it("refuses changes without the server's token (another local user), and says so", async () => {
+    const untokened = await fetch(`${server.url}/api/local/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dir: '/' }),
+    });
+    expect(untokened.status).toBe(401);
+    expect(await untokened.json()).toEqual({
+      error: "changes need the local server's token (the x-dockercise-token header)",
+    });
+    // The token file is its owner's alone; the page the server serves carries it for the viewer.
+    expect(statSync(join(dataDir, 'token')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dataDir, 'token'), 'utf8').trim()).toBe(server.token);
+    const page = await fetch(`${server.url}/results/local`);
+    expect(await page.text()).toContain(`<meta name="dockercise-token" content="${server.token}" />`);
+    // No other site may frame the viewer (clickjacking an Approve button), and it loads only its own.
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
   it('`dockercise trigger --wait` follows a run to its end, and exits by its status', async () => {
     const bin = fileURLToPath(new URL('../../agent/bin/dockercise.js', import.meta.url));
     const good = gitRepo({ 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo fine\n` }, 'good');
-    const ran = await exec('node', [bin, 'trigger', good, '--server', server.url, '--wait']);
+    const ran = await exec('node', [
+      bin,
+      'trigger',
+      good,
+      '--server',
+      server.url,
+      '--token-file',
+      join(dataDir, 'token'),
+      '--wait',
+    ]);
     expect(ran.stdout).toMatch(/run \S+ queued: http:\/\/127\.0\.0\.1:\d+\/results\/local\/good\//);
     expect(ran.stdout).toMatch(/\n {2}ok: succeeded \d+\.\ds\nrun \S+ succeeded: http:\S+\n$/);
 
@@ -313,9 +347,16 @@ describe('dockercise server --local', () => {
     );
     // A pipeline file changed but not committed: the run does not see it, and says so.
     writeFileSync(join(good, 'new.dockercise.yaml'), `x:\n  img: ${IMG}\n  run: "true"\n`);
-    const failed = await exec('node', [bin, 'trigger', good, '--server', server.url, '--wait']).catch(
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
+    const failed = await exec('node', [
+      bin,
+      'trigger',
+      good,
+      '--server',
+      server.url,
+      '--token-file',
+      join(dataDir, 'token'),
+      '--wait',
+    ]).catch((error: { code: number; stdout: string; stderr: string }) => error);
     expect(failed).toMatchObject({ code: 1 });
     expect(failed.stderr).toContain('warning: new.dockercise.yaml is not committed');
     expect(failed.stdout).toContain(

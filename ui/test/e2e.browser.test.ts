@@ -36,7 +36,7 @@ afterAll(async () => {
 async function trigger(dir: string): Promise<string> {
   const response = await fetch(`${server.url}/api/local/runs`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-dockercise-token': server.token },
     body: JSON.stringify({ dir }),
   });
   expect(response.status).toBe(201);

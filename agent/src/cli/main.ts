@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type RawSettings, SETTINGS, type SettingName } from '../daemon/config.js';
 import { agentCommand } from './agent-command.js';
 import { LOG_LEVELS } from './logger.js';
 import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
 import { runCommand } from './run-command.js';
-import { type ServerCliOptions, serverCommand } from './server-command.js';
+import { DEFAULT_DATA_DIR, type ServerCliOptions, serverCommand } from './server-command.js';
 import { type TriggerCliOptions, triggerCommand } from './trigger-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -107,6 +108,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('run the git repository holding a folder, at its HEAD, on a local server')
     .argument('[dir]', 'a folder in the repository', '.')
     .option('--server <url>', 'the local server', process.env.DOCKERCISE_SERVER ?? 'http://127.0.0.1:8080')
+    .option(
+      '--token-file <file>',
+      "the local server's token (its --data folder's token file)",
+      join(DEFAULT_DATA_DIR, 'token'),
+    )
     .option('--wait', 'follow the run to its end; exit 0 when it succeeds, 2 at a gate, 1 otherwise')
     .action(async (dir: string, options: TriggerCliOptions) => {
       exitCode = await triggerCommand(dir, options);

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FINISHED_RUN_STATUSES, logPageSchema, type RunView, runViewSchema } from '@dockercise/shared';
@@ -6,6 +7,8 @@ import { elapsed } from './progress.js';
 
 export interface TriggerCliOptions {
   server: string;
+  /** The local server's token file (`<data>/token`). */
+  tokenFile: string;
   wait?: boolean;
 }
 
@@ -32,9 +35,16 @@ export async function triggerCommand(dir: string, options: TriggerCliOptions): P
     process.stderr.write(
       `dockercise trigger: warning: ${file} is not committed: the run uses HEAD without it\n`,
     );
+  const token = await readFile(options.tokenFile, 'utf8').catch(() => undefined);
+  if (token === undefined) {
+    process.stderr.write(
+      `dockercise trigger: cannot read the local server's token at ${options.tokenFile}: is \`dockercise server --local\` running? With another --data, give its token file with --token-file\n`,
+    );
+    return 69;
+  }
   const answer = await request(server, '/api/local/runs', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-dockercise-token': token.trim() },
     body: JSON.stringify({ dir: resolve(dir) }),
   });
   if (!answer) return 69;

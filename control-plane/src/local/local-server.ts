@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,6 +42,8 @@ export interface LocalServerOptions {
 
 export interface LocalServer {
   url: string;
+  /** What changes must carry (the x-dockercise-token header); also in `<data>/token`. */
+  token: string;
   /** Stops taking requests and jobs; running steps get the grace period, then are stopped. */
   close(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       region: 'local',
     });
 
+  const token = localToken(dataDir);
   // Jobs live only in this process's memory, so a key of the process's own is enough to sign them.
   const keys = generateKeyPairSync('ed25519');
   const queue = new MemoryJobQueue();
@@ -130,6 +133,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       templateUrl: '',
       agentVersion: '',
       uiDir: options.uiDir ?? DEFAULT_UI_DIR,
+      localToken: token,
     },
   });
 
@@ -155,6 +159,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
+    token,
     close: () => {
       closing ??= (async () => {
         await new Promise<void>((done) => server.close(() => done()));
@@ -192,4 +197,16 @@ function storeSecret(dataDir: string): string {
   const path = join(dataDir, 'store.secret');
   if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
   return readFileSync(path, 'utf8').trim();
+}
+
+/**
+ * A token of this server's own, renewed at every start, in a file only its user can read: the
+ * proof a request comes from that user (`dockercise trigger` reads it; the viewer gets it in page).
+ */
+function localToken(dataDir: string): string {
+  const token = randomBytes(32).toString('hex');
+  const path = join(dataDir, 'token');
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600); // a file from an earlier start keeps its mode otherwise
+  return token;
 }

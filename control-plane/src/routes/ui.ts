@@ -27,14 +27,34 @@ export function uiRoutes(deps: AppDeps): Hono<Env> {
     if (!dir || !existsSync(resolve(dir, 'index.html')))
       throw new HttpError(404, 'the results viewer is not installed');
     const root = resolve(dir);
-    const wanted = resolve(root, `.${decodeURIComponent(c.req.path.replace(/^\/results/, ''))}`);
+    const wanted = resolve(root, `.${safeDecode(c.req.path.replace(/^\/results/, ''))}`);
     const isFile = wanted.startsWith(root + sep) && existsSync(wanted) && statSync(wanted).isFile();
     const file = isFile ? wanted : resolve(root, 'index.html');
     const type = TYPES[extname(file)] ?? 'application/octet-stream';
     // Hashed assets never change; index.html must always be fresh.
     const cache =
       isFile && file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
-    return c.body(readFileSync(file), 200, { 'content-type': type, 'cache-control': cache });
+    const headers = { 'content-type': type, 'cache-control': cache };
+    const { localToken } = deps.config;
+    // Locally, the page carries the server's token, for the app's own changes (approve, cancel).
+    if (!isFile && localToken) {
+      const page = readFileSync(file, 'utf8');
+      const meta = `<meta name="dockercise-token" content="${localToken}" />`;
+      const withToken = page.includes('</head>')
+        ? page.replace('</head>', `${meta}\n</head>`)
+        : page.replace(/^(<!doctype html>)?/i, `$1${meta}`);
+      return c.body(withToken, 200, headers);
+    }
+    return c.body(readFileSync(file), 200, headers);
   });
   return app;
+}
+
+/** A malformed escape (`%zz`) names no file: it gets the app's page, not an error. */
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return '/';
+  }
 }

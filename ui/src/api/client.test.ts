@@ -23,6 +23,28 @@ describe('ResultsApi', () => {
     expect(requests).toEqual([`GET /results/123456789012/org.repo/${RUN.runId}`]);
   });
 
+  it("sends the local server's token, from its page, with changes only", async () => {
+    const meta = document.createElement('meta');
+    meta.name = 'dockercise-token';
+    meta.content = 'the-token';
+    document.head.append(meta);
+    try {
+      const seen: Array<[string, string | null]> = [];
+      const api = new ResultsApi(async (_input, init) => {
+        seen.push([init?.method ?? 'GET', new Headers(init?.headers).get('x-dockercise-token')]);
+        return new Response('{}', { status: 202 });
+      });
+      await api.cancel(RUN);
+      await api.pipelines('local').catch(() => {});
+      expect(seen).toEqual([
+        ['POST', 'the-token'],
+        ['GET', null],
+      ]);
+    } finally {
+      meta.remove();
+    }
+  });
+
   it('turns every failure into an ApiError with a kind a page can show', async () => {
     const notFound = apiAnswering(() => ({ status: 404, body: { error: 'no such run' } }));
     await expect(notFound.api.run(RUN)).rejects.toMatchObject({ kind: 'not-found', message: 'no such run' });
