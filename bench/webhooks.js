@@ -62,7 +62,7 @@ export async function webhookThroughput(results, seconds = 10, connections = 16)
         publicUrl: 'http://127.0.0.1',
         sessionSecret: 'bench-session-secret-0123456789abcdef',
         local: true,
-        controlPlaneAccountId: '111122223333',
+        controlPlaneRoleArn: 'arn:aws:iam::111122223333:role/dockercise-control-plane',
         jobSigningPublicKey: 'x',
         templateUrl: 'https://x',
         agentVersion: '0.1.0',

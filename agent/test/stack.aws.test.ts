@@ -64,7 +64,8 @@ describe('the customer stack deployed into moto', () => {
         TemplateBody: TEMPLATE,
         Capabilities: ['CAPABILITY_IAM'],
         Parameters: [
-          parameter('ControlPlaneAccountId', '111122223333'),
+          parameter('ControlPlaneRoleArn', 'arn:aws:iam::111122223333:role/dockercise-control-plane'),
+          parameter('AgentTarballSha256', 'a'.repeat(64)),
           parameter('ExternalId', EXTERNAL_ID),
           parameter('JobSigningPublicKey', publicKeyBase64),
           parameter('AgentTarballUrl', 'https://control-plane.example/agent/dockercise-agent-0.1.0.tgz'),
@@ -147,7 +148,9 @@ describe('the customer stack deployed into moto', () => {
     const role = await iam.send(new GetRoleCommand({ RoleName: roleName }));
     const trust = JSON.parse(decodeURIComponent(role.Role?.AssumeRolePolicyDocument ?? '{}'));
     expect(trust.Statement[0].Condition).toEqual({ StringEquals: { 'sts:ExternalId': EXTERNAL_ID } });
-    expect(trust.Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::111122223333:root' });
+    expect(trust.Statement[0].Principal).toEqual({
+      AWS: 'arn:aws:iam::111122223333:role/dockercise-control-plane',
+    });
     const inline = await iam.send(
       new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'dockercise-control-plane' }),
     );

@@ -49,14 +49,14 @@ describe('the customer stack template', () => {
     }
   });
 
-  it("trusts only the control plane's account, and only with the ExternalId", () => {
+  it("trusts only the control plane's role (not its whole account), and only with the ExternalId", () => {
     const role = template.Resources.ControlPlaneRole;
     if (!role) throw new Error('no ControlPlaneRole');
     const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
     expect(trust).toEqual([
       {
         Effect: 'Allow',
-        Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${ControlPlaneAccountId}:root' } },
+        Principal: { AWS: { Ref: 'ControlPlaneRoleArn' } },
         Action: 'sts:AssumeRole',
         Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } },
       },
@@ -147,11 +147,25 @@ describe('the customer stack template', () => {
       .filter(([, p]) => p.Default === undefined)
       .map(([name]) => name);
     expect(required.sort()).toEqual([
+      'AgentTarballSha256',
       'AgentTarballUrl',
-      'ControlPlaneAccountId',
+      'ControlPlaneRoleArn',
       'ExternalId',
       'JobSigningPublicKey',
     ]);
+  });
+
+  it('installs the agent only from a tarball whose sha256 matches the stack parameter', () => {
+    const userData = (
+      template.Resources.AgentInstance?.Properties.UserData as { 'Fn::Base64': { 'Fn::Sub': string } }
+    )['Fn::Base64']['Fn::Sub'];
+    const check = userData.indexOf('echo "${AgentTarballSha256}  $tarball" | sha256sum --check --strict -');
+    const install = userData.indexOf('npm-20 install --global --prefix "$prefix" --omit=dev "$tarball"');
+    expect(check).toBeGreaterThan(0);
+    expect(install).toBeGreaterThan(check);
+    // set -e makes a failed check stop the script before the install.
+    expect(userData).toContain('set -euo pipefail');
+    expect(userData).not.toContain('install --global --prefix "$prefix" --omit=dev "${AgentTarballUrl}"');
   });
 
   it('has a UserData script that passes shellcheck', () => {

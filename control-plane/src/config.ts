@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { privateKeyFrom, rawPublicKeyBase64 } from '@dockercise/shared/node';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { privateKeyFrom, rawPublicKeyBase64, sha256Hex } from '@dockercise/shared/node';
 
 export interface ControlPlaneConfig {
   port: number;
@@ -10,13 +11,15 @@ export interface ControlPlaneConfig {
   sessionSecret: string;
   githubClientId: string;
   githubClientSecret: string;
-  controlPlaneAccountId: string;
+  controlPlaneRoleArn: string;
   signingKey: KeyObject;
   jobSigningPublicKey: string;
   templateUrl: string;
   region: string;
   agentVersion: string;
   agentDir?: string;
+  /** The sha256 of the agent tarball served from agentDir, which stacks check before installing it. */
+  agentTarballSha256?: string;
   uiDir?: string;
   awsEndpoint?: string;
 }
@@ -49,7 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     sessionSecret: need('DOCKERCISE_SESSION_SECRET'),
     githubClientId: need('GITHUB_CLIENT_ID'),
     githubClientSecret: need('GITHUB_CLIENT_SECRET'),
-    controlPlaneAccountId: need('DOCKERCISE_AWS_ACCOUNT_ID'),
+    controlPlaneRoleArn: need('DOCKERCISE_AWS_ROLE_ARN'),
     templateUrl: need('DOCKERCISE_TEMPLATE_URL'),
     region: env.AWS_REGION ?? 'us-east-1',
     agentVersion: env.DOCKERCISE_AGENT_VERSION ?? '0.1.0',
@@ -57,11 +60,25 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     ...(env.DOCKERCISE_UI_DIR ? { uiDir: env.DOCKERCISE_UI_DIR } : {}),
     ...(env.DOCKERCISE_AWS_ENDPOINT ? { awsEndpoint: env.DOCKERCISE_AWS_ENDPOINT } : {}),
   };
+  if (
+    config.controlPlaneRoleArn &&
+    !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(config.controlPlaneRoleArn)
+  )
+    problems.push('DOCKERCISE_AWS_ROLE_ARN must be the ARN of the role the control plane runs as');
+  const tarball = config.agentDir
+    ? join(config.agentDir, `dockercise-agent-${config.agentVersion}.tgz`)
+    : undefined;
+  const agentTarballSha256 = tarball && existsSync(tarball) ? sha256Hex(readFileSync(tarball)) : undefined;
   if (config.sessionSecret && config.sessionSecret.length < 32)
     problems.push('DOCKERCISE_SESSION_SECRET must be at least 32 characters');
   if (config.storeSecret && config.storeSecret.length < 32)
     problems.push('DOCKERCISE_STORE_SECRET must be at least 32 characters');
   if (problems.length > 0 || !signingKey)
     throw new Error(`the control plane's configuration is not usable:\n  - ${problems.join('\n  - ')}`);
-  return { ...config, signingKey, jobSigningPublicKey: rawPublicKeyBase64(createPublicKey(signingKey)) };
+  return {
+    ...config,
+    ...(agentTarballSha256 ? { agentTarballSha256 } : {}),
+    signingKey,
+    jobSigningPublicKey: rawPublicKeyBase64(createPublicKey(signingKey)),
+  };
 }

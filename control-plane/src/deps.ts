@@ -14,12 +14,15 @@ export interface AppConfig {
   sessionSecret: string;
   /** Local mode: no Secure cookies (plain http on localhost). */
   local: boolean;
-  controlPlaneAccountId: string;
+  /** The role the control plane runs as: the one principal customers' roles trust. */
+  controlPlaneRoleArn: string;
   jobSigningPublicKey: string;
   templateUrl: string;
   agentVersion: string;
   /** The folder holding `dockercise-agent-<version>.tgz` files to serve to hosts. */
   agentDir?: string;
+  /** That tarball's sha256, which the stack checks before installing it. */
+  agentTarballSha256?: string;
   /** The results viewer's build (ui/dist), served under /results/. */
   uiDir?: string;
   /** Local mode: the token every change must carry (see requireLocalToken). */

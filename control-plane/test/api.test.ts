@@ -123,7 +123,10 @@ describe('repositories, accounts and results', () => {
       ),
     ).toBe(true);
     expect(query.get('param_ExternalId')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(query.get('param_ControlPlaneAccountId')).toBe('111122223333');
+    expect(query.get('param_ControlPlaneRoleArn')).toBe(
+      'arn:aws:iam::111122223333:role/dockercise-control-plane',
+    );
+    expect(query.get('param_AgentTarballSha256')).toBe('a'.repeat(64));
     expect(query.get('param_AgentTarballUrl')).toBe(
       'https://dockercise.test/agent/dockercise-agent-0.1.0.tgz',
     );

@@ -4,10 +4,11 @@
  * a test holds the two together.
  */
 export interface StackParameters {
-  ControlPlaneAccountId: string;
+  ControlPlaneRoleArn: string;
   ExternalId: string;
   JobSigningPublicKey: string;
   AgentTarballUrl: string;
+  AgentTarballSha256: string;
   AgentVersion?: string;
   InstanceType?: string;
   VpcId?: string;
@@ -18,10 +19,11 @@ export interface StackParameters {
 }
 
 export const STACK_PARAMETER_NAMES = [
-  'ControlPlaneAccountId',
+  'ControlPlaneRoleArn',
   'ExternalId',
   'JobSigningPublicKey',
   'AgentTarballUrl',
+  'AgentTarballSha256',
   'AgentVersion',
   'InstanceType',
   'VpcId',

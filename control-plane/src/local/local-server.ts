@@ -128,7 +128,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       publicUrl: '',
       sessionSecret: randomBytes(32).toString('hex'),
       local: true,
-      controlPlaneAccountId: LOCAL_ACCOUNT,
+      controlPlaneRoleArn: '',
       jobSigningPublicKey: rawPublicKeyBase64(keys.publicKey),
       templateUrl: '',
       agentVersion: '',

@@ -57,15 +57,18 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
       now().toISOString(),
     );
     const { config } = deps;
+    if (!config.agentTarballSha256)
+      throw new HttpError(503, 'this control plane has no agent tarball to offer (DOCKERCISE_AGENT_DIR)');
     const launchUrl = launchStackUrl({
       region: claim.region,
       templateUrl: config.templateUrl,
       stackName: 'dockercise',
       parameters: {
-        ControlPlaneAccountId: config.controlPlaneAccountId,
+        ControlPlaneRoleArn: config.controlPlaneRoleArn,
         ExternalId: claim.externalId,
         JobSigningPublicKey: config.jobSigningPublicKey,
         AgentTarballUrl: `${config.publicUrl}/agent/dockercise-agent-${config.agentVersion}.tgz`,
+        AgentTarballSha256: config.agentTarballSha256,
         AgentVersion: config.agentVersion,
       },
     });
