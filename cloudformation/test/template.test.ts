@@ -156,9 +156,11 @@ describe('the customer stack template', () => {
   });
 
   it('installs the agent only from a tarball whose sha256 matches the stack parameter', () => {
-    const userData = (
-      template.Resources.AgentInstance?.Properties.UserData as { 'Fn::Base64': { 'Fn::Sub': string } }
-    )['Fn::Base64']['Fn::Sub'];
+    const instance = template.Resources.AgentInstance;
+    if (!instance) throw new Error('no AgentInstance');
+    const userData = (instance.Properties.UserData as { 'Fn::Base64': { 'Fn::Sub': string } })['Fn::Base64'][
+      'Fn::Sub'
+    ];
     const check = userData.indexOf('echo "${AgentTarballSha256}  $tarball" | sha256sum --check --strict -');
     const install = userData.indexOf('npm-20 install --global --prefix "$prefix" --omit=dev "$tarball"');
     expect(check).toBeGreaterThan(0);
