@@ -160,4 +160,95 @@ describe('runPlan on the fake engine', () => {
     expect(result.status).toBe('succeeded');
     expect(logs.lines.get('token')).toEqual(['minted ***', 'as base64 ***', 'as hex ***']);
   });
+
+  describe('scheduling', () => {
+    const chain = compile({
+      'ci.dockercise.yaml':
+        'a:\n  img: x\n  run: a\nb:\n  img: x\n  run: cat {a}\nc:\n  img: x\n  run: c\nd:\n  img: x\n  run: d\ne:\n  img: x\n  run: e\n',
+    });
+    const base = (engine: FakeEngine) => ({
+      runId: 'sched',
+      pipeline: 'p',
+      plan: chain,
+      engine,
+      store: new MemoryStore(),
+      logs: new MemoryLogs(),
+    });
+
+    it('starts a step only after what it needs, and no more at once than the concurrency', async () => {
+      let peak = 0;
+      const engine: FakeEngine = new FakeEngine(async () => {
+        peak = Math.max(peak, engine.running.size);
+        await new Promise((r) => setTimeout(r, 5));
+        return {};
+      });
+      const result = await runPlan({ ...base(engine), concurrency: 2 });
+      expect(result.status).toBe('succeeded');
+      expect(peak).toBe(2);
+      const order = engine.events.filter((e) => e.startsWith('start ') || e.startsWith('exit '));
+      expect(order.indexOf('exit dockercise-sched-a')).toBeLessThan(
+        order.indexOf('start dockercise-sched-b'),
+      );
+    });
+
+    it("gives a step its need's output as a file and skips what needs a failed step", async () => {
+      const engine = new FakeEngine((c) =>
+        stepOf(c) === 'c' ? { exitCode: 2 } : { stdout: `${stepOf(c)}\n` },
+      );
+      const result = await runPlan(base(engine));
+      expect(result.status).toBe('failed');
+      expect(result.steps.map((s) => s.status)).toEqual([
+        'succeeded',
+        'succeeded',
+        'failed',
+        'succeeded',
+        'succeeded',
+      ]);
+      expect(result.steps[2]).toMatchObject({ exitCode: 2, error: 'run exited with code 2' });
+      const failedNeed = compile({
+        'ci.dockercise.yaml': 'a:\n  img: x\n  run: a\nb:\n  img: x\n  run: cat {a}\n',
+      });
+      const skipped = await runPlan({
+        ...base(new FakeEngine(() => ({ exitCode: 1 }))),
+        plan: failedNeed,
+      });
+      expect(skipped.steps[1]).toMatchObject({ status: 'skipped', error: 'skipped: a failed' });
+    });
+
+    it('kills a step at its timeout and records timed-out', async () => {
+      const plan = compile({ 'ci.dockercise.yaml': 'slow:\n  img: x\n  timeout: 1s\n  run: sleep 60\n' });
+      const result = await runPlan({ ...base(new FakeEngine(() => ({ hang: true }))), plan });
+      expect(result.steps[0]).toMatchObject({ status: 'timed-out', error: 'timed out after 1s' });
+      expect(result.status).toBe('failed');
+    });
+
+    it('cancels: the running step is stopped, what has not started is cancelled, nothing is left', async () => {
+      const cancel = new AbortController();
+      const engine: FakeEngine = new FakeEngine((c) => {
+        if (stepOf(c) === 'a') setTimeout(() => cancel.abort(), 5);
+        return { hang: true };
+      });
+      const result = await runPlan({ ...base(engine), cancel: cancel.signal, concurrency: 1 });
+      expect(result.status).toBe('cancelled');
+      expect(result.steps.map((s) => s.status)).toEqual([
+        'cancelled',
+        'cancelled',
+        'cancelled',
+        'cancelled',
+        'cancelled',
+      ]);
+      expect(engine.running.size).toBe(0);
+      expect(engine.volumes.size + engine.networks.size).toBe(0);
+    });
+
+    it('fails a step whose stdout passes the output limit', async () => {
+      const engine = new FakeEngine(() => ({ stdout: 'x'.repeat(100) }));
+      const result = await runPlan({ ...base(engine), outputLimitBytes: 10 });
+      expect(result.steps[0]).toMatchObject({
+        status: 'failed',
+        error:
+          'stdout passed the 10 bytes output limit; write large data to /workspace and share it with vol',
+      });
+    });
+  });
 });

@@ -1,0 +1,50 @@
+import type { Plan, RunResult } from '@dockercise/shared';
+import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engine.js';
+import type { LogSink } from '../logs/log-sink.js';
+import type { ResultStore } from '../store/result-store.js';
+import type { Checkout } from './checkout.js';
+import type { Logger } from './logger.js';
+import type { Resume } from './resume.js';
+
+export const RUN_LABEL = 'dockercise.run';
+export const STEP_LABEL = 'dockercise.step';
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_OUTPUT_LIMIT = 1024 * 1024;
+export const DEFAULT_STOP_GRACE_SECONDS = 10;
+/** Where a local snapshot of the repository appears in steps. */
+export const SOURCE_MOUNT_DIR = '/dockercise/source';
+
+export interface RunOptions {
+  runId: string;
+  pipeline: string;
+  plan: Plan;
+  engine: ContainerEngine;
+  store: ResultStore;
+  logs: LogSink;
+  concurrency?: number;
+  /** Gates passed for this run; `all` passes every gate. */
+  approvedGates?: ReadonlySet<string> | 'all';
+  pull?: PullPolicy;
+  limits?: ResourceLimits;
+  outputLimitBytes?: number;
+  stopGraceSeconds?: number;
+  /** Aborting stops running steps with the grace period, then kills them. */
+  cancel?: AbortSignal;
+  /** Aborting kills running steps at once (a second Ctrl-C). */
+  kill?: AbortSignal;
+  source?: RunResult['source'];
+  /** The repository to clone, and the read-only deploy key to clone it with (see checkout.ts). */
+  checkout?: Checkout;
+  /**
+   * A host folder holding the repository at the run's commit (the local server's snapshot), mounted
+   * read-only at /dockercise/source in every step, which sees it as DOCKERCISE_SOURCE.
+   */
+  sourceDir?: string;
+  /** Which delivery of the run this is (1 for the first): steps see it as DOCKERCISE_ATTEMPT. */
+  attempt?: number;
+  /** Go on from an earlier attempt at this run (see planResume). */
+  resume?: Resume;
+  /** Called with the newest result at every status change. */
+  onChange?: (result: RunResult) => void;
+  logger?: Logger;
+}
