@@ -1,16 +1,12 @@
+export * from './backends/local/index.js';
 export { Agent, type AgentDeps, type AgentOptions } from './daemon/agent.js';
-export { FileCancelRequests } from './daemon/cancel-watch.js';
 export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
 export { DockerEngine } from './engine/docker-engine.js';
 export * from './engine/engine.js';
-export { FileLogSink } from './logs/file-log-sink.js';
 export * from './logs/log-sink.js';
 export { SecretMasker } from './logs/secret-masker.js';
 export type { JobQueue, QueuedJob } from './queue/job-queue.js';
-export { MemoryJobQueue } from './queue/memory-job-queue.js';
 export type { Logger } from './runner/logger.js';
 export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
-export { FileJobLedger } from './store/file-job-ledger.js';
 export type { JobLedger } from './store/job-ledger.js';
-export { LocalResultStore } from './store/local-result-store.js';
 export type { ResultStore } from './store/result-store.js';

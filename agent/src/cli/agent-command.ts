@@ -1,4 +1,4 @@
-import { createAwsClients } from '../aws/clients.js';
+import { createAwsClients } from '../backends/aws/clients.js';
 import { ConfigError, loadAgentConfig, type RawSettings } from '../daemon/config.js';
 import { InstanceMetadata, stopOwnInstance } from '../daemon/idle-stop.js';
 import { wireAgent } from '../daemon/wire-agent.js';

@@ -1,13 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { newRunId, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
+import { FileLogSink } from '../backends/local/file-log-sink.js';
+import { LocalResultStore } from '../backends/local/local-result-store.js';
 import { parseMemory } from '../engine/docker-convert.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { EngineUnavailableError } from '../engine/engine.js';
-import { FileLogSink } from '../logs/file-log-sink.js';
 import { teeSinks } from '../logs/log-sink.js';
 import { runPlan } from '../runner/run-plan.js';
-import { LocalResultStore } from '../store/local-result-store.js';
 import { resolveGates } from './gates.js';
 import { loadPlan, printDiagnostics } from './load-plan.js';
 import { createLogger } from './logger.js';

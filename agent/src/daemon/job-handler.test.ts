@@ -10,9 +10,9 @@ import {
   signJob,
 } from '@dockercise/shared/node';
 import { describe, expect, it } from 'vitest';
+import { MemoryJobQueue } from '../backends/local/memory-job-queue.js';
 import { EngineUnavailableError } from '../engine/engine.js';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { MemoryJobQueue } from '../queue/memory-job-queue.js';
 import { silentLogger } from '../runner/logger.js';
 import type { JobLedger } from '../store/job-ledger.js';
 import type { ResultStore } from '../store/result-store.js';

@@ -1,11 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import {
-  FINISHED_RUN_STATUSES,
-  type Plan,
-  planSchema,
-  type RunResult,
-  s3RunPrefix,
-} from '@dockercise/shared';
+import { FINISHED_RUN_STATUSES, type Plan, planSchema, type RunResult, runPrefix } from '@dockercise/shared';
 import {
   type AgentIdentity,
   checkJobBinding,
@@ -126,8 +120,8 @@ export async function handleJob(
       plan = loaded.plan;
     }
 
-    const runPrefix = s3RunPrefix(body.pipeline, body.runId);
-    const store = deps.storeFor(runPrefix);
+    const prefix = runPrefix(body.pipeline, body.runId);
+    const store = deps.storeFor(prefix);
     const previous = await store.loadResult();
     if (previous && FINISHED_RUN_STATUSES.has(previous.status)) {
       logger.info(
@@ -154,7 +148,7 @@ export async function handleJob(
     let cancelRequested = false;
     const watch = watchForCancel(
       deps.cancelRequests,
-      runPrefix,
+      prefix,
       deps.cancelPollMs,
       () => {
         cancelRequested = true;
@@ -176,7 +170,7 @@ export async function handleJob(
         plan,
         engine: deps.engine,
         store,
-        logs: deps.logsFor(body.pipeline, body.runId, runPrefix),
+        logs: deps.logsFor(body.pipeline, body.runId, prefix),
         concurrency: deps.stepConcurrency,
         ...(deps.stepLimits ? { limits: deps.stepLimits } : {}),
         approvedGates: approved,

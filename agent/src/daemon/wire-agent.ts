@@ -1,17 +1,20 @@
 import type { KeyObject } from 'node:crypto';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { logStreamPrefix } from '@dockercise/shared';
 import { queueArn } from '@dockercise/shared/node';
-import type { AwsClients } from '../aws/clients.js';
+import {
+  type AwsClients,
+  CloudWatchLogSink,
+  fetchPlanObject,
+  S3CancelRequests,
+  S3JobLedger,
+  S3LogSink,
+  S3ResultStore,
+  SqsJobQueue,
+} from '../backends/aws/index.js';
 import type { ContainerEngine, ResourceLimits } from '../engine/engine.js';
-import { CloudWatchLogSink } from '../logs/cloudwatch-log-sink.js';
 import { teeSinks } from '../logs/log-sink.js';
-import { S3LogSink } from '../logs/s3-log-sink.js';
-import { SqsJobQueue } from '../queue/sqs-job-queue.js';
 import type { Logger } from '../runner/logger.js';
-import { S3JobLedger } from '../store/s3-job-ledger.js';
-import { S3ResultStore } from '../store/s3-result-store.js';
 import { Agent, type AgentOptions } from './agent.js';
-import { S3CancelRequests } from './cancel-watch.js';
 
 export interface AgentWiring {
   aws: AwsClients;
@@ -53,18 +56,13 @@ export function wireAgent(w: AgentWiring): Agent {
         storeFor: (prefix) => new S3ResultStore(aws.s3, w.bucket, prefix),
         logsFor: (pipeline, runId, prefix) =>
           teeSinks(
-            new CloudWatchLogSink(aws.logs, w.logGroup, `${pipeline}/${runId}/`, {
+            new CloudWatchLogSink(aws.logs, w.logGroup, logStreamPrefix(pipeline, runId), {
               onRetry: (error, attempt) =>
                 logger.warn({ err: error, attempt }, 'CloudWatch Logs throttled; retrying'),
             }),
             new S3LogSink(aws.s3, w.bucket, prefix),
           ),
-        fetchPlan: async (pointer) => {
-          const object = await aws.s3.send(
-            new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }),
-          );
-          return object.Body ? object.Body.transformToByteArray() : new Uint8Array();
-        },
+        fetchPlan: (pointer) => fetchPlanObject(aws.s3, pointer),
         cancelRequests: new S3CancelRequests(aws.s3, w.bucket),
         visibilitySeconds: w.visibilitySeconds,
         cancelPollMs: w.cancelPollMs,

@@ -7,6 +7,3 @@
 export interface JobLedger {
   claim(nonce: string, messageId: string): Promise<'first' | 'redelivery' | 'replay'>;
 }
-
-/** Where a job's record lives in the bucket (or the local server's folder). */
-export const jobRecordKey = (nonce: string): string => `jobs/${nonce}`;

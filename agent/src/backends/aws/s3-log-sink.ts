@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { resultPaths } from '@dockercise/shared';
-import { formatLogLine, type LogSink, type StepLog } from './log-sink.js';
+import { formatLogLine, type LogSink, type StepLog } from '../../logs/log-sink.js';
 
 const PART_SIZE = 8 * 1024 * 1024;
 

@@ -3,8 +3,8 @@ import {
   CreateLogStreamCommand,
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { awsErrorName } from '../aws/clients.js';
-import type { LogLine, LogSink, StepLog } from './log-sink.js';
+import type { LogLine, LogSink, StepLog } from '../../logs/log-sink.js';
+import { awsErrorName } from './clients.js';
 
 /** CloudWatch Logs' PutLogEvents limits. */
 export const CLOUDWATCH_LIMITS = {

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { resultPaths } from '@dockercise/shared';
-import { formatLogLine, type LogSink, type StepLog } from './log-sink.js';
+import { formatLogLine, type LogSink, type StepLog } from '../../logs/log-sink.js';
 
 /** `logs/<step>.log` under a run's folder: one timestamped line per log line. */
 export class FileLogSink implements LogSink {

@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type RunResult, resultPaths, runResultSchema } from '@dockercise/shared';
-import { awsErrorName } from '../aws/clients.js';
-import type { ResultStore } from './result-store.js';
+import type { ResultStore } from '../../store/result-store.js';
+import { awsErrorName } from './clients.js';
 
 /** A run's results in the customer's bucket, under `runs/<pipeline>/<run-id>/`. */
 export class S3ResultStore implements ResultStore {

@@ -1,6 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { awsErrorName } from '../aws/clients.js';
-import { type JobLedger, jobRecordKey } from './job-ledger.js';
+import { jobRecordKey } from '@dockercise/shared';
+import type { JobLedger } from '../../store/job-ledger.js';
+import { awsErrorName } from './clients.js';
 
 /**
  * The ledger in the customer's bucket: a conditional write (`If-None-Match: *`) creates a job's

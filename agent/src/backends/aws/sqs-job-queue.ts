@@ -5,8 +5,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { awsErrorName } from '../aws/clients.js';
-import { type JobQueue, type QueuedJob, QueueUnusableError } from './job-queue.js';
+import { type JobQueue, type QueuedJob, QueueUnusableError } from '../../queue/job-queue.js';
+import { awsErrorName } from './clients.js';
 
 const UNUSABLE = new Set([
   'QueueDoesNotExist',
