@@ -13,6 +13,7 @@ import { HttpError } from './http-error.js';
 import { requireLocalToken } from './middleware/local-token.js';
 import { loopbackOnly } from './middleware/loopback-only.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { AccountUnreachableError, RunNotStartedError } from './results/errors.js';
 import { accountRoutes } from './routes/accounts.js';
 import { authRoutes } from './routes/auth.js';
 import { localRoutes } from './routes/local.js';
@@ -49,6 +50,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     if (error instanceof GitHubUnauthorizedError) return c.json({ error: error.message }, 401);
     if (error instanceof GitHubNotFoundError) return c.json({ error: error.message }, 404);
+    if (error instanceof AccountUnreachableError) return c.json({ error: error.message }, 502);
+    if (error instanceof RunNotStartedError) return c.json({ error: error.message }, 409);
     if (error instanceof GitHubError) return c.json({ error: error.message }, 502);
     deps.logger.error({ err: error, path: c.req.path }, 'request failed');
     return c.json({ error: 'internal error' }, 500);

@@ -1,5 +1,6 @@
 export * from './api.js';
 export * from './launch-link.js';
+export * from './layout.js';
 export * from './pipeline/compile.js';
 export * from './pipeline/diagnostics.js';
 export * from './pipeline/duration.js';

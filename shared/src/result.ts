@@ -117,11 +117,4 @@ export function newRunId(now: Date = new Date(), random: () => number = Math.ran
 
 export const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$/;
 
-/**
- * Where a run lives in the customer's results bucket: `runs/<pipeline>/<run-id>/` holds the files
- * above, plus `cancel` — a marker the control plane writes to cancel the run, which the agent polls.
- */
-export const s3RunPrefix = (pipeline: string, runId: string): string => `runs/${pipeline}/${runId}/`;
-export const CANCEL_MARKER = 'cancel';
-
 export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { planKey } from '@dockercise/shared';
 import { type JobBody, MAX_INLINE_JOB_BYTES, queueArn, sha256Hex, signJob } from '@dockercise/shared/node';
 import type { AccountAccess } from '../aws/account-access.js';
 import type { Logger } from '../logger.js';
@@ -50,7 +51,7 @@ export class Dispatcher implements RunSender {
     let message = JSON.stringify(signJob({ ...base, plan }, this.signingKey));
     if (Buffer.byteLength(message) > MAX_INLINE_JOB_BYTES) {
       const text = JSON.stringify(plan);
-      const key = `plans/${run.runId}.json`;
+      const key = planKey(run.runId);
       await clients.s3.send(
         new PutObjectCommand({
           Bucket: account.bucket,

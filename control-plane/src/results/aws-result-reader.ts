@@ -1,9 +1,16 @@
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CANCEL_MARKER, type RunResult, resultPaths, runResultSchema, s3RunPrefix } from '@dockercise/shared';
+import {
+  CANCEL_MARKER,
+  logStreamName,
+  type RunResult,
+  resultPaths,
+  runPrefix,
+  runResultSchema,
+} from '@dockercise/shared';
 import type { AccountAccess, AccountClients } from '../aws/account-access.js';
-import { HttpError } from '../http-error.js';
 import type { AwsAccount, RunRecord } from '../store/store.js';
+import { AccountUnreachableError, RunNotStartedError } from './errors.js';
 import type { LogPage, ResultReader } from './result-reader.js';
 
 /** Results in the customer's own account, read through the role the control plane assumes. */
@@ -15,7 +22,7 @@ export class AwsResultReader implements ResultReader {
     const text = await readObject(
       await this.clients(account),
       account.bucket,
-      s3RunPrefix(run.pipeline, run.runId) + resultPaths.result,
+      runPrefix(run.pipeline, run.runId) + resultPaths.result,
     );
     return text === undefined ? undefined : runResultSchema.parse(JSON.parse(text));
   }
@@ -27,17 +34,17 @@ export class AwsResultReader implements ResultReader {
       const text = await readObject(
         aws,
         account.bucket,
-        s3RunPrefix(run.pipeline, run.runId) + resultPaths.log(step),
+        runPrefix(run.pipeline, run.runId) + resultPaths.log(step),
       );
       if (text !== undefined)
         return { source: 's3', lines: text.split('\n').filter(Boolean), complete: true };
     }
-    if (!account.logGroup) throw new HttpError(404, 'no log');
+    if (!account.logGroup) throw new RunNotStartedError('the account has no log group registered');
     try {
       const page = await aws.logs.send(
         new GetLogEventsCommand({
           logGroupName: account.logGroup,
-          logStreamName: `${run.pipeline}/${run.runId}/${step}`,
+          logStreamName: logStreamName(run.pipeline, run.runId, step),
           startFromHead: true,
           limit: 1000,
           ...(token ? { nextToken: token } : {}),
@@ -67,23 +74,23 @@ export class AwsResultReader implements ResultReader {
       const object = await aws.s3.send(
         new GetObjectCommand({
           Bucket: account.bucket,
-          Key: s3RunPrefix(run.pipeline, run.runId) + resultPaths.output(step),
+          Key: runPrefix(run.pipeline, run.runId) + resultPaths.output(step),
         }),
       );
       return object.Body ? await object.Body.transformToByteArray() : undefined;
     } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+      if (isMissing(error)) return undefined;
       throw error;
     }
   }
 
   async requestCancel(account: AwsAccount, run: RunRecord): Promise<void> {
-    if (!account.bucket) throw new HttpError(409, 'the run is not running');
+    if (!account.bucket) throw new RunNotStartedError('the run is not running');
     const aws = await this.clients(account);
     await aws.s3.send(
       new PutObjectCommand({
         Bucket: account.bucket,
-        Key: s3RunPrefix(run.pipeline, run.runId) + CANCEL_MARKER,
+        Key: runPrefix(run.pipeline, run.runId) + CANCEL_MARKER,
         Body: '',
       }),
     );
@@ -93,7 +100,7 @@ export class AwsResultReader implements ResultReader {
     try {
       return await this.access.clients(account);
     } catch (error) {
-      throw new HttpError(502, `could not assume the account's role: ${(error as Error).message}`, {
+      throw new AccountUnreachableError(`could not assume the account's role: ${(error as Error).message}`, {
         cause: error,
       });
     }
@@ -105,7 +112,17 @@ async function readObject(aws: AccountClients, bucket: string, key: string): Pro
     const object = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return object.Body ? await object.Body.transformToString() : undefined;
   } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * A key that is not there. Without s3:ListBucket S3 answers 403 AccessDenied, not 404, for a missing
+ * key, so a run with no result.json yet reads as forbidden: both mean "not written yet".
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)
+ */
+function isMissing(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === 'NoSuchKey' || name === 'NotFound' || name === 'AccessDenied';
 }

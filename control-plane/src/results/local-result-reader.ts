@@ -1,7 +1,7 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalResultStore } from '@dockercise/agent';
-import { CANCEL_MARKER, type RunResult, resultPaths, s3RunPrefix } from '@dockercise/shared';
+import { CANCEL_MARKER, type RunResult, resultPaths, runPrefix } from '@dockercise/shared';
 import type { AwsAccount, RunRecord } from '../store/store.js';
 import type { LogPage, ResultReader } from './result-reader.js';
 
@@ -59,6 +59,6 @@ export class LocalResultReader implements ResultReader {
   }
 
   private path(run: RunRecord, relative: string): string {
-    return join(this.root, s3RunPrefix(run.pipeline, run.runId), relative);
+    return join(this.root, runPrefix(run.pipeline, run.runId), relative);
   }
 }

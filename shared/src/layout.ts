@@ -1,0 +1,18 @@
+/**
+ * Where a run's pieces live in the customer's account (and, in the same shape, in the local
+ * server's folder). The agent writes them and the control plane reads them, so both take every
+ * name from here.
+ *
+ *   runs/<pipeline>/<run-id>/result.json        the run (result.ts documents the files inside)
+ *   runs/<pipeline>/<run-id>/cancel             the control plane's request to cancel
+ *   plans/<run-id>.json                         a plan too large for a queue message
+ *   jobs/<nonce>                                a signed job an agent has accepted
+ *   <pipeline>/<run-id>/<step>                  a step's CloudWatch Logs stream
+ */
+export const runPrefix = (pipeline: string, runId: string): string => `runs/${pipeline}/${runId}/`;
+export const CANCEL_MARKER = 'cancel';
+export const planKey = (runId: string): string => `plans/${runId}.json`;
+export const jobRecordKey = (nonce: string): string => `jobs/${nonce}`;
+export const logStreamPrefix = (pipeline: string, runId: string): string => `${pipeline}/${runId}/`;
+export const logStreamName = (pipeline: string, runId: string, step: string): string =>
+  logStreamPrefix(pipeline, runId) + step;
