@@ -1,3 +1,4 @@
+export { type Logger, silentLogger } from '@dockercise/shared';
 export * from './backends/local/index.js';
 export { Agent, type AgentDeps, type AgentOptions } from './daemon/agent.js';
 export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
@@ -6,7 +7,6 @@ export * from './engine/engine.js';
 export * from './logs/log-sink.js';
 export { SecretMasker } from './logs/secret-masker.js';
 export type { JobQueue, QueuedJob } from './queue/job-queue.js';
-export type { Logger } from './runner/logger.js';
 export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
 export type { JobLedger } from './store/job-ledger.js';
 export type { ResultStore } from './store/result-store.js';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { s3RunPrefix } from '@dockercise/shared';
+import { runPrefix } from '@dockercise/shared';
 import { signJob } from '@dockercise/shared/node';
 import Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -109,7 +109,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
       60_000,
     );
     expect(result.source).toEqual({ repository: 'me/app', commit: 'c0ffee' });
-    const prefix = s3RunPrefix('app', body.runId);
+    const prefix = runPrefix('app', body.runId);
     expect(await readObject(account, `${prefix}outputs/greet`)).toBe('hello\n');
     const s3Log = (await readObject(account, `${prefix}logs/count.log`)) ?? '';
     expect(s3Log.split('\n').filter(Boolean)).toHaveLength(501);
@@ -181,7 +181,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     await resultWhen(account, good, (r) => r.status === 'succeeded', 'the good job', 60_000);
     // The same signed job in a new message, as anyone allowed to send to the queue could: refused,
     // even once its results are gone (their lifecycle may be one day).
-    await deleteObject(account, `${s3RunPrefix(good.pipeline, good.runId)}result.json`);
+    await deleteObject(account, `${runPrefix(good.pipeline, good.runId)}result.json`);
     await sendJob(account, good);
     // Reading a dead letter hides it for a while: gather them across reads.
     const seen: Array<{ reason: string }> = [];
@@ -242,7 +242,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     await sendJob(account, body);
     await resultWhen(account, body, (r) => r.steps[0]?.status === 'running', 'the step to run', 30_000);
     const asked = Date.now();
-    await putObject(account, `${s3RunPrefix('app', body.runId)}cancel`, '');
+    await putObject(account, `${runPrefix('app', body.runId)}cancel`, '');
     const result = await resultWhen(
       account,
       body,
@@ -286,7 +286,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     );
     killed.kill('SIGKILL');
     await exited(killed);
-    const prefix = s3RunPrefix('app', body.runId);
+    const prefix = runPrefix('app', body.runId);
     const firstOutput = await readObject(account, `${prefix}outputs/first`);
     expect(before.steps[0]?.status).toBe('succeeded');
 
@@ -356,7 +356,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     const events = await logEvents(account, `app/${body.runId}/loud`);
     expect(events.length).toBe(100_000);
     expect(events.every((line, i) => line === String(i + 1))).toBe(true);
-    const s3Log = (await readObject(account, `${s3RunPrefix('app', body.runId)}logs/loud.log`)) ?? '';
+    const s3Log = (await readObject(account, `${runPrefix('app', body.runId)}logs/loud.log`)) ?? '';
     expect(s3Log.split('\n').filter(Boolean).length).toBe(100_000);
   }, 180_000);
 

@@ -16,7 +16,8 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { newRunId, type Plan, type RunResult, s3RunPrefix } from '@dockercise/shared';
+import type { Logger } from '@dockercise/shared';
+import { newRunId, type Plan, type RunResult, runPrefix } from '@dockercise/shared';
 import {
   JOB_LIFETIME_MS,
   JOB_VERSION,
@@ -27,11 +28,10 @@ import {
   signJob,
 } from '@dockercise/shared/node';
 import { inject } from 'vitest';
-import { type AwsClients, createAwsClients } from '../src/aws/clients.js';
+import { type AwsClients, createAwsClients } from '../src/backends/aws/clients.js';
 import type { Agent, AgentOptions } from '../src/daemon/agent.js';
 import { wireAgent } from '../src/daemon/wire-agent.js';
 import { DockerEngine } from '../src/engine/docker-engine.js';
-import type { Logger } from '../src/runner/logger.js';
 import { docker } from './harness.js';
 
 declare module 'vitest' {
@@ -157,7 +157,7 @@ export async function readObject(account: Account, key: string): Promise<string 
 }
 
 export async function readResult(account: Account, body: JobBody): Promise<RunResult | undefined> {
-  const text = await readObject(account, `${s3RunPrefix(body.pipeline, body.runId)}result.json`);
+  const text = await readObject(account, `${runPrefix(body.pipeline, body.runId)}result.json`);
   return text ? (JSON.parse(text) as RunResult) : undefined;
 }
 

@@ -1,7 +1,7 @@
 import type { PutLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import nock from 'nock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CLOUDWATCH_LIMITS, CloudWatchLogSink } from '../src/logs/cloudwatch-log-sink.js';
+import { CLOUDWATCH_LIMITS, CloudWatchLogSink } from '../src/backends/aws/cloudwatch-log-sink.js';
 import type { LogLine } from '../src/logs/log-sink.js';
 import { endpoint, logEvents, newAccount } from './aws-harness.js';
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { compilePipeline, formatDiagnostic, newRunId, type Plan, type RunResult } from '@dockercise/shared';
 import Docker from 'dockerode';
+import { FileLogSink } from '../src/backends/local/file-log-sink.js';
+import { LocalResultStore } from '../src/backends/local/local-result-store.js';
 import { DockerEngine } from '../src/engine/docker-engine.js';
-import { FileLogSink } from '../src/logs/file-log-sink.js';
 import { RUN_LABEL, type RunOptions, runPlan } from '../src/runner/run-plan.js';
-import { LocalResultStore } from '../src/store/local-result-store.js';
 
 export const IMG = 'dockercise-test/busybox';
 export const docker = new Docker();

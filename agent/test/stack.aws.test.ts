@@ -21,7 +21,7 @@ import {
   GetPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { s3RunPrefix } from '@dockercise/shared';
+import { runPrefix } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
 import {
   type Account,
@@ -199,7 +199,7 @@ describe('the customer stack deployed into moto', () => {
         60_000,
         'the run',
       );
-      expect(await readObject(account, `${s3RunPrefix('app', body.runId)}outputs/hello`)).toBe(
+      expect(await readObject(account, `${runPrefix('app', body.runId)}outputs/hello`)).toBe(
         'hello from the stack\n',
       );
       expect(await logEvents(account, `app/${body.runId}/hello`)).toEqual(['hello from the stack']);

@@ -1,10 +1,10 @@
+import type { Logger } from '@dockercise/shared';
 import type { AccountAccess } from './aws/account-access.js';
 import type { BuildQueue } from './builds/build-queue.js';
 import type { Builder } from './builds/builder.js';
 import type { RunSender } from './builds/run-sender.js';
 import type { GitHub } from './github/github.js';
 import type { LocalTrigger } from './local/local-trigger.js';
-import type { Logger } from './logger.js';
 import type { ResultReader } from './results/result-reader.js';
 import type { Store, User } from './store/store.js';
 

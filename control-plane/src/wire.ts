@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { Logger } from '@dockercise/shared';
 import { PipelineCompiler } from '@dockercise/shared/node';
 import { createApp } from './app.js';
 import type { AccountAccess } from './aws/account-access.js';
@@ -8,7 +9,6 @@ import { Dispatcher } from './builds/dispatcher.js';
 import { Reconciler } from './builds/reconciler.js';
 import type { AppConfig } from './deps.js';
 import type { GitHub } from './github/github.js';
-import type { Logger } from './logger.js';
 import { AwsResultReader } from './results/aws-result-reader.js';
 import type { Store } from './store/store.js';
 

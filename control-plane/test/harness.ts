@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { silentLogger } from '@dockercise/shared';
 import { rawPublicKeyBase64 } from '@dockercise/shared/node';
 import type { Hono } from 'hono';
 import nock from 'nock';
@@ -17,7 +18,6 @@ import { AccountAccess } from '../src/aws/account-access.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import type { Env } from '../src/deps.js';
 import { GitHub } from '../src/github/github.js';
-import { silentLogger } from '../src/logger.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { wireControlPlane } from '../src/wire.js';
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { RunView as RunResult } from '@dockercise/shared';
+import { silentLogger } from '@dockercise/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../agent/src/runner/logger.js';
 import { type LocalServer, startLocalServer } from '../src/local/local-server.js';
 import { commit, gitRepo } from './local-git.js';
 

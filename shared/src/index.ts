@@ -1,6 +1,7 @@
 export * from './api.js';
 export * from './launch-link.js';
 export * from './layout.js';
+export * from './logger.js';
 export * from './pipeline/compile.js';
 export * from './pipeline/diagnostics.js';
 export * from './pipeline/duration.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Plan } from './pipeline/plan.js';
 
 /**
  * `result.json`: the record of one run, written at every status change by every result store
@@ -118,3 +119,38 @@ export function newRunId(now: Date = new Date(), random: () => number = Math.ran
 export const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$/;
 
 export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * A run's result before any step has run: every step pending (or waiting at its gate), every gate
+ * waiting unless approved. The agent starts from it, and the results API shows it for a run whose
+ * agent has written nothing yet.
+ */
+export function initialRunResult(input: {
+  runId: string;
+  pipeline: string;
+  plan: Plan | undefined;
+  startedAt: string;
+  isApproved: (gate: string) => boolean;
+  source?: RunResult['source'];
+}): RunResult {
+  const { plan, isApproved } = input;
+  return {
+    version: RESULT_VERSION,
+    runId: input.runId,
+    pipeline: input.pipeline,
+    status: 'pending',
+    startedAt: input.startedAt,
+    ...(input.source ? { source: input.source } : {}),
+    steps: (plan?.steps ?? []).map((s) => ({
+      name: s.name,
+      status: s.gate !== undefined && !isApproved(s.gate) ? 'waiting-approval' : 'pending',
+      image: s.img,
+      log: resultPaths.log(s.name),
+      secret: s.secret,
+    })),
+    gates: (plan?.gates ?? []).map((g) => ({
+      name: g.name,
+      status: isApproved(g.name) ? 'approved' : 'waiting',
+    })),
+  };
+}

@@ -1,5 +1,5 @@
+import type { Logger } from '@dockercise/shared';
 import { pino } from 'pino';
-import type { Logger } from '../runner/logger.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogFormat = 'text' | 'json';

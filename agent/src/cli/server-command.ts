@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from '@dockercise/shared';
 import type { ContainerEngine } from '../engine/engine.js';
-import type { Logger } from '../runner/logger.js';
 import { createLogger, type LogFormat } from './logger.js';
 
 export interface ServerCliOptions {

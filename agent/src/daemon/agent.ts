@@ -1,6 +1,6 @@
+import type { Logger } from '@dockercise/shared';
 import type { ContainerEngine } from '../engine/engine.js';
 import { type JobQueue, QueueUnusableError } from '../queue/job-queue.js';
-import type { Logger } from '../runner/logger.js';
 import { Backoff, sleep } from './backoff.js';
 import type { JobHandlerDeps, JobOutcome } from './job-handler.js';
 import { handleJob } from './job-handler.js';

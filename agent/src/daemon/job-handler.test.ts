@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { compilePipeline, type RunResult } from '@dockercise/shared';
+import { compilePipeline, type RunResult, silentLogger } from '@dockercise/shared';
 import {
   JOB_LIFETIME_MS,
   JOB_VERSION,
@@ -13,7 +13,6 @@ import { describe, expect, it } from 'vitest';
 import { MemoryJobQueue } from '../backends/local/memory-job-queue.js';
 import { EngineUnavailableError } from '../engine/engine.js';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { silentLogger } from '../runner/logger.js';
 import type { JobLedger } from '../store/job-ledger.js';
 import type { ResultStore } from '../store/result-store.js';
 import { handleJob, type JobHandlerDeps } from './job-handler.js';

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { Logger } from '@dockercise/shared';
 import { FINISHED_RUN_STATUSES, type Plan, planSchema, type RunResult, runPrefix } from '@dockercise/shared';
 import {
   type AgentIdentity,
@@ -10,7 +11,6 @@ import {
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
-import type { Logger } from '../runner/logger.js';
 import { planResume } from '../runner/resume.js';
 import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
 import type { JobLedger } from '../store/job-ledger.js';

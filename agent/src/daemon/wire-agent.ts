@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { Logger } from '@dockercise/shared';
 import { logStreamPrefix } from '@dockercise/shared';
 import { queueArn } from '@dockercise/shared/node';
 import {
@@ -13,7 +14,6 @@ import {
 } from '../backends/aws/index.js';
 import type { ContainerEngine, ResourceLimits } from '../engine/engine.js';
 import { teeSinks } from '../logs/log-sink.js';
-import type { Logger } from '../runner/logger.js';
 import { Agent, type AgentOptions } from './agent.js';
 
 export interface AgentWiring {

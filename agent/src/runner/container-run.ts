@@ -1,6 +1,6 @@
+import type { Logger } from '@dockercise/shared';
 import type { ContainerEngine, ContainerSpec, OutputChunk } from '../engine/engine.js';
 import { EngineUnavailableError } from '../engine/engine.js';
-import type { Logger } from './logger.js';
 
 /** After a container exits, how long its output stream may take to end before we stop waiting. */
 const STREAM_DRAIN_MS = 5000;

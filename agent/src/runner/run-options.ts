@@ -1,9 +1,8 @@
-import type { Plan, RunResult } from '@dockercise/shared';
+import type { Logger, Plan, RunResult } from '@dockercise/shared';
 import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { ResultStore } from '../store/result-store.js';
 import type { Checkout } from './checkout.js';
-import type { Logger } from './logger.js';
 import type { Resume } from './resume.js';
 
 export const RUN_LABEL = 'dockercise.run';

@@ -1,7 +1,12 @@
-import { type PlanStep, type RunResult, resultPaths, type StepResult } from '@dockercise/shared';
+import {
+  initialRunResult,
+  type PlanStep,
+  type RunResult,
+  type StepResult,
+  silentLogger,
+} from '@dockercise/shared';
 import { EngineUnavailableError } from '../engine/engine.js';
 import { SecretMasker } from '../logs/secret-masker.js';
-import { silentLogger } from './logger.js';
 import { OutputFiles } from './output-files.js';
 import { ResultWriter } from './result-writer.js';
 import { RunGraph } from './run-graph.js';
@@ -80,34 +85,19 @@ class PlanRun {
       this.log,
       resume?.outputs,
     );
-    this.result = {
-      version: 1,
+    const initial = initialRunResult({
       runId: options.runId,
       pipeline: options.pipeline,
-      status: 'running',
+      plan: options.plan,
       startedAt: resume?.previous.startedAt ?? new Date().toISOString(),
+      isApproved,
       ...(options.source ? { source: options.source } : {}),
-      steps: [],
-      gates: options.plan.gates.map((g) => ({
-        name: g.name,
-        status: isApproved(g.name) ? 'approved' : 'waiting',
-      })),
-    };
+    });
+    this.result = { ...initial, status: 'running', steps: [] };
     const earlier = new Map((resume?.previous.steps ?? []).map((s) => [s.name, s]));
-    for (const step of options.plan.steps) {
+    for (const step of initial.steps) {
       const kept = earlier.get(step.name);
-      this.steps.set(
-        step.name,
-        kept && resume?.carried.has(step.name)
-          ? kept
-          : {
-              name: step.name,
-              status: this.graph.status(step.name),
-              image: step.img,
-              log: resultPaths.log(step.name),
-              secret: step.secret,
-            },
-      );
+      this.steps.set(step.name, kept && resume?.carried.has(step.name) ? kept : step);
     }
     this.writer = new ResultWriter(
       options.store,

@@ -1,6 +1,6 @@
+import type { Logger } from '@dockercise/shared';
 import type { ContainerEngine, ContainerSpec, ImageInfo, PullPolicy } from '../engine/engine.js';
 import { type Checkout, checkoutMounts } from './checkout.js';
-import type { Logger } from './logger.js';
 import type { OutputFiles } from './output-files.js';
 import { RUN_LABEL, STEP_LABEL } from './run-options.js';
 

@@ -1,3 +1,4 @@
+import type { Logger } from '@dockercise/shared';
 import {
   formatDuration,
   type PlanStep,
@@ -17,7 +18,6 @@ import {
   type SpecContext,
   trimOneNewline,
 } from './container-spec.js';
-import type { Logger } from './logger.js';
 import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './output-pump.js';
 import { DEFAULT_OUTPUT_LIMIT, DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';

@@ -1,3 +1,4 @@
+import type { Logger } from '@dockercise/shared';
 import {
   type CompileResult,
   checkPipelineSizes,
@@ -8,7 +9,6 @@ import {
   type PipelineSource,
 } from '@dockercise/shared';
 import { type GitHub, GitHubRateLimitError } from '../github/github.js';
-import type { Logger } from '../logger.js';
 import type { Build, Store } from '../store/store.js';
 import type { RunSender } from './run-sender.js';
 

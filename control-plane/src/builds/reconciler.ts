@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '@dockercise/shared';
 import type { Store } from '../store/store.js';
 import type { BuildQueue } from './build-queue.js';
 import type { RunSender } from './run-sender.js';

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
+import type { Logger } from '@dockercise/shared';
 import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE, signJob } from '@dockercise/shared/node';
 import { jobBase, planOf } from '../builds/job-body.js';
 import type { RunSender } from '../builds/run-sender.js';
-import type { Logger } from '../logger.js';
 import type { RunRecord, Store } from '../store/store.js';
 
 /** Where the in-process agent takes its jobs from. */

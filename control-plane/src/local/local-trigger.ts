@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import type { Logger } from '@dockercise/shared';
 import { compilePipeline, formatDiagnostic, isPipelineFile, newRunId, type Plan } from '@dockercise/shared';
 import { LOCAL_ACCOUNT_ID } from '@dockercise/shared/node';
 import type { RunSender } from '../builds/run-sender.js';
-import type { Logger } from '../logger.js';
 import type { RunRecord, Store, User } from '../store/store.js';
 import { type GitHead, gitFiles, gitHead, gitShow, gitSnapshot } from './git.js';
 

@@ -1,9 +1,9 @@
 import {
   FINISHED_RUN_STATUSES,
   graphOfPlan,
+  initialRunResult,
   type RunResult,
   type RunView,
-  resultPaths,
   STEP_NAME,
 } from '@dockercise/shared';
 import { type Context, Hono } from 'hono';
@@ -142,27 +142,21 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
 
 /** What the results show for a run that has no result.json: not sent yet, or an invalid pipeline. */
 function synthesized(run: RunRecord): RunResult {
-  const plan = planOf(run);
-  return {
-    version: 1,
+  const result = initialRunResult({
     runId: run.runId,
     pipeline: run.pipeline,
-    status: run.status === 'invalid' ? 'failed' : 'pending',
+    plan: planOf(run),
     startedAt: run.createdAt,
-    ...(run.status === 'invalid' ? { endedAt: run.createdAt, durationMs: 0 } : {}),
+    isApproved: (gate) => run.approvedGates.includes(gate),
     source: { commit: run.commit, ...(run.branch ? { branch: run.branch } : {}) },
+  });
+  if (run.status !== 'invalid') return result;
+  return {
+    ...result,
+    status: 'failed',
+    endedAt: run.createdAt,
+    durationMs: 0,
     ...(run.errors ? { error: run.errors.join('\n') } : {}),
-    steps: (plan?.steps ?? []).map((s) => ({
-      name: s.name,
-      status: 'pending',
-      image: s.img,
-      log: resultPaths.log(s.name),
-      secret: s.secret,
-    })),
-    gates: (plan?.gates ?? []).map((g) => ({
-      name: g.name,
-      status: run.approvedGates.includes(g.name) ? 'approved' : 'waiting',
-    })),
   };
 }
 

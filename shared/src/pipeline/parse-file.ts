@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type YAMLMap } from 'yaml';
 import type { Diagnostic, SourcePosition } from './diagnostics.js';
 import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, parseDuration } from './duration.js';
+import { envNameFor } from './plan.js';
 import { closest } from './suggest.js';
 import { parseTemplate, STEP_NAME, type Template } from './template.js';
 import { describeYamlErrors } from './yaml-errors.js';
@@ -214,7 +215,7 @@ export function parsePipelineFile(
           continue;
         }
         const ref = itemNode.value;
-        const name = ref.toUpperCase().replace(/-/g, '_');
+        const name = envNameFor(ref);
         if (!ENV_NAME.test(name)) {
           report(
             posOf(itemNode),

@@ -1,4 +1,7 @@
-/** The slice of pino the runner uses, so it can run with any logger (or none). */
+/**
+ * The slice of pino that dockercise's packages log through, so each can run with any logger (or
+ * none): pino in the daemon and the control plane, sentences in the CLI, silence in tests.
+ */
 export interface Logger {
   debug(object: object, message: string): void;
   info(object: object, message: string): void;
