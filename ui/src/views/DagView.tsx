@@ -1,23 +1,14 @@
 import type { GateResult, RunGraph, StepResult } from '@dockercise/shared';
-import { createMemo, createSignal, For, onCleanup, onMount, Show, untrack } from 'solid-js';
+import { createMemo, For, Show, untrack } from 'solid-js';
 import { type Layout, type LayoutNode, layoutGraph, NODE_HEIGHT, widthOf } from '../model/dag-layout.js';
 import { GATE_WORDS, gateSymbol, statusSymbol, statusWords } from '../model/format.js';
+import { createPanZoom } from './create-pan-zoom.js';
 
 export interface Selection {
   kind: 'step' | 'gate';
   name: string;
 }
 
-interface View {
-  x: number;
-  y: number;
-  k: number;
-}
-
-const MIN_ZOOM = 0.15;
-const MAX_ZOOM = 2.5;
-/** Below this, labels (13 px) are too small to read: the first view zooms no further out and starts at the left. */
-const READABLE_ZOOM = 0.7;
 const MAX_VIEW_HEIGHT = 480;
 const MIN_VIEW_HEIGHT = 160;
 
@@ -48,103 +39,13 @@ export function DagView(props: {
   const stepStatus = createMemo(() => new Map(props.steps.map((s) => [s.name, s.status])));
   const gateStatus = createMemo(() => new Map(props.gates.map((g) => [g.name, g.status])));
 
-  let frame: HTMLDivElement | undefined;
   // As tall as the graph needs, up to a limit: a three-step run does not get a screenful of nothing.
   const viewHeight = (): number => clamp(layout().height + 24, MIN_VIEW_HEIGHT, MAX_VIEW_HEIGHT);
-  const [size, setSize] = createSignal({ width: 960, height: MAX_VIEW_HEIGHT });
-  const [view, setView] = createSignal<View>({ x: 0, y: 0, k: 1 });
-  const [userMoved, setUserMoved] = createSignal(false);
-
-  const fit = (readable: boolean): void => {
-    const { width, height } = size();
-    const l = layout();
-    let k = Math.min(width / l.width, height / l.height, 1);
-    if (readable) k = Math.max(k, Math.min(READABLE_ZOOM, 1));
-    k = clamp(k, MIN_ZOOM, MAX_ZOOM);
-    const x = l.width * k <= width ? (width - l.width * k) / 2 : 0;
-    const y = l.height * k <= height ? (height - l.height * k) / 2 : 0;
-    setView({ x, y, k });
-  };
-  const zoomAt = (factor: number, cx: number, cy: number): void => {
-    setUserMoved(true);
-    setView((v) => {
-      const k = clamp(v.k * factor, MIN_ZOOM, MAX_ZOOM);
-      const ratio = k / v.k;
-      return { k, x: cx - (cx - v.x) * ratio, y: cy - (cy - v.y) * ratio };
-    });
-  };
-  const panBy = (dx: number, dy: number): void => {
-    setUserMoved(true);
-    setView((v) => ({ ...v, x: v.x + dx, y: v.y + dy }));
-  };
-
-  onMount(() => {
-    if (!frame) return;
-    const measure = (): void => {
-      const rect = frame?.getBoundingClientRect();
-      if (rect && rect.width > 0) setSize({ width: rect.width, height: viewHeight() });
-      if (!userMoved()) fit(true);
-    };
-    measure();
-    if (typeof ResizeObserver !== 'undefined') {
-      const observer = new ResizeObserver(measure);
-      observer.observe(frame);
-      onCleanup(() => observer.disconnect());
-    }
-  });
-
-  let drag: { x: number; y: number; id: number } | undefined;
-  const onPointerDown = (event: PointerEvent): void => {
-    if ((event.target as Element).closest('.node')) return;
-    drag = { x: event.clientX, y: event.clientY, id: event.pointerId };
-    (event.currentTarget as Element).setPointerCapture?.(event.pointerId);
-  };
-  const onPointerMove = (event: PointerEvent): void => {
-    if (!drag || drag.id !== event.pointerId) return;
-    panBy(event.clientX - drag.x, event.clientY - drag.y);
-    drag = { ...drag, x: event.clientX, y: event.clientY };
-  };
-  const onPointerUp = (): void => {
-    drag = undefined;
-  };
-  const onWheel = (event: WheelEvent): void => {
-    const zooming = event.ctrlKey || event.metaKey;
-    // A graph that fits leaves the wheel to the page, so scrolling past it does not get stuck.
-    if (!zooming && !overflows()) return;
-    event.preventDefault();
-    if (zooming) {
-      const rect = frame?.getBoundingClientRect();
-      zoomAt(
-        Math.exp(-event.deltaY / 300),
-        event.clientX - (rect?.left ?? 0),
-        event.clientY - (rect?.top ?? 0),
-      );
-    } else {
-      panBy(-event.deltaX, -event.deltaY);
-    }
-  };
-
-  const overflows = (): boolean => {
-    const { k } = view();
-    return layout().width * k > size().width || layout().height * k > size().height;
-  };
-
+  const panZoom = createPanZoom({ content: () => layout(), frameHeight: viewHeight });
+  const view = panZoom.view;
   /** A node reached with Tab is brought into view. */
-  const reveal = (node: LayoutNode): void => {
-    const v = view();
-    const { width, height } = size();
-    const left = v.x + node.x * v.k;
-    const top = v.y + node.y * v.k;
-    const right = left + widthOf(node) * v.k;
-    const bottom = top + NODE_HEIGHT * v.k;
-    let dx = 0;
-    let dy = 0;
-    if (left < 8) dx = 8 - left;
-    else if (right > width - 8) dx = width - 8 - right;
-    if (top < 8) dy = 8 - top;
-    else if (bottom > height - 8) dy = height - 8 - bottom;
-    if (dx || dy) panBy(dx, dy);
-  };
+  const reveal = (node: LayoutNode): void =>
+    panZoom.reveal({ x: node.x, y: node.y, width: widthOf(node), height: NODE_HEIGHT });
 
   const isSelected = (node: LayoutNode): boolean =>
     props.selected?.kind === node.kind && props.selected.name === node.name;
@@ -166,7 +67,7 @@ export function DagView(props: {
           type="button"
           class="button quiet"
           aria-label="Zoom in"
-          onClick={() => zoomAt(1.25, size().width / 2, size().height / 2)}
+          onClick={() => panZoom.zoomAtCentre(1.25)}
         >
           +
         </button>
@@ -174,30 +75,23 @@ export function DagView(props: {
           type="button"
           class="button quiet"
           aria-label="Zoom out"
-          onClick={() => zoomAt(0.8, size().width / 2, size().height / 2)}
+          onClick={() => panZoom.zoomAtCentre(0.8)}
         >
           −
         </button>
-        <button
-          type="button"
-          class="button quiet"
-          onClick={() => {
-            setUserMoved(true);
-            fit(false);
-          }}
-        >
+        <button type="button" class="button quiet" onClick={() => panZoom.fitAll()}>
           Fit
         </button>
         <span class="dag-hint">Drag or scroll to pan · Ctrl+scroll to zoom</span>
       </div>
       <div
         class="dag-frame"
-        ref={frame}
-        onPointerDown={onPointerDown}
-        onPointerMove={onPointerMove}
-        onPointerUp={onPointerUp}
-        onPointerCancel={onPointerUp}
-        onWheel={onWheel}
+        ref={panZoom.frameRef}
+        onPointerDown={panZoom.handlers.onPointerDown}
+        onPointerMove={panZoom.handlers.onPointerMove}
+        onPointerUp={panZoom.handlers.onPointerUp}
+        onPointerCancel={panZoom.handlers.onPointerUp}
+        onWheel={panZoom.handlers.onWheel}
       >
         {/* biome-ignore lint/a11y/useSemanticElements: an SVG cannot hold a fieldset; the group names the graph */}
         <svg
