@@ -123,6 +123,26 @@ describe('the dockercise CLI', () => {
     });
   });
 
+  it('runs a flaky step again, and filters steps by branch', async () => {
+    const dir = await tree({
+      'a.dockercise.yaml':
+        // The first attempt leaves a marker in the step's workspace, which outlives the attempt.
+        `flaky:\n  img: ${IMG}\n  retry: 2\n  run: test -f marker || {{ touch marker; exit 1; }}\nmain-only:\n  img: ${IMG}\n  when: { branch: [main] }\n  run: echo on main\n`,
+    });
+    const dev = await dockercise(['run', dir, '--branch', 'dev']);
+    expect(dev.code).toBe(0);
+    expect(dev.stdout).toMatch(/flaky \| ✔ succeeded/);
+    expect(dev.stdout).toContain('main-only | ↷ skipped');
+    const runs = await readdir(join(dir, '.dockercise', 'runs'));
+    const result = JSON.parse(
+      await readFile(join(dir, '.dockercise', 'runs', runs[0] ?? '', 'result.json'), 'utf8'),
+    );
+    expect(result.steps[0].attempts.map((a: { exitCode: number }) => a.exitCode)).toEqual([1, 0]);
+    expect(result.steps[1]).toMatchObject({ status: 'skipped', skipReason: 'filtered' });
+    const main = await dockercise(['run', dir, '--branch', 'main']);
+    expect(main.stdout).toContain('main-only | on main');
+  });
+
   it('run --step runs a step and what it needs, nothing else', async () => {
     const dir = await tree({
       'a.dockercise.yaml': `a:\n  img: ${IMG}\n  run: echo from-a\nb:\n  img: ${IMG}\n  run: cat {a}\nc:\n  img: ${IMG}\n  run: echo from-c\n`,

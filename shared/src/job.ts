@@ -9,6 +9,7 @@ import {
 } from 'node:crypto';
 import { z } from 'zod';
 import { planSchema } from './pipeline/plan.js';
+import { EVENTS } from './pipeline/step-options.js';
 
 /**
  * The job message the control plane puts on a customer's queue, and the agent runs. The control
@@ -42,6 +43,9 @@ export const jobBodySchema = z
     runId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
     pipeline: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
     source: z.object({ repository: z.string(), commit: z.string(), branch: z.string().optional() }),
+    /** What started the run, and the files it changed when known: what steps' `when` filters see. */
+    event: z.enum(EVENTS).optional(),
+    changed: z.array(z.string()).max(10_000).optional(),
     plan: planSchema.optional(),
     planPointer: planPointerSchema.optional(),
     approvedGates: z.array(z.string()),

@@ -64,6 +64,23 @@ export const stepResultSchema = z.object({
   /** Where the output is stored; absent for secret steps and steps that produced none. */
   output: z.string().optional(),
   secret: z.boolean(),
+  /** Why a skipped step was skipped: its filters (or a need's) did not match the run. */
+  skipReason: z.enum(['filtered']).optional(),
+  /** The step failed, but may (`allow-failure`): the run does not fail for it. */
+  allowedFailure: z.boolean().optional(),
+  /** Every attempt when the step was retried, the last one last. */
+  attempts: z
+    .array(
+      z.object({
+        attempt: z.number().int().positive(),
+        status: stepStatusSchema,
+        exitCode: z.number().int().nullable().optional(),
+        error: z.string().optional(),
+        startedAt: timestamp,
+        endedAt: timestamp,
+      }),
+    )
+    .optional(),
 });
 
 export const gateResultSchema = z.object({

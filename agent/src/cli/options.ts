@@ -17,4 +17,8 @@ export interface RunCliOptions {
   memory?: string;
   cpus?: number;
   outputLimit: number;
+  /** For `when` filters: the branch (default: the folder's git branch), the event, the changed files. */
+  branch?: string;
+  event: 'push' | 'pull_request' | 'manual';
+  changed?: string[];
 }

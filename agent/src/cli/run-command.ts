@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import { newRunId, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
 import { FileLogSink } from '../backends/local/file-log-sink.js';
 import { LocalResultStore } from '../backends/local/local-result-store.js';
@@ -56,6 +58,7 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
     return 1;
   }
 
+  const branch = options.branch ?? (await gitBranch(loaded.root));
   const runId = newRunId();
   const resultsDir = join(loaded.root, '.dockercise');
   await keepOutOfGit(resultsDir);
@@ -92,6 +95,11 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
       pull: options.pull,
       limits: { ...(memoryBytes ? { memoryBytes } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) },
       outputLimitBytes: options.outputLimit,
+      context: {
+        event: options.event,
+        ...(branch ? { branch } : {}),
+        ...(options.changed ? { changed: options.changed } : {}),
+      },
       cancel: cancel.signal,
       kill: kill.signal,
       onChange: (r) => view.update(r),
@@ -147,4 +155,13 @@ async function printFailedLogs(result: RunResult, runDir: string): Promise<void>
     const tail = text.trimEnd().split('\n').slice(-20);
     process.stdout.write(`\n--- ${step.name}: last lines of its log ---\n${tail.join('\n')}\n`);
   }
+}
+
+/** The folder's current git branch, when it is in a repository on one. */
+async function gitBranch(dir: string): Promise<string | undefined> {
+  const run = promisify(execFile);
+  const branch = await run('git', ['-C', dir, 'symbolic-ref', '--short', '-q', 'HEAD'], {
+    timeout: 5000,
+  }).catch(() => undefined);
+  return branch?.stdout.trim() || undefined;
 }

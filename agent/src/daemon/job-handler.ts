@@ -175,6 +175,11 @@ export async function handleJob(
         ...(deps.stepLimits ? { limits: deps.stepLimits } : {}),
         approvedGates: approved,
         source: body.source,
+        context: {
+          event: body.event ?? 'push',
+          ...(body.source.branch ? { branch: body.source.branch } : {}),
+          ...(body.changed ? { changed: body.changed } : {}),
+        },
         attempt: job.receiveCount,
         ...(body.checkout ? { checkout: body.checkout } : {}),
         ...(sourceDir ? { sourceDir } : {}),

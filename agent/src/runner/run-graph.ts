@@ -9,6 +9,10 @@ export class RunGraph {
   private readonly steps: PlanStep[];
   private readonly dependents = new Map<string, string[]>();
   private readonly needs = new Map<string, string[]>();
+  /** Steps whose filters do not match this run, and the steps that need them: skipped, `filtered`. */
+  readonly filtered = new Set<string>();
+  /** Failed steps that may fail (`allow-failure`): what comes after them runs as if they succeeded. */
+  private readonly softFailed = new Set<string>();
 
   constructor(
     plan: Plan,
@@ -17,6 +21,8 @@ export class RunGraph {
     carried: ReadonlyMap<string, StepStatus> = new Map(),
     /** Orderings for this attempt only, beside the plan's own needs (see planResume). */
     extraNeeds: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+    /** Whether a step's own filters let it run in this run's context. */
+    passesFilters: (step: PlanStep) => boolean = () => true,
   ) {
     this.steps = plan.steps;
     for (const step of plan.steps) {
@@ -24,9 +30,21 @@ export class RunGraph {
       for (const need of this.needs.get(step.name) ?? [])
         this.dependents.set(need, [...(this.dependents.get(need) ?? []), step.name]);
     }
+    for (const step of plan.steps) if (!passesFilters(step)) this.filtered.add(step.name);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const step of plan.steps) {
+        if (this.filtered.has(step.name)) continue;
+        if ((this.needs.get(step.name) ?? []).some((n) => this.filtered.has(n))) {
+          this.filtered.add(step.name);
+          grew = true;
+        }
+      }
+    }
     for (const step of plan.steps) {
       const earlier = carried.get(step.name);
-      if (earlier === 'succeeded') this.statuses.set(step.name, 'succeeded');
+      if (this.filtered.has(step.name)) this.statuses.set(step.name, 'skipped');
+      else if (earlier === 'succeeded') this.statuses.set(step.name, 'succeeded');
       else if (step.gate !== undefined && !isApproved(step.gate))
         this.statuses.set(step.name, 'waiting-approval');
       else this.statuses.set(step.name, 'pending');
@@ -42,7 +60,9 @@ export class RunGraph {
     return this.steps.filter(
       (step) =>
         this.status(step.name) === 'pending' &&
-        (this.needs.get(step.name) ?? []).every((n) => this.status(n) === 'succeeded'),
+        (this.needs.get(step.name) ?? []).every(
+          (n) => this.status(n) === 'succeeded' || this.softFailed.has(n),
+        ),
     );
   }
 
@@ -51,9 +71,13 @@ export class RunGraph {
   }
 
   /** Records how a step ended; a step that did not succeed skips everything after it. Returns the skipped. */
-  finish(name: string, status: StepStatus): string[] {
+  finish(name: string, status: StepStatus, allowedToFail = false): string[] {
     this.statuses.set(name, status);
     if (status === 'succeeded') return [];
+    if (allowedToFail && (status === 'failed' || status === 'timed-out')) {
+      this.softFailed.add(name);
+      return [];
+    }
     const skipped: string[] = [];
     const stack = [...(this.dependents.get(name) ?? [])];
     for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
@@ -95,7 +119,7 @@ export class RunGraph {
 
   /** The run's status once nothing runs: a failure outweighs a cancel, which outweighs a gate. */
   outcome(cancelled: boolean): RunStatus {
-    const all = [...this.statuses.values()];
+    const all = [...this.statuses].filter(([name]) => !this.softFailed.has(name)).map(([, s]) => s);
     if (all.some((s) => s === 'failed' || s === 'timed-out')) return cancelled ? 'cancelled' : 'failed';
     if (cancelled || all.includes('cancelled')) return 'cancelled';
     if (all.some((s) => s === 'waiting-approval' || s === 'pending')) return 'waiting-approval';

@@ -1,4 +1,4 @@
-import type { Logger, Plan, RunResult } from '@dockercise/shared';
+import type { Logger, Plan, RunContext, RunResult } from '@dockercise/shared';
 import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { ResultStore } from '../store/result-store.js';
@@ -43,6 +43,8 @@ export interface RunOptions {
   attempt?: number;
   /** Go on from an earlier attempt at this run (see planResume). */
   resume?: Resume;
+  /** What the run is for, as steps' `when` filters see it; a manual run of no branch by default. */
+  context?: RunContext;
   /** Called with the newest result at every status change. */
   onChange?: (result: RunResult) => void;
   logger?: Logger;

@@ -251,4 +251,121 @@ describe('runPlan on the fake engine', () => {
       });
     });
   });
+
+  describe('filters, soft failures and retries', () => {
+    const run = (
+      files: Record<string, string>,
+      engine: FakeEngine,
+      extra: Partial<Parameters<typeof runPlan>[0]> = {},
+    ) =>
+      runPlan({
+        runId: 'v2',
+        pipeline: 'p',
+        plan: compile(files),
+        engine,
+        store: new MemoryStore(),
+        logs: new MemoryLogs(),
+        ...extra,
+      });
+
+    it('skips, as filtered, a step whose filters do not match and what needs it; runs the rest', async () => {
+      const engine = new FakeEngine(() => ({ stdout: 'x\n' }));
+      const result = await run(
+        {
+          'ci.dockercise.yaml':
+            'test:\n  img: x\n  run: t\ndocs:\n  img: x\n  run: d\n  when: { paths: ["docs/**"] }\npublish:\n  img: x\n  run: cat {docs}\n',
+          'release.dockercise.yaml':
+            'when: { branch: ["release/*"], event: [push] }\nship:\n  img: x\n  run: s\n',
+        },
+        engine,
+        { context: { branch: 'main', event: 'push', changed: ['src/a.ts'] } },
+      );
+      expect(result.status).toBe('succeeded');
+      expect(result.steps.map((s) => [s.name, s.status, s.skipReason])).toEqual([
+        ['test', 'succeeded', undefined],
+        ['docs', 'skipped', 'filtered'],
+        ['publish', 'skipped', 'filtered'],
+        ['ship', 'skipped', 'filtered'],
+      ]);
+      const released = await run(
+        {
+          'release.dockercise.yaml':
+            'when: { branch: ["release/*"], event: [push] }\nship:\n  img: x\n  run: s\n',
+        },
+        engine,
+        { context: { branch: 'release/1.2', event: 'push' } },
+      );
+      expect(released.steps[0]?.status).toBe('succeeded');
+    });
+
+    it('makes a run where everything is filtered a success with nothing run', async () => {
+      const engine = new FakeEngine();
+      const result = await run(
+        { 'a.dockercise.yaml': 'a:\n  img: x\n  run: a\n  when: { event: [pull_request] }\n' },
+        engine,
+      );
+      expect(result.status).toBe('succeeded');
+      expect(engine.events).toEqual([]);
+    });
+
+    it('lets a step fail without failing the run, and runs what needs it', async () => {
+      const engine = new FakeEngine((c) => (stepOf(c) === 'lint' ? { exitCode: 1 } : {}));
+      const result = await run(
+        {
+          'a.dockercise.yaml':
+            'lint:\n  img: x\n  allow-failure: true\n  run: l\nafter-lint:\n  img: x\n  after: lint\n  run: a\n',
+        },
+        engine,
+      );
+      expect(result.status).toBe('succeeded');
+      expect(result.steps.map((s) => [s.name, s.status, s.allowedFailure])).toEqual([
+        ['lint', 'failed', true],
+        ['after-lint', 'succeeded', undefined],
+      ]);
+    });
+
+    it('retries a failing step, keeping every attempt, and never retries a cancel', async () => {
+      let tries = 0;
+      const engine = new FakeEngine(() => ({ exitCode: ++tries < 3 ? 1 : 0, stdout: `try ${tries}\n` }));
+      const logs = new MemoryLogs();
+      const result = await run({ 'a.dockercise.yaml': 'flaky:\n  img: x\n  retry: 2\n  run: f\n' }, engine, {
+        logs,
+      });
+      expect(result.steps[0]).toMatchObject({ status: 'succeeded' });
+      expect(result.steps[0]?.attempts?.map((a) => [a.attempt, a.status, a.exitCode])).toEqual([
+        [1, 'failed', 1],
+        [2, 'failed', 1],
+        [3, 'succeeded', 0],
+      ]);
+      expect(logs.lines.get('flaky')).toEqual([
+        'try 1',
+        '[dockercise: attempt 2 of 3]',
+        'try 2',
+        '[dockercise: attempt 3 of 3]',
+        'try 3',
+      ]);
+
+      // Only the exit codes it names.
+      tries = 0;
+      const only = await run(
+        { 'a.dockercise.yaml': 'flaky:\n  img: x\n  retry: { count: 2, on: [75] }\n  run: f\n' },
+        engine,
+      );
+      expect(only.steps[0]?.attempts).toHaveLength(1);
+
+      const cancel = new AbortController();
+      const hanging = new FakeEngine(() => {
+        setTimeout(() => cancel.abort(), 5);
+        return { hang: true };
+      });
+      const cancelled = await run(
+        { 'a.dockercise.yaml': 'flaky:\n  img: x\n  retry: 3\n  run: f\n' },
+        hanging,
+        {
+          cancel: cancel.signal,
+        },
+      );
+      expect(cancelled.steps[0]?.attempts?.map((a) => a.status)).toEqual(['cancelled']);
+    });
+  });
 });

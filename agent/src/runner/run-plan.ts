@@ -1,5 +1,6 @@
 import {
   initialRunResult,
+  matchesFilters,
   type PlanStep,
   type RunResult,
   type StepResult,
@@ -53,7 +54,10 @@ class PlanRun {
     const approved = options.approvedGates ?? new Set<string>();
     const isApproved = (gate: string): boolean => approved === 'all' || approved.has(gate);
     const resume = options.resume;
-    this.graph = new RunGraph(options.plan, isApproved, resume?.carried, resume?.extraNeeds);
+    const context = options.context ?? { event: 'manual' as const };
+    this.graph = new RunGraph(options.plan, isApproved, resume?.carried, resume?.extraNeeds, (step) =>
+      matchesFilters(step.when ?? [], context),
+    );
     this.log = options.logger ?? silentLogger;
     const masker = new SecretMasker();
     // The deploy key is a secret from the start: masked wherever a step prints it.
@@ -71,6 +75,10 @@ class PlanRun {
       { cancel: this.cancel.signal, kill: this.kill.signal },
       {
         image: (step, digest) => this.update(step, { imageDigest: digest }),
+        attempt: (step, record) => {
+          this.update(step, { attempts: [...(this.steps.get(step)?.attempts ?? []), record] });
+          this.changed();
+        },
         outputStored: (step, path) => this.update(step, { output: path }),
         doneNext: async (step) => {
           this.update(step, { phase: 'done' });
@@ -97,7 +105,10 @@ class PlanRun {
     const earlier = new Map((resume?.previous.steps ?? []).map((s) => [s.name, s]));
     for (const step of initial.steps) {
       const kept = earlier.get(step.name);
-      this.steps.set(step.name, kept && resume?.carried.has(step.name) ? kept : step);
+      if (this.graph.filtered.has(step.name)) {
+        const error = "skipped: its filters, or a need's, do not match this run";
+        this.steps.set(step.name, { ...step, status: 'skipped', skipReason: 'filtered', error });
+      } else this.steps.set(step.name, kept && resume?.carried.has(step.name) ? kept : step);
     }
     this.writer = new ResultWriter(
       options.store,
@@ -191,7 +202,7 @@ class PlanRun {
     const log = this.options.logs.open(step.name);
     let outcome: StepOutcome;
     try {
-      outcome = await this.stepRunner.run(step, log, startedAt.getTime() + step.timeout * 1000, onlyDone);
+      outcome = await this.stepRunner.run(step, log, step.timeout * 1000, onlyDone);
     } catch (error) {
       if (error instanceof EngineUnavailableError) {
         // Without an engine nothing else can run either: stop the run, keep the reason.
@@ -216,9 +227,12 @@ class PlanRun {
     };
     if (outcome.exitCode !== undefined) patch.exitCode = outcome.exitCode;
     if (outcome.error !== undefined) patch.error = outcome.error;
+    const allowedToFail =
+      step.allowFailure === true && (outcome.status === 'failed' || outcome.status === 'timed-out');
+    if (allowedToFail) patch.allowedFailure = true;
     if (this.fatal && outcome.status === 'cancelled') this.interrupted.add(step.name);
     this.update(step.name, patch);
-    for (const skipped of this.graph.finish(step.name, outcome.status)) {
+    for (const skipped of this.graph.finish(step.name, outcome.status, allowedToFail)) {
       this.update(skipped, { status: 'skipped', error: `skipped: ${step.name} ${outcome.status}` });
     }
     this.changed();

@@ -29,9 +29,17 @@ export interface StepOutcome {
   error?: string;
 }
 
+export interface StepAttempt extends StepOutcome {
+  attempt: number;
+  startedAt: string;
+  endedAt: string;
+}
+
 /** What the run hears from a step while it runs. */
 export interface StepReport {
   image(step: string, digest: string): void;
+  /** An attempt of a retried step ended (every attempt of a step with `retry`). */
+  attempt(step: string, record: StepAttempt): void;
   outputStored(step: string, path: string): void;
   /** `run` succeeded and `done` is next: recorded before it starts, so a resume re-checks only `done`. */
   doneNext(step: string): Promise<void>;
@@ -59,7 +67,45 @@ export class StepRunner {
     this.outputs = new Map(outputs);
   }
 
-  async run(step: PlanStep, log: StepLog, deadline: number, onlyDone: boolean): Promise<StepOutcome> {
+  /**
+   * Runs the step, again while it fails and its `retry` allows: any failure, a timeout included, or
+   * only the exit codes it names. A cancel is never retried. Each attempt gets the whole timeout.
+   */
+  async run(step: PlanStep, log: StepLog, timeoutMs: number, onlyDone: boolean): Promise<StepOutcome> {
+    const attempts = 1 + (step.retry?.count ?? 0);
+    for (let attempt = 1; ; attempt++) {
+      const startedAt = new Date();
+      if (attempt > 1)
+        await log.write([
+          {
+            ts: startedAt.getTime(),
+            stream: 'stderr',
+            text: `[dockercise: attempt ${attempt} of ${attempts}]`,
+          },
+        ]);
+      const outcome = await this.attempt(
+        step,
+        log,
+        startedAt.getTime() + timeoutMs,
+        onlyDone && attempt === 1,
+      );
+      if (step.retry)
+        this.report.attempt(step.name, {
+          attempt,
+          ...outcome,
+          startedAt: startedAt.toISOString(),
+          endedAt: new Date().toISOString(),
+        });
+      if (attempt >= attempts || !retryable(step, outcome)) return outcome;
+    }
+  }
+
+  private async attempt(
+    step: PlanStep,
+    log: StepLog,
+    deadline: number,
+    onlyDone: boolean,
+  ): Promise<StepOutcome> {
     const image = await this.resources.image(step.img);
     this.report.image(step.name, image.digest ?? image.id);
     const context = await this.context();
@@ -225,6 +271,13 @@ export class StepRunner {
   private get outputLimit(): number {
     return this.options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT;
   }
+}
+
+function retryable(step: PlanStep, outcome: StepOutcome): boolean {
+  if (outcome.status !== 'failed' && outcome.status !== 'timed-out') return false;
+  const on = step.retry?.on;
+  if (!on) return true;
+  return typeof outcome.exitCode === 'number' && outcome.status === 'failed' && on.includes(outcome.exitCode);
 }
 
 function formatBytes(bytes: number): string {

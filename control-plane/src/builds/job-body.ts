@@ -1,4 +1,4 @@
-import { type Plan, planSchema } from '@dockercise/shared';
+import { type Plan, planSchema, type RunEvent } from '@dockercise/shared';
 import { JOB_LIFETIME_MS, JOB_VERSION, type JobBody, newJobNonce } from '@dockercise/shared/node';
 import type { RunRecord } from '../store/store.js';
 
@@ -11,6 +11,8 @@ export function planOf(run: RunRecord): Plan | undefined {
 export interface JobAddress {
   accountId: string;
   queue: string;
+  /** What started the run: a push unless said otherwise. */
+  event?: RunEvent;
 }
 
 /**
@@ -29,6 +31,7 @@ export function jobBase(
     pipeline: run.pipeline,
     source: { repository, commit: run.commit, ...(run.branch ? { branch: run.branch } : {}) },
     approvedGates: run.approvedGates,
+    event: to.event ?? 'push',
     accountId: to.accountId,
     queue: to.queue,
     nonce: newJobNonce(),

@@ -33,6 +33,7 @@ export class LocalDispatcher implements RunSender {
         ...jobBase(run, repo?.fullName ?? run.pipeline, this.now(), {
           accountId: LOCAL_ACCOUNT_ID,
           queue: LOCAL_QUEUE,
+          event: 'manual',
         }),
         plan,
       },

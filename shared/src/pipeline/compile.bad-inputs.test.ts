@@ -147,7 +147,7 @@ const cases: Array<[string, string, string[]]> = [
     'unknown field without a close match',
     'build:\n  img: busybox\n  run: make\n  retries: 3\n',
     [
-      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret',
+      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure',
     ],
   ],
   [
@@ -202,6 +202,36 @@ const cases: Array<[string, string, string[]]> = [
     'a:\n  img: x\n  run: cat {b}\nb:\n  img: x\n  run: "true"\n  after: c\nc:\n  img: x\n  vol: a\n  run: "true"\n',
     [
       'ci.dockercise.yaml:1:1: dependency cycle: a -> b -> c -> a\n  hint: a step cannot wait, directly or not, for itself: remove one of these references',
+    ],
+  ],
+  [
+    'an unknown filter and an unknown event',
+    'build:\n  img: busybox\n  run: make\n  when: { branchs: [main], event: [tag] }\n',
+    [
+      'ci.dockercise.yaml:4:11: unknown filter "branchs" in when of step "build"\n  hint: did you mean "branch"?',
+      'ci.dockercise.yaml:4:35: unknown event "tag" in when of step "build"\n  hint: the events are push, pull_request, manual',
+    ],
+  ],
+  [
+    'a file-level when that is not a mapping',
+    'when: main\nbuild:\n  img: busybox\n  run: make\n',
+    [
+      'ci.dockercise.yaml:1:7: when of this file must be a mapping of branch, event and paths\n  hint: e.g. when: { branch: [main, "release/*"], event: [push], paths: ["src/**"] }',
+    ],
+  ],
+  [
+    'a retry that is not a count',
+    'build:\n  img: busybox\n  run: make\n  retry: 11\ntest:\n  img: busybox\n  run: make\n  retry: { count: 1, on: [0] }\n',
+    [
+      'ci.dockercise.yaml:4:10: retry of step "build" must be a whole number from 1 to 10\n  hint: write retry: 2, or retry: { count: 2, on: [1, 137] } (at most 10)',
+      'ci.dockercise.yaml:8:26: retry.on of step "test" must list exit codes from 1 to 255\n  hint: write retry: 2, or retry: { count: 2, on: [1, 137] } (at most 10)',
+    ],
+  ],
+  [
+    'allow-failure that is not a boolean',
+    'build:\n  img: busybox\n  run: make\n  allow-failure: yes\n',
+    [
+      'ci.dockercise.yaml:4:18: allow-failure of step "build" must be true or false\n  hint: write allow-failure: true',
     ],
   ],
   [

@@ -116,6 +116,9 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         ...(file.gate ? { gate: file.path } : {}),
         timeout: step.timeout,
         secret: step.secret,
+        ...(file.when || step.when ? { when: [file.when, step.when].filter((w) => w !== undefined) } : {}),
+        ...(step.retry ? { retry: step.retry } : {}),
+        ...(step.allowFailure ? { allowFailure: true } : {}),
         source: { file: step.pos.file, line: step.pos.line, col: step.pos.col },
       };
       planSteps.push(planStep);

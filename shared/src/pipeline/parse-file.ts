@@ -2,6 +2,14 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type
 import type { Diagnostic, SourcePosition } from './diagnostics.js';
 import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, parseDuration } from './duration.js';
 import { envNameFor } from './plan.js';
+import {
+  type FieldContext,
+  parseAllowFailure,
+  parseRetry,
+  parseWhen,
+  type Retry,
+  type When,
+} from './step-options.js';
 import { closest } from './suggest.js';
 import { parseTemplate, STEP_NAME, type Template } from './template.js';
 import { describeYamlErrors } from './yaml-errors.js';
@@ -37,6 +45,9 @@ export interface ParsedStep {
   after: Ref[];
   timeout: number;
   secret: boolean;
+  when?: When;
+  retry?: Retry;
+  allowFailure?: boolean;
 }
 
 export interface ParsedFile {
@@ -46,10 +57,24 @@ export interface ParsedFile {
   gate?: SourcePosition;
   /** Step names from the file-level `after`. */
   after: Ref[];
+  /** The file-level filter: every step of the file runs only where it matches. */
+  when?: When;
 }
 
 export const HUMAN_CLICK = 'human-click';
-export const STEP_FIELDS = ['img', 'run', 'done', 'env', 'vol', 'after', 'timeout', 'secret'] as const;
+export const STEP_FIELDS = [
+  'img',
+  'run',
+  'done',
+  'env',
+  'vol',
+  'after',
+  'timeout',
+  'secret',
+  'when',
+  'retry',
+  'allow-failure',
+] as const;
 export const MAX_STEP_NAME_LENGTH = 63;
 
 /** Other CI tools' names for our fields: a user coming from them gets the right name at once. */
@@ -91,6 +116,7 @@ export function parsePipelineFile(
   const report = (pos: SourcePosition, message: string, hint?: string): void => {
     diagnostics.push(hint ? { ...pos, message, hint } : { ...pos, message });
   };
+  const fields: FieldContext = { report, posOf: (node) => posOf(node) };
 
   // The library's own unique-keys check compares every key with every other (quadratic); keys are
   // checked below, in one pass with a map.
@@ -415,6 +441,21 @@ export function parsePipelineFile(
           else step.timeout = seconds;
           break;
         }
+        case 'when': {
+          const when = parseWhen(value, `of step "${name}"`, fields);
+          if (when) step.when = when;
+          break;
+        }
+        case 'retry': {
+          const retry = parseRetry(value, name, fields);
+          if (retry) step.retry = retry;
+          break;
+        }
+        case 'allow-failure': {
+          const allowed = parseAllowFailure(value, name, fields);
+          if (allowed !== undefined) step.allowFailure = allowed;
+          break;
+        }
         case 'secret':
           if (isScalar(value) && typeof value.value === 'boolean') step.secret = value.value;
           else
@@ -454,6 +495,12 @@ export function parsePipelineFile(
       continue;
     }
     defined.set(name, keyPos);
+    if (name === 'when') {
+      const when = pair.value ? parseWhen(pair.value, 'of this file', fields) : undefined;
+      if (!pair.value) report(keyPos, 'when is empty', 'give the filters, e.g. when: { branch: [main] }');
+      if (when) file.when = when;
+      continue;
+    }
     if (name === 'after') {
       const value = pair.value;
       if (!value || (isScalar(value) && value.value === null)) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENTS, MAX_RETRIES } from './step-options.js';
 import { STEP_NAME, type Template } from './template.js';
 
 /**
@@ -26,6 +27,21 @@ export const planStepSchema = z.object({
   /** Seconds. */
   timeout: z.number().int().positive(),
   secret: z.boolean(),
+  /** Filters, all of which must match for the step to run (its file's, then its own). */
+  when: z
+    .array(
+      z.object({
+        branch: z.array(z.string()).optional(),
+        event: z.array(z.enum(EVENTS)).optional(),
+        paths: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+  retry: z
+    .object({ count: z.number().int().min(1).max(MAX_RETRIES), on: z.array(z.number().int()).optional() })
+    .optional(),
+  /** A failure is shown but does not fail the run; dependents run as if it succeeded. */
+  allowFailure: z.boolean().optional(),
   source: sourceSchema,
 });
 

@@ -141,4 +141,18 @@ describe('DagView', () => {
       HTMLElement.prototype.getBoundingClientRect = original;
     }
   });
+
+  it('draws a failure the pipeline allows in amber, and says so to screen readers', () => {
+    const view = render(() => (
+      <DagView
+        graph={{ steps: [{ name: 'lint', needs: [] }], gates: [] }}
+        steps={[{ ...step('lint', 'failed'), allowedFailure: true }]}
+        gates={[]}
+        onSelect={() => {}}
+      />
+    ));
+    const node = view.getByRole('button', { name: 'step lint: failed (allowed to fail)' });
+    expect(node.classList.contains('allowed')).toBe(true);
+    view.unmount();
+  });
 });

@@ -38,6 +38,9 @@ export function DagView(props: {
 
   const stepStatus = createMemo(() => new Map(props.steps.map((s) => [s.name, s.status])));
   const gateStatus = createMemo(() => new Map(props.gates.map((g) => [g.name, g.status])));
+  const allowedFailure = createMemo(
+    () => new Set(props.steps.filter((s) => s.allowedFailure).map((s) => s.name)),
+  );
 
   // As tall as the graph needs, up to a limit: a three-step run does not get a screenful of nothing.
   const viewHeight = (): number => clamp(layout().height + 24, MIN_VIEW_HEIGHT, MAX_VIEW_HEIGHT);
@@ -55,7 +58,7 @@ export function DagView(props: {
       : (gateStatus().get(node.name) ?? 'waiting');
   const labelOf = (node: LayoutNode): string =>
     node.kind === 'step'
-      ? `step ${node.name}: ${statusWords((stepStatus().get(node.name) ?? 'pending') as StepResult['status'])}`
+      ? `step ${node.name}: ${statusWords((stepStatus().get(node.name) ?? 'pending') as StepResult['status'])}${allowedFailure().has(node.name) ? ' (allowed to fail)' : ''}`
       : `approval gate ${node.name}: ${GATE_WORDS[gateStatus().get(node.name) ?? 'waiting']}`;
   const selectedId = (): string | undefined =>
     props.selected ? `${props.selected.kind}:${props.selected.name}` : undefined;
@@ -131,7 +134,7 @@ export function DagView(props: {
                 // biome-ignore lint/a11y/useSemanticElements: SVG has no <button>; the <g> takes its role, focus and keys
                 <g
                   class={`node ${node.kind} status-${statusOf(node)}`}
-                  classList={{ selected: isSelected(node) }}
+                  classList={{ selected: isSelected(node), allowed: allowedFailure().has(node.name) }}
                   transform={`translate(${node.x},${node.y})`}
                   role="button"
                   tabindex="0"

@@ -24,11 +24,18 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
   return (
     <section class="panel" aria-labelledby="panel-title">
       <h2 id="panel-title">
-        <span class={`badge status-${props.step.status}`}>
+        <span
+          class={`badge status-${props.step.status}`}
+          classList={{ allowed: props.step.allowedFailure === true }}
+        >
           {statusSymbol(props.step.status)} {statusWords(props.step.status)}
+          {props.step.allowedFailure ? ' (allowed)' : ''}
         </span>{' '}
         {props.step.name}
       </h2>
+      <Show when={props.step.allowedFailure}>
+        <p class="muted">This step may fail: the run does not fail for it, and what needs it ran.</p>
+      </Show>
       <dl class="facts">
         <dt>Image</dt>
         <dd>
@@ -55,6 +62,22 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
         <p class="step-error" role="note">
           {props.step.error}
         </p>
+      </Show>
+      <Show when={(props.step.attempts?.length ?? 0) > 1}>
+        <h3>Attempts</h3>
+        <ol class="attempts">
+          <For each={props.step.attempts}>
+            {(attempt) => (
+              <li>
+                attempt {attempt.attempt}: {statusWords(attempt.status)}
+                {attempt.exitCode !== undefined && attempt.exitCode !== null
+                  ? `, exit code ${attempt.exitCode}`
+                  : ''}
+                {attempt.error ? ` — ${attempt.error}` : ''}
+              </li>
+            )}
+          </For>
+        </ol>
       </Show>
       <h3>Log</h3>
       <Show

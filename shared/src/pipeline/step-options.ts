@@ -1,0 +1,157 @@
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import type { SourcePosition } from './diagnostics.js';
+import { closest } from './suggest.js';
+
+/**
+ * The pipeline-v2 fields a step (and, for `when`, a file) may have: filters, retries and soft
+ * failures. Each parser reports its problems and gives back the value, or undefined.
+ */
+
+export const EVENTS = ['push', 'pull_request', 'manual'] as const;
+export type RunEvent = (typeof EVENTS)[number];
+
+/** A filter: every list given must match (globs on branch and paths). */
+export interface When {
+  branch?: string[];
+  event?: RunEvent[];
+  paths?: string[];
+}
+
+export interface Retry {
+  /** More attempts after the first. */
+  count: number;
+  /** Only these exit codes are retried; absent, any failure (a timeout too) is. */
+  on?: number[];
+}
+
+export const MAX_RETRIES = 10;
+
+export interface FieldContext {
+  report(pos: SourcePosition, message: string, hint?: string): void;
+  posOf(node: Node | null | undefined): SourcePosition;
+}
+
+const WHEN_EXAMPLE = 'e.g. when: { branch: [main, "release/*"], event: [push], paths: ["src/**"] }';
+
+export function parseWhen(node: Node, where: string, ctx: FieldContext): When | undefined {
+  if (!isMap(node)) {
+    ctx.report(ctx.posOf(node), `when ${where} must be a mapping of branch, event and paths`, WHEN_EXAMPLE);
+    return undefined;
+  }
+  const when: When = {};
+  let ok = true;
+  for (const pair of (node as YAMLMap<Node, Node | null>).items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const texts = textList(pair.value);
+    if (key !== 'branch' && key !== 'event' && key !== 'paths') {
+      const guess = closest(key, ['branch', 'event', 'paths']);
+      ctx.report(
+        ctx.posOf(pair.key as Node),
+        `unknown filter "${key}" in when ${where}`,
+        guess ? `did you mean "${guess}"?` : 'the filters are branch, event and paths',
+      );
+      ok = false;
+      continue;
+    }
+    if (!texts) {
+      ctx.report(ctx.posOf(pair.value), `${key} in when ${where} must be a list of text`, WHEN_EXAMPLE);
+      ok = false;
+      continue;
+    }
+    if (key === 'event') {
+      const unknown = texts.filter((e) => !(EVENTS as readonly string[]).includes(e));
+      if (unknown.length > 0) {
+        ctx.report(
+          ctx.posOf(pair.value),
+          `unknown event ${unknown.map((e) => `"${e}"`).join(', ')} in when ${where}`,
+          `the events are ${EVENTS.join(', ')}`,
+        );
+        ok = false;
+        continue;
+      }
+      when.event = texts as RunEvent[];
+    } else {
+      when[key] = texts;
+    }
+  }
+  return ok ? when : undefined;
+}
+
+export function parseRetry(node: Node, step: string, ctx: FieldContext): Retry | undefined {
+  const hint = `write retry: 2, or retry: { count: 2, on: [1, 137] } (at most ${MAX_RETRIES})`;
+  const count = (n: Node | null | undefined): number | undefined => {
+    if (
+      isScalar(n) &&
+      typeof n.value === 'number' &&
+      Number.isInteger(n.value) &&
+      n.value >= 1 &&
+      n.value <= MAX_RETRIES
+    )
+      return n.value;
+    ctx.report(ctx.posOf(n), `retry of step "${step}" must be a whole number from 1 to ${MAX_RETRIES}`, hint);
+    return undefined;
+  };
+  if (isScalar(node)) {
+    const n = count(node);
+    return n === undefined ? undefined : { count: n };
+  }
+  if (!isMap(node)) {
+    ctx.report(ctx.posOf(node), `retry of step "${step}" must be a number or a mapping`, hint);
+    return undefined;
+  }
+  let retry: Retry | undefined;
+  let on: number[] | undefined;
+  let ok = true;
+  for (const pair of (node as YAMLMap<Node, Node | null>).items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (key === 'count') {
+      const n = count(pair.value);
+      if (n === undefined) ok = false;
+      else retry = { count: n };
+    } else if (key === 'on') {
+      const items = isSeq(pair.value) ? pair.value.items : [pair.value];
+      const codes = items.map((item) => (isScalar(item) ? item.value : undefined));
+      if (codes.some((c) => typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > 255)) {
+        ctx.report(
+          ctx.posOf(pair.value),
+          `retry.on of step "${step}" must list exit codes from 1 to 255`,
+          hint,
+        );
+        ok = false;
+      } else {
+        on = codes as number[];
+      }
+    } else {
+      ctx.report(ctx.posOf(pair.key as Node), `unknown field "${key}" in retry of step "${step}"`, hint);
+      ok = false;
+    }
+  }
+  if (!retry) {
+    if (ok) ctx.report(ctx.posOf(node), `retry of step "${step}" has no count`, hint);
+    return undefined;
+  }
+  return ok ? { ...retry, ...(on ? { on } : {}) } : undefined;
+}
+
+export function parseAllowFailure(node: Node, step: string, ctx: FieldContext): boolean | undefined {
+  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+  ctx.report(
+    ctx.posOf(node),
+    `allow-failure of step "${step}" must be true or false`,
+    'write allow-failure: true',
+  );
+  return undefined;
+}
+
+/** A text or a list of texts (numbers read as text: `branch: 2024`). */
+function textList(node: Node | null | undefined): string[] | undefined {
+  const items = isSeq(node) ? node.items : node ? [node] : [];
+  const texts = items.map((item) =>
+    isScalar(item) && (typeof item.value === 'string' || typeof item.value === 'number')
+      ? String(item.value)
+      : undefined,
+  );
+  return texts.length > 0 && texts.every((t) => t !== undefined && t !== '')
+    ? (texts as string[])
+    : undefined;
+}
