@@ -143,6 +143,29 @@ describe('the dockercise CLI', () => {
     expect(main.stdout).toContain('main-only | on main');
   });
 
+  it('run --resume goes on with an earlier run: what succeeded is kept, what failed runs', async () => {
+    const dir = await tree({
+      'a.dockercise.yaml': `stamp:\n  img: ${IMG}\n  run: cat /proc/sys/kernel/random/uuid\nuse:\n  img: ${IMG}\n  run: exit 1\n`,
+    });
+    expect((await dockercise(['run', dir])).code).toBe(1);
+    const [runId] = await readdir(join(dir, '.dockercise', 'runs'));
+    const stamp = await readFile(join(dir, '.dockercise', 'runs', runId ?? '', 'outputs', 'stamp'), 'utf8');
+    // Fixed, and run again from where it failed: stamp keeps its output, use reads it.
+    await writeTree(dir, {
+      'a.dockercise.yaml': `stamp:\n  img: ${IMG}\n  run: cat /proc/sys/kernel/random/uuid\nuse:\n  img: ${IMG}\n  run: cat {stamp}\n`,
+    });
+    const resumed = await dockercise(['run', dir, '--resume', runId ?? '']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`use | ${stamp.trim()}`);
+    // stamp did not run again: none of its output lines, only its kept status.
+    expect(resumed.stdout).not.toMatch(/stamp \| [0-9a-f]{8}-/);
+    const result = JSON.parse(
+      await readFile(join(dir, '.dockercise', 'runs', runId ?? '', 'result.json'), 'utf8'),
+    );
+    expect(result).toMatchObject({ status: 'succeeded', attempt: 2 });
+    expect(await dockercise(['run', dir, '--resume', '20990101T000000Z-000000'])).toMatchObject({ code: 64 });
+  });
+
   it('run --step runs a step and what it needs, nothing else', async () => {
     const dir = await tree({
       'a.dockercise.yaml': `a:\n  img: ${IMG}\n  run: echo from-a\nb:\n  img: ${IMG}\n  run: cat {a}\nc:\n  img: ${IMG}\n  run: echo from-c\n`,

@@ -96,6 +96,8 @@ export const runResultSchema = z.object({
   runId: z.string(),
   pipeline: z.string(),
   status: runStatusSchema,
+  /** Which attempt at the run this is: a resume (after a gate, a crash, or `--resume`) is the next. */
+  attempt: z.number().int().positive().optional(),
   startedAt: timestamp,
   endedAt: timestamp.optional(),
   durationMs: z.number().int().nonnegative().optional(),

@@ -63,6 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--memory <size>', 'memory limit per step, e.g. 512m')
     .option('--cpus <n>', 'CPU limit per step, e.g. 1.5', positiveNumber)
     .option('--output-limit <bytes>', 'largest stdout a step may produce', positiveInt, 1024 * 1024)
+    .option('--resume <run-id>', 'go on with an earlier run: keep what succeeded, run what did not')
     .option('--branch <name>', "the branch `when` filters see (default: the folder's git branch)")
     .addOption(
       new Option('--event <event>', 'the event `when` filters see')

@@ -21,4 +21,6 @@ export interface RunCliOptions {
   branch?: string;
   event: 'push' | 'pull_request' | 'manual';
   changed?: string[];
+  /** Go on with this earlier run: keep what succeeded, run the rest. */
+  resume?: string;
 }

@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { newRunId, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
+import { newRunId, RUN_ID, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
 import { FileLogSink } from '../backends/local/file-log-sink.js';
 import { LocalResultStore } from '../backends/local/local-result-store.js';
 import { parseMemory } from '../engine/docker-convert.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { EngineUnavailableError } from '../engine/engine.js';
 import { teeSinks } from '../logs/log-sink.js';
+import { planResume } from '../runner/resume.js';
 import { runPlan } from '../runner/run-plan.js';
 import { resolveGates } from './gates.js';
 import { loadPlan, printDiagnostics } from './load-plan.js';
@@ -59,11 +60,20 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   }
 
   const branch = options.branch ?? (await gitBranch(loaded.root));
-  const runId = newRunId();
   const resultsDir = join(loaded.root, '.dockercise');
   await keepOutOfGit(resultsDir);
+  if (options.resume !== undefined && !RUN_ID.test(options.resume))
+    return usage(`--resume takes a run id, like 20261126T204100Z-3f9a1c, not ${options.resume}`);
+  const runId = options.resume ?? newRunId();
   const runDir = join(resultsDir, 'runs', runId);
   const store = new LocalResultStore(runDir);
+  // Going on with an earlier run: what succeeded is kept, the rest (and the writers of the
+  // workspaces it needs) runs again, as the agent resumes a run after its gate.
+  const previous = options.resume ? await store.loadResult().catch(() => undefined) : undefined;
+  if (options.resume && !previous)
+    return usage(`no run ${options.resume} under ${relative(process.cwd(), resultsDir) || resultsDir}`);
+  const isApproved = (gate: string): boolean => approvedGates === 'all' || approvedGates.has(gate);
+  const resume = previous ? await planResume(plan, previous, store, isApproved) : undefined;
   const view = process.stdout.isTTY ? new LiveView(process.stdout) : new PrefixedView(process.stdout);
   const logs =
     view instanceof PrefixedView ? teeSinks(new FileLogSink(runDir), view.sink()) : new FileLogSink(runDir);
@@ -87,6 +97,7 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
       runId,
       pipeline: basename(loaded.root),
       plan,
+      ...(resume ? { resume, attempt: (resume.previous.attempt ?? 1) + 1 } : {}),
       engine,
       store,
       logs,

@@ -101,7 +101,7 @@ class PlanRun {
       isApproved,
       ...(options.source ? { source: options.source } : {}),
     });
-    this.result = { ...initial, status: 'running', steps: [] };
+    this.result = { ...initial, status: 'running', attempt: options.attempt ?? 1, steps: [] };
     const earlier = new Map((resume?.previous.steps ?? []).map((s) => [s.name, s]));
     for (const step of initial.steps) {
       const kept = earlier.get(step.name);
