@@ -1,65 +1,22 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type YAMLMap } from 'yaml';
 import type { Diagnostic, SourcePosition } from './diagnostics.js';
-import { DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, parseDuration } from './duration.js';
-import { envNameFor } from './plan.js';
+import { DEFAULT_TIMEOUT_SECONDS } from './duration.js';
+import { parseEnv } from './env-field.js';
+import type { ParsedCommand, ParsedFile, ParsedStep, Ref } from './parsed.js';
 import {
   type FieldContext,
   parseAllowFailure,
+  parseImage,
   parseRetry,
+  parseSecret,
+  parseTimeout,
   parseWhen,
-  type Retry,
-  type When,
 } from './step-options.js';
 import { closest } from './suggest.js';
-import { parseTemplate, STEP_NAME, type Template } from './template.js';
+import { parseTemplate, STEP_NAME } from './template.js';
 import { describeYamlErrors } from './yaml-errors.js';
 
-/** A reference to a step, kept with where it was written so errors can point at it. */
-export interface Ref {
-  name: string;
-  pos: SourcePosition;
-}
-
-export interface ParsedCommand {
-  template: Template;
-  refs: Ref[];
-}
-
-export interface ParsedEnv {
-  name: string;
-  value: Template;
-  refs: Ref[];
-  pos: SourcePosition;
-  /** Named in an env list (a step name), not written as `{step}` in a value. */
-  listed?: boolean;
-}
-
-export interface ParsedStep {
-  name: string;
-  pos: SourcePosition;
-  img?: string;
-  run?: ParsedCommand;
-  done?: ParsedCommand;
-  env: ParsedEnv[];
-  vol: Ref[];
-  after: Ref[];
-  timeout: number;
-  secret: boolean;
-  when?: When;
-  retry?: Retry;
-  allowFailure?: boolean;
-}
-
-export interface ParsedFile {
-  path: string;
-  steps: ParsedStep[];
-  /** Where `after: human-click` stands, when the file has a gate. */
-  gate?: SourcePosition;
-  /** Step names from the file-level `after`. */
-  after: Ref[];
-  /** The file-level filter: every step of the file runs only where it matches. */
-  when?: When;
-}
+export type { ParsedCommand, ParsedEnv, ParsedFile, ParsedStep, Ref } from './parsed.js';
 
 export const HUMAN_CLICK = 'human-click';
 export const STEP_FIELDS = [
@@ -75,6 +32,7 @@ export const STEP_FIELDS = [
   'retry',
   'allow-failure',
 ] as const;
+type StepField = (typeof STEP_FIELDS)[number];
 export const MAX_STEP_NAME_LENGTH = 63;
 
 /** Other CI tools' names for our fields: a user coming from them gets the right name at once. */
@@ -90,7 +48,6 @@ const FIELD_ALIASES: Record<string, { field: (typeof STEP_FIELDS)[number]; where
   depends_on: { field: 'after', where: 'Compose and Woodpecker' },
   timeout_in_minutes: { field: 'timeout', where: 'Buildkite' },
 };
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const STEP_EXAMPLE = 'a step looks like:  build: { img: alpine, run: "make" }';
 const QUOTE_BRACES_HINT = 'YAML reads an unquoted {…} as a mapping: put the value in quotes, e.g. "{step}"';
@@ -225,114 +182,6 @@ export function parsePipelineFile(
     return gate ? { refs, gate } : { refs };
   };
 
-  const parseEnv = (node: Node, stepName: string): ParsedEnv[] => {
-    const env: ParsedEnv[] = [];
-    const single = isScalar(node) && typeof node.value === 'string';
-    if (isSeq(node) || single) {
-      // One step name is a list of one, as for vol and after.
-      for (const item of isSeq(node) ? node.items : [node]) {
-        const itemNode = item as Node;
-        if (!isScalar(itemNode) || typeof itemNode.value !== 'string') {
-          report(
-            posOf(itemNode, node.range?.[0]),
-            'each item of an env list must be a step name',
-            'use a mapping to set variables: env: { NAME: "text with {step}" }',
-          );
-          continue;
-        }
-        const ref = itemNode.value;
-        const name = envNameFor(ref);
-        if (!ENV_NAME.test(name)) {
-          report(
-            posOf(itemNode),
-            `step "${ref}" gives the variable name ${name}, which is not a valid name`,
-            `use the mapping form to name it: env: { MY_NAME: "{${ref}}" }`,
-          );
-          continue;
-        }
-        env.push({
-          name,
-          value: [{ ref }],
-          refs: [{ name: ref, pos: posOf(itemNode) }],
-          pos: posOf(itemNode),
-          listed: true,
-        });
-      }
-    } else if (isMap(node)) {
-      for (const pair of (node as YAMLMap<Node, Node | null>).items) {
-        const keyNode = pair.key;
-        const name = isScalar(keyNode) ? String(keyNode.value) : '';
-        const keyPos = posOf(keyNode, node.range?.[0]);
-        if (!ENV_NAME.test(name)) {
-          report(
-            keyPos,
-            `"${name}" is not a valid environment variable name`,
-            'use letters, digits and _, not starting with a digit, e.g. DEPLOY_TARGET',
-          );
-          continue;
-        }
-        if (name.startsWith('DOCKERCISE_')) {
-          report(
-            keyPos,
-            `${name} is reserved: dockercise sets DOCKERCISE_* variables itself`,
-            'choose another name',
-          );
-          continue;
-        }
-        const value = pair.value;
-        if (
-          isMap(value) &&
-          value.flow &&
-          value.items.length === 1 &&
-          isScalar(value.items[0]?.key) &&
-          value.items[0]?.value == null
-        ) {
-          // `NAME: {step}` unquoted: YAML reads a one-key mapping; we take it as the reference it was meant to be.
-          const refName = String((value.items[0].key as { value: unknown }).value);
-          env.push({
-            name,
-            value: [{ ref: refName }],
-            refs: [{ name: refName, pos: posOf(value.items[0].key as Node) }],
-            pos: keyPos,
-          });
-          continue;
-        }
-        if (isScalar(value) && (typeof value.value === 'number' || typeof value.value === 'boolean')) {
-          env.push({ name, value: [String(value.value)], refs: [], pos: keyPos });
-          continue;
-        }
-        if (!value || !isScalar(value) || typeof value.value !== 'string') {
-          report(
-            posOf(value, pair.key ? (keyNode as Node).range?.[0] : 0),
-            `env ${name} must be text`,
-            'e.g. env: { TARGET: "prod", TOKEN: "{token-step}" }',
-          );
-          continue;
-        }
-        const parsed = templateOf(value, `env ${name}`);
-        if (parsed) env.push({ name, value: parsed.template, refs: parsed.refs, pos: keyPos });
-      }
-    } else {
-      report(
-        posOf(node),
-        `env of step "${stepName}" must be a list of step names or a mapping of variables`,
-        'e.g. env: [access-key-id] or env: { TARGET: "{deploy-target}" }',
-      );
-    }
-    const seen = new Map<string, SourcePosition>();
-    for (const entry of env) {
-      const earlier = seen.get(entry.name);
-      if (earlier)
-        report(
-          entry.pos,
-          `variable ${entry.name} is set twice in step "${stepName}"`,
-          `first set at line ${earlier.line}`,
-        );
-      else seen.set(entry.name, entry.pos);
-    }
-    return env;
-  };
-
   const parseStep = (name: string, keyPos: SourcePosition, node: Node | null): ParsedStep | undefined => {
     if (!node || (isScalar(node) && node.value === null)) {
       report(
@@ -358,6 +207,50 @@ export function parsePipelineFile(
     /** Fields an unknown field was probably meant to be: not reported missing a second time. */
     const meant = new Set<string>();
     const given = new Map<string, SourcePosition>();
+    /** How each field is read into the step: the type asks for one reader per field of STEP_FIELDS. */
+    const readField: Record<StepField, (value: Node) => void> = {
+      img: (value) => {
+        const image = parseImage(value, name, fields);
+        if (image) step.img = image;
+      },
+      run: (value) => {
+        const command = templateOf(value, 'run');
+        if (command) step.run = command;
+      },
+      done: (value) => {
+        const command = templateOf(value, 'done');
+        if (command) step.done = command;
+      },
+      env: (value) => {
+        step.env = parseEnv(value, name, { report, posOf, templateOf });
+      },
+      vol: (value) => {
+        step.vol = stepNamesOf(value, 'vol', false).refs;
+      },
+      after: (value) => {
+        step.after = stepNamesOf(value, 'after', false).refs;
+      },
+      timeout: (value) => {
+        const seconds = parseTimeout(value, name, fields);
+        if (seconds !== undefined) step.timeout = seconds;
+      },
+      secret: (value) => {
+        const secret = parseSecret(value, name, fields);
+        if (secret !== undefined) step.secret = secret;
+      },
+      when: (value) => {
+        const when = parseWhen(value, `of step "${name}"`, fields);
+        if (when) step.when = when;
+      },
+      retry: (value) => {
+        const retry = parseRetry(value, name, fields);
+        if (retry) step.retry = retry;
+      },
+      'allow-failure': (value) => {
+        const allowed = parseAllowFailure(value, name, fields);
+        if (allowed !== undefined) step.allowFailure = allowed;
+      },
+    };
     for (const pair of (node as YAMLMap<Node, Node | null>).items) {
       const keyNode = pair.key;
       const field = isScalar(keyNode) ? String(keyNode.value) : '';
@@ -396,76 +289,7 @@ export function parsePipelineFile(
         );
         continue;
       }
-      switch (field) {
-        case 'img':
-          if (isScalar(value) && typeof value.value === 'string' && value.value.trim() !== '')
-            step.img = value.value.trim();
-          else report(posOf(value), `img of step "${name}" must be an image name`, 'e.g. img: alpine:3.20');
-          break;
-        case 'run':
-        case 'done': {
-          const command = templateOf(value, field);
-          if (command) step[field] = command;
-          break;
-        }
-        case 'env':
-          step.env = parseEnv(value, name);
-          break;
-        case 'vol':
-          step.vol = stepNamesOf(value, 'vol', false).refs;
-          break;
-        case 'after':
-          step.after = stepNamesOf(value, 'after', false).refs;
-          break;
-        case 'timeout': {
-          const seconds =
-            isScalar(value) && typeof value.value === 'string' ? parseDuration(value.value) : undefined;
-          if (seconds === undefined)
-            report(
-              posOf(value),
-              `timeout of step "${name}" is not a duration`,
-              'write it like 90s, 30m, 2h or 1h30m',
-            );
-          else if (seconds <= 0)
-            report(
-              posOf(value),
-              `timeout of step "${name}" must be longer than zero`,
-              'write it like 90s, 30m, 2h or 1h30m',
-            );
-          else if (seconds > MAX_TIMEOUT_SECONDS)
-            report(
-              posOf(value),
-              `timeout of step "${name}" is longer than 24h`,
-              'split the work into several steps',
-            );
-          else step.timeout = seconds;
-          break;
-        }
-        case 'when': {
-          const when = parseWhen(value, `of step "${name}"`, fields);
-          if (when) step.when = when;
-          break;
-        }
-        case 'retry': {
-          const retry = parseRetry(value, name, fields);
-          if (retry) step.retry = retry;
-          break;
-        }
-        case 'allow-failure': {
-          const allowed = parseAllowFailure(value, name, fields);
-          if (allowed !== undefined) step.allowFailure = allowed;
-          break;
-        }
-        case 'secret':
-          if (isScalar(value) && typeof value.value === 'boolean') step.secret = value.value;
-          else
-            report(
-              posOf(value),
-              `secret of step "${name}" must be true or false`,
-              'write secret: true (YAML 1.2 reads yes/no as text)',
-            );
-          break;
-      }
+      readField[field as StepField](value);
     }
     if (step.img === undefined && !hasField(node, 'img') && !meant.has('img'))
       report(keyPos, `step "${name}" has no img`, 'name the image to run, e.g. img: alpine:3.20');

@@ -1,10 +1,11 @@
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { SourcePosition } from './diagnostics.js';
+import { MAX_TIMEOUT_SECONDS, parseDuration } from './duration.js';
 import { closest } from './suggest.js';
 
 /**
- * The pipeline-v2 fields a step (and, for `when`, a file) may have: filters, retries and soft
- * failures. Each parser reports its problems and gives back the value, or undefined.
+ * Readers of a step's fields (and, for `when`, a file's): each reports its problems and gives back
+ * the value, or undefined. parse-file's field table calls them.
  */
 
 export const EVENTS = ['push', 'pull_request', 'manual'] as const;
@@ -131,6 +132,38 @@ export function parseRetry(node: Node, step: string, ctx: FieldContext): Retry |
     return undefined;
   }
   return ok ? { ...retry, ...(on ? { on } : {}) } : undefined;
+}
+
+export function parseImage(node: Node, step: string, ctx: FieldContext): string | undefined {
+  if (isScalar(node) && typeof node.value === 'string' && node.value.trim() !== '') return node.value.trim();
+  ctx.report(ctx.posOf(node), `img of step "${step}" must be an image name`, 'e.g. img: alpine:3.20');
+  return undefined;
+}
+
+export function parseTimeout(node: Node, step: string, ctx: FieldContext): number | undefined {
+  const seconds = isScalar(node) && typeof node.value === 'string' ? parseDuration(node.value) : undefined;
+  const hint = 'write it like 90s, 30m, 2h or 1h30m';
+  if (seconds === undefined) ctx.report(ctx.posOf(node), `timeout of step "${step}" is not a duration`, hint);
+  else if (seconds <= 0)
+    ctx.report(ctx.posOf(node), `timeout of step "${step}" must be longer than zero`, hint);
+  else if (seconds > MAX_TIMEOUT_SECONDS)
+    ctx.report(
+      ctx.posOf(node),
+      `timeout of step "${step}" is longer than 24h`,
+      'split the work into several steps',
+    );
+  else return seconds;
+  return undefined;
+}
+
+export function parseSecret(node: Node, step: string, ctx: FieldContext): boolean | undefined {
+  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+  ctx.report(
+    ctx.posOf(node),
+    `secret of step "${step}" must be true or false`,
+    'write secret: true (YAML 1.2 reads yes/no as text)',
+  );
+  return undefined;
 }
 
 export function parseAllowFailure(node: Node, step: string, ctx: FieldContext): boolean | undefined {

@@ -1,0 +1,52 @@
+import type { SourcePosition } from './diagnostics.js';
+import type { Retry, When } from './step-options.js';
+import type { Template } from './template.js';
+
+/** What the parser makes of one file, before the files are merged and references checked. */
+
+/** A reference to a step, kept with where it was written so errors can point at it. */
+export interface Ref {
+  name: string;
+  pos: SourcePosition;
+}
+
+export interface ParsedCommand {
+  template: Template;
+  refs: Ref[];
+}
+
+export interface ParsedEnv {
+  name: string;
+  value: Template;
+  refs: Ref[];
+  pos: SourcePosition;
+  /** Named in an env list (a step name), not written as `{step}` in a value. */
+  listed?: boolean;
+}
+
+export interface ParsedStep {
+  name: string;
+  pos: SourcePosition;
+  img?: string;
+  run?: ParsedCommand;
+  done?: ParsedCommand;
+  env: ParsedEnv[];
+  vol: Ref[];
+  after: Ref[];
+  timeout: number;
+  secret: boolean;
+  when?: When;
+  retry?: Retry;
+  allowFailure?: boolean;
+}
+
+export interface ParsedFile {
+  path: string;
+  steps: ParsedStep[];
+  /** Where `after: human-click` stands, when the file has a gate. */
+  gate?: SourcePosition;
+  /** Step names from the file-level `after`. */
+  after: Ref[];
+  /** The file-level filter: every step of the file runs only where it matches. */
+  when?: When;
+}
