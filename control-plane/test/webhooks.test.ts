@@ -205,6 +205,11 @@ describe('GitHub webhooks', () => {
     expect(job.plan?.steps.map((s) => s.name)).toEqual(['build', 'ship']);
     expect(job.checkout?.url).toBe(`git@github.com:${REPO}.git`);
     expect(job.checkout?.deployKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    // The files the push changed, from its commits, for `when: { paths }` filters.
+    const commits = (push.commits ?? []) as Array<{ added: string[]; removed: string[]; modified: string[] }>;
+    const changed = [...new Set(commits.flatMap((c) => [...c.added, ...c.removed, ...c.modified]))].sort();
+    expect(job.changed).toEqual(commits.length > 0 ? changed : undefined);
+    expect(job.event).toBe('push');
     // Bound to this account's queue, for a day.
     expect(job.accountId).toBe(accountId);
     expect(job.queue).toBe(`arn:aws:sqs:us-east-1:${accountId}:${account.queueUrl.split('/').pop()}`);

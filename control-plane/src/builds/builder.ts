@@ -70,6 +70,7 @@ export class Builder {
         ...(build.branch ? { branch: build.branch } : {}),
         ...(build.message ? { message: build.message } : {}),
         ...(build.triggeredBy ? { triggeredBy: build.triggeredBy } : {}),
+        ...(build.changed ? { changed: build.changed } : {}),
         deliveryId: build.deliveryId,
         status: compiled.ok ? 'recorded' : 'invalid',
         ...(compiled.ok

@@ -32,6 +32,7 @@ export function jobBase(
     source: { repository, commit: run.commit, ...(run.branch ? { branch: run.branch } : {}) },
     approvedGates: run.approvedGates,
     event: to.event ?? 'push',
+    ...(run.changed ? { changed: run.changed } : {}),
     accountId: to.accountId,
     queue: to.queue,
     nonce: newJobNonce(),

@@ -14,7 +14,19 @@ const pushSchema = z.object({
   head_commit: z.object({ message: z.string() }).nullable().optional(),
   pusher: z.object({ name: z.string() }).optional(),
   sender: z.object({ login: z.string() }).optional(),
+  commits: z
+    .array(
+      z.object({
+        added: z.array(z.string()).default([]),
+        removed: z.array(z.string()).default([]),
+        modified: z.array(z.string()).default([]),
+      }),
+    )
+    .optional(),
 });
+
+/** GitHub lists at most this many commits in a push; past it the changed files are not all known. */
+const MAX_LISTED_COMMITS = 2048;
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -61,6 +73,12 @@ export function webhookRoutes(deps: CloudDeps): Hono<Env> {
       : undefined;
     const message = push.data.head_commit?.message.split('\n')[0]?.slice(0, 200);
     const triggeredBy = push.data.sender?.login ?? push.data.pusher?.name;
+    const commits = push.data.commits;
+    // Unknown (so paths filters match) when GitHub may have left commits out, or listed none.
+    const changed =
+      commits && commits.length > 0 && commits.length < MAX_LISTED_COMMITS
+        ? [...new Set(commits.flatMap((c) => [...c.added, ...c.removed, ...c.modified]))].sort()
+        : undefined;
     if (push.data.repository.id !== repo.id) throw new HttpError(400, 'the push is for another repository');
     const build = {
       deliveryId,
@@ -70,6 +88,7 @@ export function webhookRoutes(deps: CloudDeps): Hono<Env> {
       ...(branch ? { branch } : {}),
       ...(message ? { message } : {}),
       ...(triggeredBy ? { triggeredBy: `push by ${triggeredBy}` } : {}),
+      ...(changed ? { changed } : {}),
     };
     const now = (deps.now ?? (() => new Date()))();
     if (!(await deps.store.claimDelivery(build, now.toISOString()))) return c.json({ duplicate: deliveryId });

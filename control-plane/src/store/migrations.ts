@@ -85,4 +85,7 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // Signing out ends every session of the user: sessions name the version they were made with.
   `ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0;`,
+  // The files a push changed, for steps' `when: { paths }` filters.
+  `ALTER TABLE builds ADD COLUMN changed TEXT;
+   ALTER TABLE runs ADD COLUMN changed TEXT;`,
 ];

@@ -254,15 +254,18 @@ export class SqliteStore implements Store {
   }
 
   async claimDelivery(
-    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy'> & {
+    build: Pick<
+      Build,
+      'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy' | 'changed'
+    > & {
       bodySha256: string;
     },
     at: string,
   ): Promise<boolean> {
     // No conflict target: a repeated delivery id and a repeated body are both a duplicate.
     const result = this.sql(
-      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, status, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
     ).run(
       build.deliveryId,
       build.bodySha256,
@@ -271,6 +274,7 @@ export class SqliteStore implements Store {
       build.branch ?? null,
       build.message ?? null,
       build.triggeredBy ?? null,
+      build.changed ? JSON.stringify(build.changed) : null,
       at,
     );
     return result.changes === 1;
@@ -288,6 +292,7 @@ export class SqliteStore implements Store {
         branch: text(row.branch),
         message: text(row.message),
         triggeredBy: text(row.triggered_by),
+        changed: row.changed ? (JSON.parse(String(row.changed)) as string[]) : undefined,
         status: row.status as Build['status'],
         attempts: Number(row.attempts),
         notBefore: text(row.not_before),
@@ -312,8 +317,8 @@ export class SqliteStore implements Store {
 
   async recordRun(run: RunRecord): Promise<RunRecord> {
     this.sql(
-      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, delivery_id, status, plan, errors, approved_gates, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ).run(
       run.runId,
       run.repoId,
@@ -323,6 +328,7 @@ export class SqliteStore implements Store {
       run.branch ?? null,
       run.message ?? null,
       run.triggeredBy ?? null,
+      run.changed ? JSON.stringify(run.changed) : null,
       run.deliveryId ?? null,
       run.status,
       run.plan ?? null,
@@ -415,6 +421,7 @@ export class SqliteStore implements Store {
       branch: text(row.branch),
       message: text(row.message),
       triggeredBy: text(row.triggered_by),
+      changed: row.changed ? (JSON.parse(String(row.changed)) as string[]) : undefined,
       deliveryId: text(row.delivery_id),
       status: row.status as RunRecord['status'],
       plan: text(row.plan),

@@ -63,6 +63,8 @@ export interface Build {
   message?: string;
   /** Who or what started it: the pusher's login, `dockercise trigger` and its user. */
   triggeredBy?: string;
+  /** The files the push changed, when GitHub listed them all. */
+  changed?: string[];
   status: 'pending' | 'done' | 'failed';
   attempts: number;
   notBefore?: string;
@@ -78,6 +80,7 @@ export interface RunRecord {
   branch?: string;
   message?: string;
   triggeredBy?: string;
+  changed?: string[];
   deliveryId?: string;
   /** recorded: not yet on the customer's queue; sent: it is; invalid: the pipeline did not compile. */
   status: 'recorded' | 'sent' | 'invalid';
@@ -129,7 +132,10 @@ export interface Store {
 
   /** Records a push delivery once; false when its id, or the same body, was seen before. */
   claimDelivery(
-    build: Pick<Build, 'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy'> & {
+    build: Pick<
+      Build,
+      'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy' | 'changed'
+    > & {
       bodySha256: string;
     },
     at: string,
