@@ -7,21 +7,9 @@ import {
   type SpecContext,
   stepVolumes,
 } from './container-spec.js';
+import { planStep } from './plan.fixture.js';
 
-function step(name: string, fields: Partial<PlanStep> = {}): PlanStep {
-  return {
-    name,
-    img: 'busybox',
-    run: ['true'],
-    env: [],
-    vol: [],
-    needs: [],
-    timeout: 60,
-    secret: false,
-    source: { file: 'f', line: 1, col: 1 },
-    ...fields,
-  };
-}
+const step = planStep;
 
 const plan: Plan = {
   version: 1,

@@ -1,23 +1,11 @@
-import type { Plan, PlanStep, RunResult, StepResult } from '@dockercise/shared';
+import type { Plan, RunResult, StepResult } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
 import type { ResultStore } from '../store/result-store.js';
+import { planStep } from './plan.fixture.js';
 import { planResume } from './resume.js';
 import { RunGraph } from './run-graph.js';
 
-function step(name: string, fields: Partial<PlanStep> = {}): PlanStep {
-  return {
-    name,
-    img: 'x',
-    run: ['true'],
-    env: [],
-    vol: [],
-    needs: [],
-    timeout: 60,
-    secret: false,
-    source: { file: 'f', line: 1, col: 1 },
-    ...fields,
-  };
-}
+const step = planStep;
 
 const GATE = 'deploy.dockercise.yaml';
 

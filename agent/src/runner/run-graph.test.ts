@@ -1,20 +1,10 @@
 import type { Plan, PlanStep } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
+import { planStep } from './plan.fixture.js';
 import { RunGraph } from './run-graph.js';
 
 function step(name: string, needs: string[] = [], gate?: string): PlanStep {
-  return {
-    name,
-    img: 'x',
-    run: ['true'],
-    env: [],
-    vol: [],
-    needs,
-    timeout: 60,
-    secret: false,
-    source: { file: 'f', line: 1, col: 1 },
-    ...(gate ? { gate } : {}),
-  };
+  return planStep(name, { needs, ...(gate ? { gate } : {}) });
 }
 
 function plan(...steps: PlanStep[]): Plan {
