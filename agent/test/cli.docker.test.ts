@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -164,6 +165,24 @@ describe('the dockercise CLI', () => {
     );
     expect(result).toMatchObject({ status: 'succeeded', attempt: 2 });
     expect(await dockercise(['run', dir, '--resume', '20990101T000000Z-000000'])).toMatchObject({ code: 64 });
+  });
+
+  it('keeps a cache from one run for the next, under its key', async () => {
+    const dir = await tree({
+      // A key of this test's own: caches outlive runs, and the engine outlives this test.
+      'a.dockercise.yaml': `key:\n  img: ${IMG}\n  run: echo ${randomUUID()}\nbuild:\n  img: ${IMG}\n  cache: [{ path: /cache, key: "deps-{key}" }]\n  run: if test -f /cache/deps; then echo warm; else echo filled > /cache/deps; echo cold; fi\n`,
+    });
+    try {
+      expect((await dockercise(['run', dir])).stdout).toContain('build | cold');
+      expect((await dockercise(['run', dir])).stdout).toContain('build | warm');
+    } finally {
+      const label = `label=dockercise.cache.pipeline=${basename(dir)}`;
+      const volumes = await new Promise<string>((done) =>
+        execFile('docker', ['volume', 'ls', '-q', '--filter', label], (_e, out) => done(out)),
+      );
+      for (const volume of volumes.split('\n').filter(Boolean))
+        await new Promise((done) => execFile('docker', ['volume', 'rm', volume], done));
+    }
   });
 
   it('run --step runs a step and what it needs, nothing else', async () => {

@@ -68,6 +68,8 @@ export const stepResultSchema = z.object({
   skipReason: z.enum(['filtered']).optional(),
   /** The step failed, but may (`allow-failure`): the run does not fail for it. */
   allowedFailure: z.boolean().optional(),
+  /** The step's caches: the key each was kept under, and whether it was found (a hit) or made. */
+  caches: z.array(z.object({ path: z.string(), key: z.string(), hit: z.boolean() })).optional(),
   /** Every attempt when the step was retried, the last one last. */
   attempts: z
     .array(

@@ -58,6 +58,15 @@ export class DockerEngine implements ContainerEngine {
     );
   }
 
+  async volumeExists(name: string): Promise<boolean> {
+    const found = await this.call(
+      `inspect volume ${name}`,
+      () => this.docker.getVolume(name).inspect(),
+      [404],
+    );
+    return found !== undefined;
+  }
+
   async removeVolume(name: string): Promise<void> {
     await this.call(`remove volume ${name}`, () => this.docker.getVolume(name).remove(), [404]);
   }

@@ -9,6 +9,8 @@ export interface ContainerEngine {
   /** Makes the image available (pulling when missing, or always) and says what it resolved to. */
   ensureImage(image: string, pull: PullPolicy): Promise<ImageInfo>;
   createVolume(name: string, labels: Labels): Promise<void>;
+  /** Whether a volume of this name exists (a cache kept from an earlier run). */
+  volumeExists(name: string): Promise<boolean>;
   /** A bridge network of the run's own: its steps reach each other, not other runs' containers. */
   createNetwork(name: string, labels: Labels): Promise<void>;
   /** Safe to repeat; a volume that is gone is not an error. */

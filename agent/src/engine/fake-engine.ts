@@ -67,6 +67,10 @@ export class FakeEngine implements ContainerEngine {
     this.volumes.delete(name);
   }
 
+  async volumeExists(name: string): Promise<boolean> {
+    return this.volumes.has(name);
+  }
+
   async createNetwork(name: string, labels: Labels): Promise<void> {
     this.networks.set(name, labels);
   }

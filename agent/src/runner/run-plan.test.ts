@@ -5,6 +5,7 @@ import type { LogSink } from '../logs/log-sink.js';
 import type { ResultStore } from '../store/result-store.js';
 import { planResume } from './resume.js';
 import { runPlan } from './run-plan.js';
+import { cacheVolumeName } from './step-caches.js';
 
 function compile(files: Record<string, string>): Plan {
   const result = compilePipeline(Object.entries(files).map(([path, text]) => ({ path, text })));
@@ -367,5 +368,40 @@ describe('runPlan on the fake engine', () => {
       );
       expect(cancelled.steps[0]?.attempts?.map((a) => a.status)).toEqual(['cancelled']);
     });
+  });
+
+  it('keeps a cache across runs under its key, and none from a step that failed', async () => {
+    const files = {
+      'a.dockercise.yaml':
+        'lock:\n  img: x\n  run: hash\ninstall:\n  img: x\n  cache: [{ path: /root/.npm, key: "npm-{lock}" }]\n  run: npm ci\n',
+    };
+    let fail = false;
+    const engine = new FakeEngine((c) => {
+      if (stepOf(c) === 'lock') return { stdout: 'abc\n' };
+      const cache = c.files('/root/.npm');
+      const warm = cache.has('pkg');
+      cache.set('pkg', 'tarball');
+      return fail ? { exitCode: 1 } : { stdout: warm ? 'warm\n' : 'cold\n' };
+    });
+    const once = (runId: string) =>
+      runPlan({
+        runId,
+        pipeline: 'p',
+        plan: compile(files),
+        engine,
+        store: new MemoryStore(),
+        logs: new MemoryLogs(),
+      });
+    const first = await once('c1');
+    expect(first.steps[1]?.caches).toEqual([{ path: '/root/.npm', key: 'npm-abc', hit: false }]);
+    const second = await once('c2');
+    expect(second.steps[1]?.caches).toEqual([{ path: '/root/.npm', key: 'npm-abc', hit: true }]);
+    // The run's own volumes are gone; the cache's stays.
+    expect([...engine.volumes.keys()]).toEqual([cacheVolumeName('p', 'npm-abc')]);
+
+    engine.volumes.clear();
+    fail = true;
+    await once('c3');
+    expect(engine.volumes.size).toBe(0);
   });
 });

@@ -75,6 +75,7 @@ class PlanRun {
       { cancel: this.cancel.signal, kill: this.kill.signal },
       {
         image: (step, digest) => this.update(step, { imageDigest: digest }),
+        caches: (step, caches) => this.update(step, { caches }),
         attempt: (step, record) => {
           this.update(step, { attempts: [...(this.steps.get(step)?.attempts ?? []), record] });
           this.changed();

@@ -21,6 +21,7 @@ import {
 import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './output-pump.js';
 import { DEFAULT_OUTPUT_LIMIT, DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
+import { dropNewCaches, prepareCaches } from './step-caches.js';
 import { stepLimits } from './step-limits.js';
 
 export interface StepOutcome {
@@ -40,6 +41,8 @@ export interface StepReport {
   image(step: string, digest: string): void;
   /** An attempt of a retried step ended (every attempt of a step with `retry`). */
   attempt(step: string, record: StepAttempt): void;
+  /** The step's caches, found or made. */
+  caches(step: string, caches: Array<{ path: string; key: string; hit: boolean }>): void;
   outputStored(step: string, path: string): void;
   /** `run` succeeded and `done` is next: recorded before it starts, so a resume re-checks only `done`. */
   doneNext(step: string): Promise<void>;
@@ -114,7 +117,30 @@ export class StepRunner {
     );
     const owner = workspaceOwner(this.options.plan, step.name);
     await Promise.all(base.volumes.map((v) => this.resources.volume(v.volume, owner)));
+    const caches = await prepareCaches(this.options.engine, this.options.pipeline, step, (ref) =>
+      trimOneNewline(this.outputOf(ref).toString('utf8')),
+    );
+    if (caches.length > 0) {
+      base.volumes.push(...caches.map((c) => ({ volume: c.volume, target: c.path })));
+      this.report.caches(
+        step.name,
+        caches.map(({ path, key, hit }) => ({ path, key, hit })),
+      );
+    }
+    const outcome = await this.phases(step, base, context, log, deadline, onlyDone);
+    // A cache is kept only from a step that succeeded: a new key's volume from a failure goes.
+    if (outcome.status !== 'succeeded') await dropNewCaches(this.options.engine, caches);
+    return outcome;
+  }
 
+  private async phases(
+    step: PlanStep,
+    base: ReturnType<typeof containerBase>,
+    context: SpecContext,
+    log: StepLog,
+    deadline: number,
+    onlyDone: boolean,
+  ): Promise<StepOutcome> {
     if (!onlyDone) {
       const run = await this.container(phaseSpec(base, context, step, 'run'), log, deadline, step, {
         capture: true,

@@ -147,7 +147,7 @@ const cases: Array<[string, string, string[]]> = [
     'unknown field without a close match',
     'build:\n  img: busybox\n  run: make\n  retries: 3\n',
     [
-      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure',
+      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache',
     ],
   ],
   [
@@ -232,6 +232,14 @@ const cases: Array<[string, string, string[]]> = [
     'build:\n  img: busybox\n  run: make\n  allow-failure: yes\n',
     [
       'ci.dockercise.yaml:4:18: allow-failure of step "build" must be true or false\n  hint: write allow-failure: true',
+    ],
+  ],
+  [
+    'a cache with a relative path, and one without a key',
+    'build:\n  img: busybox\n  run: make\n  cache:\n    - { path: node_modules, key: deps }\n    - { path: /root/.npm }\n',
+    [
+      'ci.dockercise.yaml:5:15: a cache of step "build" needs an absolute path\n  hint: e.g. cache: [{ path: /root/.npm, key: "npm-{lock-hash}" }]',
+      'ci.dockercise.yaml:6:7: a cache of step "build" needs a key\n  hint: e.g. cache: [{ path: /root/.npm, key: "npm-{lock-hash}" }]',
     ],
   ],
   [

@@ -101,6 +101,7 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
       add(step.done?.refs ?? [], 'reference');
       for (const env of step.env) add(env.refs, env.listed ? 'env' : 'reference');
       add(step.vol, 'vol');
+      for (const cache of step.cache) add(cache.key.refs, 'reference');
       add(step.after, 'after');
       // A file's `after` orders its steps behind those named; a named step of the same file is not behind itself.
       for (const ref of file.after) if (steps.has(ref.name) && ref.name !== step.name) needs.add(ref.name);
@@ -119,6 +120,9 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         ...(file.when || step.when ? { when: [file.when, step.when].filter((w) => w !== undefined) } : {}),
         ...(step.retry ? { retry: step.retry } : {}),
         ...(step.allowFailure ? { allowFailure: true } : {}),
+        ...(step.cache.length > 0
+          ? { cache: step.cache.map((c) => ({ path: c.path, key: c.key.template })) }
+          : {}),
         source: { file: step.pos.file, line: step.pos.line, col: step.pos.col },
       };
       planSteps.push(planStep);

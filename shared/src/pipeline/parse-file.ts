@@ -6,6 +6,7 @@ import type { ParsedCommand, ParsedFile, ParsedStep, Ref } from './parsed.js';
 import {
   type FieldContext,
   parseAllowFailure,
+  parseCaches,
   parseImage,
   parseRetry,
   parseSecret,
@@ -31,6 +32,7 @@ export const STEP_FIELDS = [
   'when',
   'retry',
   'allow-failure',
+  'cache',
 ] as const;
 type StepField = (typeof STEP_FIELDS)[number];
 export const MAX_STEP_NAME_LENGTH = 63;
@@ -203,6 +205,7 @@ export function parsePipelineFile(
       after: [],
       timeout: DEFAULT_TIMEOUT_SECONDS,
       secret: false,
+      cache: [],
     };
     /** Fields an unknown field was probably meant to be: not reported missing a second time. */
     const meant = new Set<string>();
@@ -245,6 +248,9 @@ export function parsePipelineFile(
       retry: (value) => {
         const retry = parseRetry(value, name, fields);
         if (retry) step.retry = retry;
+      },
+      cache: (value) => {
+        step.cache = parseCaches(value, name, fields, (node) => templateOf(node, 'cache key'));
       },
       'allow-failure': (value) => {
         const allowed = parseAllowFailure(value, name, fields);

@@ -38,6 +38,13 @@ export interface ParsedStep {
   when?: When;
   retry?: Retry;
   allowFailure?: boolean;
+  cache: ParsedCache[];
+}
+
+/** A cache of a step: a path in its container kept under a key (a template: `{step}` is that output). */
+export interface ParsedCache {
+  path: string;
+  key: ParsedCommand;
 }
 
 export interface ParsedFile {

@@ -166,6 +166,54 @@ export function parseSecret(node: Node, step: string, ctx: FieldContext): boolea
   return undefined;
 }
 
+const CACHE_EXAMPLE = 'e.g. cache: [{ path: /root/.npm, key: "npm-{lock-hash}" }]';
+
+/** `cache`: a list of `{ path, key }`; the path absolute, the key text that may name steps' outputs. */
+export function parseCaches<K>(
+  node: Node,
+  step: string,
+  ctx: FieldContext,
+  keyOf: (node: Node) => K | undefined,
+): Array<{ path: string; key: K }> {
+  if (!isSeq(node)) {
+    ctx.report(ctx.posOf(node), `cache of step "${step}" must be a list of { path, key }`, CACHE_EXAMPLE);
+    return [];
+  }
+  const caches: Array<{ path: string; key: K }> = [];
+  for (const item of node.items as Node[]) {
+    if (!isMap(item)) {
+      ctx.report(
+        ctx.posOf(item),
+        `each cache of step "${step}" must be a mapping of path and key`,
+        CACHE_EXAMPLE,
+      );
+      continue;
+    }
+    const path = (item as YAMLMap<Node, Node>).get('path', true) as Node | undefined;
+    const keyNode = (item as YAMLMap<Node, Node>).get('key', true) as Node | undefined;
+    for (const pair of (item as YAMLMap<Node, Node | null>).items) {
+      const name = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (name !== 'path' && name !== 'key')
+        ctx.report(
+          ctx.posOf(pair.key as Node),
+          `unknown field "${name}" in a cache of step "${step}"`,
+          CACHE_EXAMPLE,
+        );
+    }
+    if (!isScalar(path) || typeof path.value !== 'string' || !path.value.startsWith('/')) {
+      ctx.report(ctx.posOf(path ?? item), `a cache of step "${step}" needs an absolute path`, CACHE_EXAMPLE);
+      continue;
+    }
+    if (!keyNode) {
+      ctx.report(ctx.posOf(item), `a cache of step "${step}" needs a key`, CACHE_EXAMPLE);
+      continue;
+    }
+    const key = keyOf(keyNode);
+    if (key !== undefined) caches.push({ path: path.value, key });
+  }
+  return caches;
+}
+
 export function parseAllowFailure(node: Node, step: string, ctx: FieldContext): boolean | undefined {
   if (isScalar(node) && typeof node.value === 'boolean') return node.value;
   ctx.report(
