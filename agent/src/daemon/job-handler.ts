@@ -196,24 +196,28 @@ export async function handleJob(
     if (control.interrupt.aborted && !cancelRequested && result.status === 'cancelled') {
       // Not the user's cancel: the agent is going away. Hand the run back, resumable, to whoever comes next.
       await store.saveResult(handBack(result));
+      await lease.stop();
       await queue.release(job, 0);
       logger.info(log, 'agent shutting down: run interrupted and its job released');
       return 'released';
     }
+    await lease.stop();
     await queue.delete(job);
     logger.info({ ...log, status: result.status }, 'run ended');
     return 'finished';
   } catch (error) {
     if (error instanceof EngineUnavailableError) {
       logger.error({ ...log, err: error }, 'the Docker engine is unreachable: job released');
+      await lease.stop();
       await queue.release(job, deps.retryDelaySeconds).catch(() => {});
       return 'engine-down';
     }
     logger.error({ ...log, err: error }, 'job failed for a reason that may heal: released to retry later');
+    await lease.stop();
     await queue.release(job, deps.retryDelaySeconds).catch(() => {});
     return 'released';
   } finally {
-    lease.stop();
+    await lease.stop();
     deps.runsInProgress.delete(body.runId);
   }
 }

@@ -9,14 +9,29 @@ export function holdLease(
   job: QueuedJob,
   visibilitySeconds: number,
   onError: (error: unknown) => void,
-): { stop(): void } {
+): {
+  /**
+   * Ends the lease and waits for an extension still on its way: the release or delete that follows
+   * must reach the queue after it, or the extension would hide a released job again.
+   */
+  stop(): Promise<void>;
+} {
   const every = Math.max(1000, Math.floor((visibilitySeconds * 1000) / 3));
+  let last: Promise<void> = Promise.resolve();
+  let stopped = false;
   const extend = (): void => {
-    queue.extend(job, visibilitySeconds).catch(onError);
+    if (stopped) return;
+    last = queue.extend(job, visibilitySeconds).catch(onError);
   };
   // At once too: the queue's own visibility timeout may be shorter than a third of the lease.
   extend();
   const timer = setInterval(extend, every);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await last;
+    },
+  };
 }
