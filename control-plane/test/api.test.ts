@@ -16,6 +16,7 @@ import {
   githubConnect,
   githubFiles,
   signIn,
+  stackOutputs,
 } from './harness.js';
 
 let cp: ControlPlane;
@@ -172,16 +173,7 @@ describe('repositories, accounts and results', () => {
   it('accepts only SQS queue URLs of the account, and a bucket it can reach, before saving', async () => {
     const register = (outputs: Record<string, string>) =>
       cp.app.request(`/api/accounts/${accountId}`, {
-        ...json({
-          RoleArn: account.roleArn,
-          QueueUrl: awsQueueUrl(account.queueUrl),
-          DeadLetterQueueUrl: awsQueueUrl(account.deadLetterQueueUrl),
-          BucketName: account.bucket,
-          LogGroupName: account.logGroup,
-          InstanceId: account.instanceId,
-          Region: 'us-east-1',
-          ...outputs,
-        }),
+        ...json({ ...stackOutputs(account), ...outputs }),
         method: 'PUT',
         headers: { cookie: owner, 'content-type': 'application/json' },
       });

@@ -125,6 +125,20 @@ export function awsQueueUrl(motoUrl: string): string {
   return `https://sqs.${REGION}.amazonaws.com${new URL(motoUrl).pathname}`;
 }
 
+/** The outputs a customer's stack gives, as they are registered with the control plane. */
+export function stackOutputs(account: Awaited<ReturnType<typeof customerAccount>>): Record<string, string> {
+  return {
+    RoleArn: account.roleArn,
+    // As the stack's outputs name them on AWS; moto, the configured endpoint, finds them by name.
+    QueueUrl: awsQueueUrl(account.queueUrl),
+    DeadLetterQueueUrl: awsQueueUrl(account.deadLetterQueueUrl),
+    BucketName: account.bucket,
+    LogGroupName: account.logGroup,
+    InstanceId: account.instanceId,
+    Region: REGION,
+  };
+}
+
 export async function connectAccount(
   cp: ControlPlane,
   cookie: string,
@@ -140,16 +154,7 @@ export async function connectAccount(
   const registered = await cp.app.request(`/api/accounts/${accountId}`, {
     method: 'PUT',
     headers: { cookie, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      RoleArn: account.roleArn,
-      // As the stack's outputs name them on AWS; moto, the configured endpoint, finds them by name.
-      QueueUrl: awsQueueUrl(account.queueUrl),
-      DeadLetterQueueUrl: awsQueueUrl(account.deadLetterQueueUrl),
-      BucketName: account.bucket,
-      LogGroupName: account.logGroup,
-      InstanceId: account.instanceId,
-      Region: REGION,
-    }),
+    body: JSON.stringify(stackOutputs(account)),
   });
   if (registered.status !== 200) throw new Error(`register: ${registered.status} ${await registered.text()}`);
   return accountId;

@@ -326,17 +326,19 @@ describe('dockercise server --local', () => {
 
   it('`dockercise trigger --wait` follows a run to its end, and exits by its status', async () => {
     const bin = fileURLToPath(new URL('../../agent/bin/dockercise.js', import.meta.url));
+    const triggerAndWait = (dir: string) =>
+      exec('node', [
+        bin,
+        'trigger',
+        dir,
+        '--server',
+        server.url,
+        '--token-file',
+        join(dataDir, 'token'),
+        '--wait',
+      ]);
     const good = gitRepo({ 'ci.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo fine\n` }, 'good');
-    const ran = await exec('node', [
-      bin,
-      'trigger',
-      good,
-      '--server',
-      server.url,
-      '--token-file',
-      join(dataDir, 'token'),
-      '--wait',
-    ]);
+    const ran = await triggerAndWait(good);
     expect(ran.stdout).toMatch(/run \S+ queued: http:\/\/127\.0\.0\.1:\d+\/results\/local\/good\//);
     expect(ran.stdout).toMatch(/\n {2}ok: succeeded \d+\.\ds\nrun \S+ succeeded: http:\S+\n$/);
 
@@ -347,16 +349,9 @@ describe('dockercise server --local', () => {
     );
     // A pipeline file changed but not committed: the run does not see it, and says so.
     writeFileSync(join(good, 'new.dockercise.yaml'), `x:\n  img: ${IMG}\n  run: "true"\n`);
-    const failed = await exec('node', [
-      bin,
-      'trigger',
-      good,
-      '--server',
-      server.url,
-      '--token-file',
-      join(dataDir, 'token'),
-      '--wait',
-    ]).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const failed = await triggerAndWait(good).catch(
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
     expect(failed).toMatchObject({ code: 1 });
     expect(failed.stderr).toContain('warning: new.dockercise.yaml is not committed');
     expect(failed.stdout).toContain(
