@@ -15,6 +15,10 @@ const alias = [
     find: /^@dockercise\/agent$/,
     replacement: fileURLToPath(new URL('./agent/src/index.ts', import.meta.url)),
   },
+  {
+    find: /^@dockercise\/control-plane\/local$/,
+    replacement: fileURLToPath(new URL('./control-plane/src/local/local-server.ts', import.meta.url)),
+  },
 ];
 
 export default defineWorkspace([
@@ -52,6 +56,23 @@ export default defineWorkspace([
       root: './agent',
       include: ['test/**/*.aws.test.ts'],
       globalSetup: ['./test/moto.global.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+    },
+  },
+  {
+    resolve: { alias },
+    test: { name: 'cli-unit', root: './cli', include: ['src/**/*.test.ts'] },
+  },
+  {
+    // The built `dockercise` command as a user runs it, on the real Docker engine.
+    resolve: { alias },
+    test: {
+      name: 'cli-docker',
+      root: './cli',
+      include: ['test/**/*.docker.test.ts'],
+      globalSetup: ['../agent/test/docker-images.global.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,

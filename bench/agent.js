@@ -26,7 +26,7 @@ import Docker from 'dockerode';
 import { startMoto } from './moto.js';
 
 const IMAGE = 'dockercise-test/busybox:latest';
-const BIN = new URL('../agent/bin/dockercise.js', import.meta.url).pathname;
+const BIN = new URL('../agent/bin/dockercise-agent.js', import.meta.url).pathname;
 const REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'bench';
 process.env.AWS_SECRET_ACCESS_KEY = 'bench';
@@ -64,9 +64,9 @@ function unitNodeOptions() {
   return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
 }
 
-/** `dockercise agent` as its own process, configured as the systemd unit runs it. */
+/** `dockercise-agent` as its own process, configured as the systemd unit runs it. */
 function startAgent(endpoint, acct, publicKey) {
-  return spawn(process.execPath, [BIN, 'agent', '--config', '/dev/null'], {
+  return spawn(process.execPath, [BIN, '--config', '/dev/null'], {
     env: {
       ...process.env,
       NODE_OPTIONS: unitNodeOptions(),

@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(mkdir -p "${1:-$root/dist}" && cd "${1:-$root/dist}" && pwd)"
-if [ ! -f "$root/agent/dist/cli/main.js" ] || [ ! -f "$root/shared/dist/index.js" ]; then
+if [ ! -f "$root/agent/dist/daemon/agent-program.js" ] || [ ! -f "$root/shared/dist/index.js" ]; then
   echo "build first: npm run build" >&2
   exit 1
 fi

@@ -33,7 +33,7 @@ import {
 import { DockerSocketProxy } from './docker-proxy.js';
 import { compile, IMG, leftovers } from './harness.js';
 
-const BIN = fileURLToPath(new URL('../bin/dockercise.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/dockercise-agent.js', import.meta.url));
 const running: Array<{ stop(): Promise<void> }> = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop()));
@@ -58,7 +58,7 @@ function startAgent(account: Account, options: Parameters<typeof inProcessAgent>
 
 /** `dockercise agent` as its own process, configured through the environment as systemd would. */
 function spawnAgent(account: Account, extra: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [BIN, 'agent', '--config', '/dev/null'], {
+  const child = spawn(process.execPath, [BIN, '--config', '/dev/null'], {
     env: {
       ...process.env,
       DOCKERCISE_QUEUE_URL: account.queueUrl,
@@ -443,7 +443,7 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
   });
 
   it('exits 78 with every configuration problem listed', async () => {
-    const child = spawn(process.execPath, [BIN, 'agent', '--config', '/dev/null'], {
+    const child = spawn(process.execPath, [BIN, '--config', '/dev/null'], {
       env: { PATH: process.env.PATH, DOCKERCISE_CONCURRENCY: 'many', DOCKERCISE_PUBLIC_KEY: 'abc' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -19,16 +19,16 @@ describe("the agent's tarball, as the host's UserData installs it", () => {
       ['install', '--global', '--prefix', prefix, '--omit=dev', '--no-audit', '--no-fund', tarball],
       { stdio: 'pipe' },
     );
-    const bin = join(prefix, 'bin', 'dockercise');
+    const bin = join(prefix, 'bin', 'dockercise-agent');
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe('0.1.0');
     const unit = join(prefix, 'lib', 'node_modules', '@dockercise', 'agent', 'dockercise-agent.service');
     expect(existsSync(unit)).toBe(true);
     expect(readFileSync(unit, 'utf8')).toContain(
-      'ExecStart=/usr/bin/env dockercise agent --config /etc/dockercise/agent.env',
+      'ExecStart=/usr/bin/env dockercise-agent --config /etc/dockercise/agent.env',
     );
 
     // Unconfigured, it says what is missing and exits 78, as systemd would show it.
-    const run = spawnSync(bin, ['agent', '--config', '/dev/null'], {
+    const run = spawnSync(bin, ['--config', '/dev/null'], {
       encoding: 'utf8',
       env: { PATH: process.env.PATH },
     });

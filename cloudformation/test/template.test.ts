@@ -185,7 +185,7 @@ describe('the customer stack template', () => {
     expect(check.status).toBe(0);
     // The paths the script relies on are the ones the agent's tarball really installs (agent-tarball.test.ts).
     expect(script).toContain('"$prefix/lib/node_modules/@dockercise/agent/dockercise-agent.service"');
-    expect(script).toContain('ln -sf "$prefix/bin/dockercise" /usr/local/bin/dockercise');
+    expect(script).toContain('ln -sf "$prefix/bin/dockercise-agent" /usr/local/bin/dockercise-agent');
     execFileSync('bash', ['-n', file]);
   });
 });

@@ -325,7 +325,7 @@ describe('dockercise server --local', () => {
   });
 
   it('`dockercise trigger --wait` follows a run to its end, and exits by its status', async () => {
-    const bin = fileURLToPath(new URL('../../agent/bin/dockercise.js', import.meta.url));
+    const bin = fileURLToPath(new URL('../../cli/bin/dockercise.js', import.meta.url));
     const triggerAndWait = (dir: string) =>
       exec('node', [
         bin,

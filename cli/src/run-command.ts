@@ -2,18 +2,20 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  createLogger,
+  DockerEngine,
+  EngineUnavailableError,
+  FileLogSink,
+  LocalResultStore,
+  parseMemory,
+  planResume,
+  runPlan,
+  teeSinks,
+} from '@dockercise/agent';
 import { newRunId, RUN_ID, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
-import { FileLogSink } from '../backends/local/file-log-sink.js';
-import { LocalResultStore } from '../backends/local/local-result-store.js';
-import { parseMemory } from '../engine/docker-convert.js';
-import { DockerEngine } from '../engine/docker-engine.js';
-import { EngineUnavailableError } from '../engine/engine.js';
-import { teeSinks } from '../logs/log-sink.js';
-import { planResume } from '../runner/resume.js';
-import { runPlan } from '../runner/run-plan.js';
 import { resolveGates } from './gates.js';
 import { loadPlan, printDiagnostics } from './load-plan.js';
-import { createLogger } from './logger.js';
 import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
 import { LiveView, PrefixedView } from './progress.js';
 

@@ -1,5 +1,5 @@
+import type { LogSink } from '@dockercise/agent';
 import type { RunResult, StepResult, StepStatus } from '@dockercise/shared';
-import type { LogSink } from '../logs/log-sink.js';
 
 const SYMBOLS: Record<StepStatus, string> = {
   pending: '·',

@@ -1,21 +1,21 @@
 import { createAwsClients } from '../backends/aws/clients.js';
-import { ConfigError, loadAgentConfig, type RawSettings } from '../daemon/config.js';
-import { InstanceMetadata, stopOwnInstance } from '../daemon/idle-stop.js';
-import { wireAgent } from '../daemon/wire-agent.js';
 import { DockerEngine } from '../engine/docker-engine.js';
+import { createLogger } from '../logs/pino-logger.js';
 import { QueueUnusableError } from '../queue/job-queue.js';
-import { createLogger } from './logger.js';
+import { ConfigError, loadAgentConfig, type RawSettings } from './config.js';
+import { InstanceMetadata, stopOwnInstance } from './idle-stop.js';
+import { wireAgent } from './wire-agent.js';
 
 /** Exit code for a configuration that cannot work (sysexits EX_CONFIG); systemd does not restart on it. */
 export const EXIT_CONFIG = 78;
 
-/** `dockercise agent`: the daemon on a customer's host. Wires the AWS and Docker adapters. */
+/** The daemon on a customer's host (`dockercise-agent`, or `dockercise agent` in a checkout). Wires the AWS and Docker adapters. */
 export async function agentCommand(options: {
   config?: string;
   logLevel: string;
   flags: RawSettings;
 }): Promise<number> {
-  const logger = createLogger(options.logLevel === 'warn' ? 'info' : options.logLevel);
+  const logger = createLogger(options.logLevel);
   let config: Awaited<ReturnType<typeof loadAgentConfig>>;
   try {
     config = await loadAgentConfig({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { textLogger } from './logger.js';
+import { textLogger } from './pino-logger.js';
 
 describe('the text logger', () => {
   it('writes sentences at or above its level, with the fields after them', () => {

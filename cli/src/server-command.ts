@@ -1,8 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '@dockercise/shared';
-import type { ContainerEngine } from '../engine/engine.js';
-import { createLogger, type LogFormat } from './logger.js';
+import { createLogger, type LogFormat } from '@dockercise/agent';
+import { type LocalServer, startLocalServer } from '@dockercise/control-plane/local';
 
 export interface ServerCliOptions {
   local?: boolean;
@@ -13,26 +12,9 @@ export interface ServerCliOptions {
   logFormat: LogFormat;
 }
 
-/** The slice of @dockercise/control-plane/local this command uses. */
-interface LocalServerModule {
-  startLocalServer(options: {
-    port: number;
-    dataDir: string;
-    uiDir?: string;
-    engine?: ContainerEngine & { ping(): Promise<void> };
-    logger: Logger;
-  }): Promise<{ url: string; close(): Promise<void> }>;
-}
-
-/** Named in a variable so the agent's build does not depend on the control plane (it depends on us). */
-const LOCAL_SERVER_MODULE = '@dockercise/control-plane/local';
-
 export const DEFAULT_DATA_DIR = join(homedir(), '.dockercise', 'local');
 
-/**
- * `dockercise server --local`. The local server lives in the control plane's package, which a
- * monorepo checkout has and an agent host's tarball does not; loaded when asked for.
- */
+/** `dockercise server --local`: the control plane with an in-process agent on this machine. */
 export async function serverCommand(options: ServerCliOptions): Promise<number> {
   if (!options.local) {
     process.stderr.write(
@@ -40,20 +22,11 @@ export async function serverCommand(options: ServerCliOptions): Promise<number> 
     );
     return 64;
   }
-  let module: LocalServerModule;
-  try {
-    module = (await import(LOCAL_SERVER_MODULE)) as LocalServerModule;
-  } catch (error) {
-    process.stderr.write(
-      `dockercise server: the control plane is not installed beside this dockercise (${(error as Error).message})\n`,
-    );
-    return 69;
-  }
   const logger = createLogger(options.logLevel, options.logFormat);
   const dataDir = options.data ?? DEFAULT_DATA_DIR;
-  let server: Awaited<ReturnType<LocalServerModule['startLocalServer']>>;
+  let server: LocalServer;
   try {
-    server = await module.startLocalServer({
+    server = await startLocalServer({
       port: options.port,
       dataDir,
       ...(options.uiDir ? { uiDir: options.uiDir } : {}),

@@ -1,9 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { createAgentCommand, LOG_LEVELS } from '@dockercise/agent';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type RawSettings, SETTINGS, type SettingName } from '../daemon/config.js';
-import { agentCommand } from './agent-command.js';
-import { LOG_LEVELS } from './logger.js';
 import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
 import { runCommand } from './run-command.js';
 import { DEFAULT_DATA_DIR, type ServerCliOptions, serverCommand } from './server-command.js';
@@ -17,7 +15,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command()
     .name('dockercise')
     .description('CI where every step is a Docker container')
-    .version(agentVersion())
+    .version(cliVersion())
     .addOption(
       new Option('--log-level <level>', "dockercise's own diagnostics on stderr")
         .choices(LOG_LEVELS)
@@ -78,27 +76,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await runCommand(dir, { ...options, ...logOptions() });
     });
 
-  const agent = program
-    .command('agent')
-    .description("run the agent daemon: take jobs from the customer's queue and run them")
-    .option('--config <file>', 'settings file of KEY=value lines', '/etc/dockercise/agent.env');
-  for (const setting of Object.values(SETTINGS)) {
-    // The default is told, not set: a value here would override the environment and the file.
-    const fallback = 'default' in setting ? `, default ${setting.default}` : '';
-    agent.option(`${setting.flag} <value>`, `${setting.what} (${setting.env}${fallback})`);
-  }
-  agent.action(async (options: Record<string, string>) => {
-    const flags: RawSettings = {};
-    for (const name of Object.keys(SETTINGS) as SettingName[]) {
-      const value = options[name];
-      if (value !== undefined) flags[name] = value;
-    }
-    exitCode = await agentCommand({
-      config: options.config,
-      logLevel: program.opts<{ logLevel: string }>().logLevel,
-      flags,
-    });
-  });
+  program.addCommand(
+    createAgentCommand('agent', (code) => {
+      exitCode = code;
+    }),
+  );
 
   program
     .command('server')
@@ -157,9 +139,9 @@ function collectNames(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...names];
 }
 
-/** From the agent's package.json, which sits two folders above this file in src/ and dist/ alike. */
-function agentVersion(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+/** From the CLI's package.json, one folder above this file in src/ and dist/ alike. */
+function cliVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
 function positiveInt(value: string): number {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { IMG, writeTree } from './harness.js';
+import { IMG, writeTree } from '../../agent/test/harness.js';
 
 const BIN = fileURLToPath(new URL('../bin/dockercise.js', import.meta.url));
 
