@@ -35,7 +35,7 @@ export function wireControlPlane(parts: ControlPlaneParts) {
   const builder = new Builder(store, github, dispatcher, logger, (sources) => compiler.compile(sources));
   const builds = new BuildQueue(builder, parts.buildConcurrency ?? 4);
   const reconciler = new Reconciler(store, builds, dispatcher, logger, parts.reconcileGraceMs ?? 10_000);
-  const results = new AwsResultReader(access);
+  const results = new AwsResultReader(access, (accountId) => store.getAccount(accountId));
   const app = createApp({
     mode: 'cloud',
     store,

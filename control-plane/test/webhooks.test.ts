@@ -5,7 +5,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { parseSignedJob } from '@dockercise/shared/node';
 import { sign } from '@octokit/webhooks-methods';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { controlPlaneKeys, eventually, inProcessAgent, queueCounts } from '../../agent/test/aws-harness.js';
 import { IMG } from '../../agent/test/harness.js';
 import {
@@ -189,12 +189,16 @@ describe('GitHub webhooks', () => {
       'deploy.dockercise.yml': `ship:\n  img: ${IMG}\n  run: cat {build}\n`,
     });
     const delivery = crypto.randomUUID();
+    const repoReads = [vi.spyOn(cp.store, 'getRepoByHookId'), vi.spyOn(cp.store, 'getRepo')];
     const started = Date.now();
     const response = await deliver(push, { delivery });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(response.status).toBe(202);
-    expect(await deliver(push, { delivery })).toSatisfy((r: Response) => r.status === 200);
     await cp.idle();
+    // From the hook's id to the job on the queue, the delivery reads its repository once.
+    expect(repoReads.map((read) => read.mock.calls.length)).toEqual([1, 0]);
+    for (const read of repoReads) read.mockRestore();
+    expect(await deliver(push, { delivery })).toSatisfy((r: Response) => r.status === 200);
 
     const [message, ...more] = await drainQueue();
     expect(more).toEqual([]);
@@ -331,7 +335,6 @@ describe('GitHub webhooks', () => {
 
   it('a crash between recording a run and sending it: the reconciler sends it once', async () => {
     const before = await queueCounts(account, account.queueUrl);
-    const plan = { version: 1, steps: [], gates: [] };
     await cp.store.recordRun({
       runId: '20261126T000000Z-c0ffee',
       repoId: REPO_ID,
@@ -339,7 +342,7 @@ describe('GitHub webhooks', () => {
       pipeline: 'Codertocat.Hello-World',
       commit: 'd'.repeat(40),
       status: 'recorded',
-      plan: JSON.stringify(plan),
+      plan: { version: 1, steps: [], gates: [] },
       approvedGates: [],
       createdAt: new Date(Date.now() - 60_000).toISOString(),
     });

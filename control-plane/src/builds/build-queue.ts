@@ -1,4 +1,4 @@
-import type { Build } from '../store/store.js';
+import type { Build, Repo } from '../store/store.js';
 import type { Builder } from './builder.js';
 
 /**
@@ -8,7 +8,7 @@ import type { Builder } from './builder.js';
  * and the webhook never process the same delivery at once.
  */
 export class BuildQueue {
-  private readonly waiting: Build[] = [];
+  private readonly waiting: Array<{ build: Build; repo?: Repo }> = [];
   private readonly known = new Set<string>();
   private active = 0;
   private readonly idleWaiters: Array<() => void> = [];
@@ -18,10 +18,11 @@ export class BuildQueue {
     private readonly concurrency = 4,
   ) {}
 
-  enqueue(build: Build): void {
+  /** `repo` when the caller has just read it, so the build need not read it again. */
+  enqueue(build: Build, repo?: Repo): void {
     if (this.known.has(build.deliveryId)) return;
     this.known.add(build.deliveryId);
-    this.waiting.push(build);
+    this.waiting.push(repo ? { build, repo } : { build });
     this.pump();
   }
 
@@ -33,11 +34,12 @@ export class BuildQueue {
 
   private pump(): void {
     while (this.active < this.concurrency) {
-      const build = this.waiting.shift();
-      if (!build) break;
+      const next = this.waiting.shift();
+      if (!next) break;
+      const { build, repo } = next;
       this.active++;
       this.builder
-        .build(build)
+        .build(build, repo)
         .catch(() => {}) // the builder records its own failures on the build
         .finally(() => {
           this.active--;

@@ -1,19 +1,10 @@
-import type { Logger } from '@dockercise/shared';
-import {
-  type CompileResult,
-  checkPipelineSizes,
-  compilePipeline,
-  formatDiagnostic,
-  isPipelineFile,
-  newRunId,
-  type PipelineSource,
-} from '@dockercise/shared';
+import { type Logger, newRunId } from '@dockercise/shared';
 import { type GitHub, GitHubRateLimitError } from '../github/github.js';
-import type { Build, Store } from '../store/store.js';
+import { GitHubSource } from '../github/github-source.js';
+import type { Build, Repo, Store } from '../store/store.js';
+import { type Compile, compileSource, runOutcome } from './pipeline-source.js';
 import type { RunSender } from './run-sender.js';
 
-/** How many blobs are fetched at once: GitHub asks integrations not to hammer it in parallel. */
-const BLOB_CONCURRENCY = 4;
 const MAX_ATTEMPTS = 5;
 
 /** The pipeline's name in results URLs and S3 keys: the repository's full name, `/` made `.`. */
@@ -31,13 +22,13 @@ export class Builder {
     private readonly dispatcher: RunSender,
     private readonly logger: Logger,
     /** Compiles off the event loop and within a time limit in production (PipelineCompiler). */
-    private readonly compile: (sources: PipelineSource[]) => Promise<CompileResult> = async (sources) =>
-      compilePipeline(sources),
+    private readonly compile?: Compile,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async build(build: Build): Promise<void> {
-    const repo = await this.store.getRepo(build.repoId);
+  /** `repo` when the caller has just read it (the webhook): a delivery reads its repository once. */
+  async build(build: Build, known?: Repo): Promise<void> {
+    const repo = known?.id === build.repoId ? known : await this.store.getRepo(build.repoId);
     if (!repo) {
       await this.store.finishBuild(build.deliveryId, 'failed', 'repository no longer connected');
       return;
@@ -46,21 +37,8 @@ export class Builder {
     const log = { deliveryId: build.deliveryId, repo: repo.fullName, commit: build.commit };
     try {
       if (!owner) throw new Error('the repository has no owner');
-      const tree = await this.github.tree(owner.token, repo.fullName, build.commit);
-      if (tree.truncated)
-        this.logger.warn(log, 'GitHub truncated the tree: pipeline files beyond it are not seen');
-      const files = tree.tree.filter((entry) => entry.type === 'blob' && isPipelineFile(entry.path));
-      // Sizes are known from the tree: a pipeline past the limits is refused before any blob is fetched.
-      const oversized = checkPipelineSizes(files.map((f) => ({ path: f.path, bytes: f.size ?? 0 })));
-      const compiled: CompileResult =
-        oversized.length > 0
-          ? { ok: false, diagnostics: oversized }
-          : await this.compile(
-              await mapLimit(files, BLOB_CONCURRENCY, async (file) => ({
-                path: file.path,
-                text: await this.github.blob(owner.token, repo.fullName, file.sha),
-              })),
-            );
+      const source = new GitHubSource(this.github, owner.token, repo.fullName, build.commit, this.logger);
+      const compiled = await compileSource(source, this.compile);
       const run = await this.store.recordRun({
         runId: newRunId(this.now()),
         repoId: repo.id,
@@ -72,10 +50,7 @@ export class Builder {
         ...(build.triggeredBy ? { triggeredBy: build.triggeredBy } : {}),
         ...(build.changed ? { changed: build.changed } : {}),
         deliveryId: build.deliveryId,
-        status: compiled.ok ? 'recorded' : 'invalid',
-        ...(compiled.ok
-          ? { plan: JSON.stringify(compiled.plan) }
-          : { errors: compiled.diagnostics.map(formatDiagnostic) }),
+        ...runOutcome(compiled),
         approvedGates: [],
         createdAt: this.now().toISOString(),
       });
@@ -87,7 +62,7 @@ export class Builder {
         );
         return;
       }
-      await this.dispatcher.send(run);
+      await this.dispatcher.send(run, repo);
     } catch (error) {
       if (error instanceof GitHubRateLimitError) {
         await this.store.deferBuild(build.deliveryId, error.resetAt.toISOString(), error.message);
@@ -109,14 +84,4 @@ export class Builder {
       }
     }
   }
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -6,8 +6,8 @@ import type { Logger } from '@dockercise/shared';
 import { planKey } from '@dockercise/shared';
 import { type JobBody, MAX_INLINE_JOB_BYTES, queueArn, sha256Hex, signJob } from '@dockercise/shared/node';
 import type { AccountAccess } from '../aws/account-access.js';
-import type { RunRecord, Store } from '../store/store.js';
-import { jobBase, planOf } from './job-body.js';
+import type { Repo, RunRecord, Store } from '../store/store.js';
+import { jobBase } from './job-body.js';
 import type { RunSender } from './run-sender.js';
 
 /**
@@ -25,11 +25,11 @@ export class Dispatcher implements RunSender {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async send(run: RunRecord): Promise<void> {
-    const plan = run.status === 'recorded' ? planOf(run) : undefined;
+  async send(run: RunRecord, known?: Repo): Promise<void> {
+    const plan = run.status === 'recorded' ? run.plan : undefined;
     if (!plan) return;
     const account = await this.store.getAccount(run.accountId);
-    const repo = await this.store.getRepo(run.repoId);
+    const repo = known?.id === run.repoId ? known : await this.store.getRepo(run.repoId);
     if (!account?.verifiedAt || !account.queueUrl || !account.bucket || !account.instanceId) {
       throw new Error(`account ${run.accountId} is not registered`);
     }

@@ -1,11 +1,6 @@
-import { type Plan, planSchema, type RunEvent } from '@dockercise/shared';
+import type { RunEvent } from '@dockercise/shared';
 import { JOB_LIFETIME_MS, JOB_VERSION, type JobBody, newJobNonce } from '@dockercise/shared/node';
 import type { RunRecord } from '../store/store.js';
-
-/** The plan a run was recorded with (stored as its JSON text); undefined for an invalid pipeline. */
-export function planOf(run: RunRecord): Plan | undefined {
-  return run.plan ? planSchema.parse(JSON.parse(run.plan)) : undefined;
-}
 
 /** Who a job is for: it runs only on an agent of this account that reads this queue. */
 export interface JobAddress {

@@ -48,9 +48,18 @@ export async function gitHead(dir: string): Promise<GitHead> {
   return { root, commit, ...(branch ? { branch } : {}), ...(message ? { message } : {}) };
 }
 
-/** Every file path at the commit. */
-export async function gitFiles(root: string, commit: string): Promise<string[]> {
-  return (await git(root, ['ls-tree', '-r', '-z', '--name-only', commit])).split('\0').filter(Boolean);
+/** Every file at the commit, with its size. */
+export async function gitFileSizes(
+  root: string,
+  commit: string,
+): Promise<Array<{ path: string; bytes: number }>> {
+  // Each entry: "<mode> <type> <object> <size>\t<path>", NUL-terminated; a submodule's size is "-".
+  const entries = (await git(root, ['ls-tree', '-r', '-l', '-z', commit])).split('\0').filter(Boolean);
+  return entries.flatMap((entry) => {
+    const tab = entry.indexOf('\t');
+    const [, type, , size] = entry.slice(0, tab).split(/\s+/);
+    return type === 'blob' ? [{ path: entry.slice(tab + 1), bytes: Number(size) }] : [];
+  });
 }
 
 export async function gitShow(root: string, commit: string, path: string): Promise<string> {

@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '@dockercise/shared';
 import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE, signJob } from '@dockercise/shared/node';
-import { jobBase, planOf } from '../builds/job-body.js';
+import { jobBase } from '../builds/job-body.js';
 import type { RunSender } from '../builds/run-sender.js';
-import type { RunRecord, Store } from '../store/store.js';
+import type { Repo, RunRecord, Store } from '../store/store.js';
 
 /** Where the in-process agent takes its jobs from. */
 export interface LocalQueue {
@@ -24,10 +24,10 @@ export class LocalDispatcher implements RunSender {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async send(run: RunRecord): Promise<void> {
-    const plan = run.status === 'recorded' ? planOf(run) : undefined;
+  async send(run: RunRecord, known?: Repo): Promise<void> {
+    const plan = run.status === 'recorded' ? run.plan : undefined;
     if (!plan) return;
-    const repo = await this.store.getRepo(run.repoId);
+    const repo = known?.id === run.repoId ? known : await this.store.getRepo(run.repoId);
     const job = signJob(
       {
         ...jobBase(run, repo?.fullName ?? run.pipeline, this.now(), {

@@ -178,12 +178,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
  * are sent again; the agent resumes each from its stored result.
  */
 async function resendLostJobs(store: SqliteStore, results: LocalResultReader, dispatcher: LocalDispatcher) {
-  const account = await store.getAccount(LOCAL_ACCOUNT);
-  if (!account) return;
   for (const { pipeline } of await store.listPipelines(LOCAL_ACCOUNT)) {
     for (const run of await store.listRuns(LOCAL_ACCOUNT, pipeline, 100)) {
       if (run.status !== 'sent') continue;
-      const result = await results.result(account, run);
+      const result = await results.result(run);
       if (result && (FINISHED_RUN_STATUSES.has(result.status) || result.status === 'waiting-approval'))
         continue;
       await store.requeueRun(run.runId);

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Logger } from '@dockercise/shared';
-import { compilePipeline, formatDiagnostic, isPipelineFile, newRunId, type Plan } from '@dockercise/shared';
+import { newRunId } from '@dockercise/shared';
 import { LOCAL_ACCOUNT_ID } from '@dockercise/shared/node';
+import { compileSource, runOutcome } from '../builds/pipeline-source.js';
 import type { RunSender } from '../builds/run-sender.js';
 import type { RunRecord, Store, User } from '../store/store.js';
-import { type GitHead, gitFiles, gitHead, gitShow, gitSnapshot } from './git.js';
+import { gitHead, gitSnapshot } from './git.js';
+import { LocalGitSource } from './local-git-source.js';
 
 /** The local server's one account: the id its jobs are bound to. */
 export const LOCAL_ACCOUNT = LOCAL_ACCOUNT_ID;
@@ -42,7 +44,7 @@ export class LocalTrigger {
 
   async trigger(dir: string): Promise<RunRecord> {
     const head = await gitHead(resolve(dir));
-    const pipeline = await this.compileAt(head);
+    const pipeline = await compileSource(new LocalGitSource(head));
     const runId = newRunId(this.now());
     if (pipeline.ok) await gitSnapshot(head.root, head.commit, this.sourceDir(runId));
     const run = await this.store.recordRun({
@@ -54,8 +56,7 @@ export class LocalTrigger {
       ...(head.branch ? { branch: head.branch } : {}),
       ...(head.message ? { message: head.message } : {}),
       triggeredBy: `dockercise trigger by ${this.user.login}`,
-      status: pipeline.ok ? 'recorded' : 'invalid',
-      ...(pipeline.ok ? { plan: JSON.stringify(pipeline.plan) } : { errors: pipeline.errors }),
+      ...runOutcome(pipeline),
       approvedGates: [],
       createdAt: this.now().toISOString(),
     });
@@ -65,25 +66,6 @@ export class LocalTrigger {
     );
     if (run.status === 'recorded') await this.dispatcher.send(run);
     return run;
-  }
-
-  /** The pipeline files at the commit, compiled; a commit without any is an error too. */
-  private async compileAt(
-    head: GitHead,
-  ): Promise<{ ok: true; plan: Plan } | { ok: false; errors: string[] }> {
-    const paths = (await gitFiles(head.root, head.commit)).filter(isPipelineFile);
-    if (paths.length === 0)
-      return {
-        ok: false,
-        errors: [`no *.dockercise.yaml file is committed in ${head.root} at ${head.commit.slice(0, 7)}`],
-      };
-    const sources = await Promise.all(
-      paths.map(async (path) => ({ path, text: await gitShow(head.root, head.commit, path) })),
-    );
-    const compiled = compilePipeline(sources);
-    return compiled.ok
-      ? { ok: true, plan: compiled.plan }
-      : { ok: false, errors: compiled.diagnostics.map(formatDiagnostic) };
   }
 
   /** The repository's record, made on its first run; its id is derived from its path. */

@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountAccess, AccountClients } from '../aws/account-access.js';
-import type { AwsAccount, RunRecord } from '../store/store.js';
+import type { AwsAccount } from '../store/store.js';
 import { AwsResultReader } from './aws-result-reader.js';
 import { AccountUnreachableError } from './errors.js';
 
@@ -13,7 +13,8 @@ const account: AwsAccount = {
   region: 'us-east-1',
   bucket: 'results',
 };
-const run = { pipeline: 'app', runId: '20261127T000000Z-abcdef' } as RunRecord;
+const run = { accountId: account.accountId, pipeline: 'app', runId: '20261127T000000Z-abcdef' };
+const accounts = async (id: string) => (id === account.accountId ? account : undefined);
 const s3 = new S3Client({
   region: 'us-east-1',
   endpoint: 'http://s3.test',
@@ -35,12 +36,18 @@ describe('AwsResultReader', () => {
         403,
         '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
       );
-    const reader = new AwsResultReader(access(async () => ({ s3 }) as AccountClients));
-    expect(await reader.result(account, run)).toBeUndefined();
+    const reader = new AwsResultReader(
+      access(async () => ({ s3 }) as AccountClients),
+      accounts,
+    );
+    expect(await reader.result(run)).toBeUndefined();
   });
 
   it('says the account is unreachable, as its own error, when the role cannot be assumed', async () => {
-    const reader = new AwsResultReader(access(() => Promise.reject(new Error('AccessDenied: not trusted'))));
-    await expect(reader.result(account, run)).rejects.toBeInstanceOf(AccountUnreachableError);
+    const reader = new AwsResultReader(
+      access(() => Promise.reject(new Error('AccessDenied: not trusted'))),
+      accounts,
+    );
+    await expect(reader.result(run)).rejects.toBeInstanceOf(AccountUnreachableError);
   });
 });

@@ -9,15 +9,20 @@ import {
   runResultSchema,
 } from '@dockercise/shared';
 import type { AccountAccess, AccountClients } from '../aws/account-access.js';
-import type { AwsAccount, RunRecord } from '../store/store.js';
+import type { AwsAccount } from '../store/store.js';
 import { AccountUnreachableError, RunNotStartedError } from './errors.js';
-import type { LogPage, ResultReader } from './result-reader.js';
+import type { LogPage, ResultReader, RunLocation } from './result-reader.js';
 
 /** Results in the customer's own account, read through the role the control plane assumes. */
 export class AwsResultReader implements ResultReader {
-  constructor(private readonly access: AccountAccess) {}
+  constructor(
+    private readonly access: AccountAccess,
+    /** The account's registration: where its bucket and log group are, and the role to reach them. */
+    private readonly accounts: (accountId: string) => Promise<AwsAccount | undefined>,
+  ) {}
 
-  async result(account: AwsAccount, run: RunRecord): Promise<RunResult | undefined> {
+  async result(run: RunLocation): Promise<RunResult | undefined> {
+    const account = await this.account(run);
     if (!account.bucket) return undefined;
     const text = await readObject(
       await this.clients(account),
@@ -27,7 +32,8 @@ export class AwsResultReader implements ResultReader {
     return text === undefined ? undefined : runResultSchema.parse(JSON.parse(text));
   }
 
-  async log(account: AwsAccount, run: RunRecord, step: string, token?: string): Promise<LogPage> {
+  async log(run: RunLocation, step: string, token?: string): Promise<LogPage> {
+    const account = await this.account(run);
     const aws = await this.clients(account);
     if (!token && account.bucket) {
       // A finished step's whole log is one S3 object; a running step's is only in CloudWatch so far.
@@ -67,7 +73,8 @@ export class AwsResultReader implements ResultReader {
     }
   }
 
-  async output(account: AwsAccount, run: RunRecord, step: string): Promise<Uint8Array | undefined> {
+  async output(run: RunLocation, step: string): Promise<Uint8Array | undefined> {
+    const account = await this.account(run);
     if (!account.bucket) return undefined;
     const aws = await this.clients(account);
     try {
@@ -84,7 +91,8 @@ export class AwsResultReader implements ResultReader {
     }
   }
 
-  async requestCancel(account: AwsAccount, run: RunRecord): Promise<void> {
+  async requestCancel(run: RunLocation): Promise<void> {
+    const account = await this.account(run);
     if (!account.bucket) throw new RunNotStartedError('the run is not running');
     const aws = await this.clients(account);
     await aws.s3.send(
@@ -94,6 +102,12 @@ export class AwsResultReader implements ResultReader {
         Body: '',
       }),
     );
+  }
+
+  private async account(run: RunLocation): Promise<AwsAccount> {
+    const account = await this.accounts(run.accountId);
+    if (!account) throw new RunNotStartedError(`account ${run.accountId} is not registered`);
+    return account;
   }
 
   private async clients(account: AwsAccount): Promise<AccountClients> {

@@ -2,8 +2,7 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalResultStore } from '@dockercise/agent';
 import { CANCEL_MARKER, type RunResult, resultPaths, runPrefix } from '@dockercise/shared';
-import type { AwsAccount, RunRecord } from '../store/store.js';
-import type { LogPage, ResultReader } from './result-reader.js';
+import type { LogPage, ResultReader, RunLocation } from './result-reader.js';
 
 /** Most of a log file one request returns; the viewer asks for the rest with the token. */
 const PAGE_BYTES = 512 * 1024;
@@ -12,12 +11,12 @@ const PAGE_BYTES = 512 * 1024;
 export class LocalResultReader implements ResultReader {
   constructor(private readonly root: string) {}
 
-  async result(_account: AwsAccount, run: RunRecord): Promise<RunResult | undefined> {
+  async result(run: RunLocation): Promise<RunResult | undefined> {
     return this.store(run).loadResult();
   }
 
   /** The token is the byte offset after the last whole line returned: a growing log is followed. */
-  async log(_account: AwsAccount, run: RunRecord, step: string, token?: string): Promise<LogPage> {
+  async log(run: RunLocation, step: string, token?: string): Promise<LogPage> {
     const offset = token && /^\d+$/.test(token) ? Number(token) : 0;
     let file: Awaited<ReturnType<typeof open>>;
     try {
@@ -43,22 +42,22 @@ export class LocalResultReader implements ResultReader {
     }
   }
 
-  async output(_account: AwsAccount, run: RunRecord, step: string): Promise<Uint8Array | undefined> {
+  async output(run: RunLocation, step: string): Promise<Uint8Array | undefined> {
     return this.store(run).loadOutput(step);
   }
 
-  async requestCancel(_account: AwsAccount, run: RunRecord): Promise<void> {
+  async requestCancel(run: RunLocation): Promise<void> {
     // The run may not have started yet: the agent finds the request when it does.
     await mkdir(this.path(run, '.'), { recursive: true });
     await writeFile(this.path(run, CANCEL_MARKER), '');
   }
 
   /** The agent's own store for the run's folder: what it wrote, read back the way it reads it. */
-  private store(run: RunRecord): LocalResultStore {
+  private store(run: RunLocation): LocalResultStore {
     return new LocalResultStore(this.path(run, '.'));
   }
 
-  private path(run: RunRecord, relative: string): string {
+  private path(run: RunLocation, relative: string): string {
     return join(this.root, runPrefix(run.pipeline, run.runId), relative);
   }
 }

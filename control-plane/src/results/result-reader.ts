@@ -1,5 +1,4 @@
 import type { RunResult } from '@dockercise/shared';
-import type { AwsAccount, RunRecord } from '../store/store.js';
 
 /** A slice of a step's log. `nextToken` asks for the lines after it (a running step's new lines). */
 export interface LogPage {
@@ -11,15 +10,25 @@ export interface LogPage {
 }
 
 /**
+ * A run by where its results live: its account's bucket and log group (or the local server's
+ * folder) under `<pipeline>/<runId>/`. A RunRecord is one.
+ */
+export interface RunLocation {
+  accountId: string;
+  pipeline: string;
+  runId: string;
+}
+
+/**
  * Where the results API reads what agents wrote: the customer's bucket and log group through their
  * role (AwsResultReader), or the local server's folder (LocalResultReader).
  */
 export interface ResultReader {
   /** The run's result.json as its agent last wrote it; undefined before it wrote one. */
-  result(account: AwsAccount, run: RunRecord): Promise<RunResult | undefined>;
-  log(account: AwsAccount, run: RunRecord, step: string, token?: string): Promise<LogPage>;
+  result(run: RunLocation): Promise<RunResult | undefined>;
+  log(run: RunLocation, step: string, token?: string): Promise<LogPage>;
   /** A non-secret step's stored stdout; undefined when it has none. */
-  output(account: AwsAccount, run: RunRecord, step: string): Promise<Uint8Array | undefined>;
+  output(run: RunLocation, step: string): Promise<Uint8Array | undefined>;
   /** Asks the run's agent to stop it (the agent polls for the request). */
-  requestCancel(account: AwsAccount, run: RunRecord): Promise<void>;
+  requestCancel(run: RunLocation): Promise<void>;
 }

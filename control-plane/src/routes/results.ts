@@ -1,17 +1,10 @@
-import {
-  FINISHED_RUN_STATUSES,
-  graphOfPlan,
-  initialRunResult,
-  type RunResult,
-  type RunView,
-  STEP_NAME,
-} from '@dockercise/shared';
+import { FINISHED_RUN_STATUSES, graphOfPlan, type RunView, STEP_NAME } from '@dockercise/shared';
 import { type Context, Hono } from 'hono';
-import { planOf } from '../builds/job-body.js';
 import type { AppDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { requireUser } from '../middleware/session.js';
-import type { AwsAccount, RunRecord } from '../store/store.js';
+import { RunResults } from '../results/run-results.js';
+import type { AwsAccount, RunRecord, RunSummary } from '../store/store.js';
 
 /**
  * The results API, read through deps.results (the customer's account, or the local server's folder):
@@ -34,40 +27,23 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
     if (!account || account.ownerId !== c.get('user').id) throw new HttpError(404, 'no such AWS account');
     return account;
   };
-  const ownedRun = async (c: Context<Env>): Promise<{ account: AwsAccount; run: RunRecord }> => {
+  const ownedRun = async (c: Context<Env>): Promise<RunRecord> => {
     const account = await ownedAccount(c);
     const run = await deps.store.getRun(c.req.param('runId') ?? '');
     if (!run || run.accountId !== account.accountId || run.pipeline !== c.req.param('pipeline'))
       throw new HttpError(404, 'no such run');
-    return { account, run };
+    return run;
   };
 
-  const resultOf = async (account: AwsAccount, run: RunRecord): Promise<RunResult> => {
-    const stored = run.status === 'invalid' ? undefined : await deps.results.result(account, run);
-    const result = stored ?? synthesized(run);
-    const approvals = await deps.store.approvals(run.runId);
-    result.gates = result.gates.map((gate) => {
-      const approval = approvals.find((a) => a.gate === gate.name);
-      return approval
-        ? {
-            ...gate,
-            status: 'approved' as const,
-            approvedBy: approval.login,
-            approvedAt: approval.approvedAt,
-          }
-        : gate;
-    });
-    return result;
-  };
+  const results = new RunResults(deps.store, deps.results);
 
   app.get('/:accountId', async (c) => {
     const account = await ownedAccount(c);
     const pipelines = await deps.store.listPipelines(account.accountId);
-    // One read per pipeline, of its newest run: the list shows where each pipeline stands.
     const withStatus = await Promise.all(
       pipelines.map(async (p) => {
         const [last] = await deps.store.listRuns(account.accountId, p.pipeline, 1);
-        return last ? { ...p, lastStatus: (await resultOf(account, last)).status } : p;
+        return last ? { ...p, lastStatus: (await results.summary(last)).status } : p;
       }),
     );
     return c.json({ pipelines: withStatus });
@@ -76,28 +52,28 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
   app.get('/:accountId/:pipeline', async (c) => {
     const account = await ownedAccount(c);
     const runs = await deps.store.listRuns(account.accountId, c.req.param('pipeline'), 50);
-    const results = await Promise.all(runs.map((run) => resultOf(account, run).then((r) => summary(r, run))));
-    return c.json({ runs: results });
+    const entries = await Promise.all(runs.map(async (run) => listEntry(run, await results.summary(run))));
+    return c.json({ runs: entries });
   });
 
   app.get('/:accountId/:pipeline/:runId', async (c) => {
-    const { account, run } = await ownedRun(c);
-    const view: RunView = await resultOf(account, run);
-    const plan = planOf(run);
+    const run = await ownedRun(c);
+    const view: RunView = await results.current(run);
+    const plan = run.plan;
     if (plan) view.graph = graphOfPlan(plan);
     return c.json(view);
   });
 
   app.get('/:accountId/:pipeline/:runId/outputs/:step', async (c) => {
-    const { account, run } = await ownedRun(c);
+    const run = await ownedRun(c);
     const step = c.req.param('step');
     if (!STEP_NAME.test(step)) throw new HttpError(400, 'not a step name');
-    const plan = planOf(run);
+    const plan = run.plan;
     const planned = plan?.steps.find((s) => s.name === step);
     if (!planned) throw new HttpError(404, `the run has no step ${step}`);
     // A secret step's output is never served, whatever is stored.
     if (planned.secret) throw new HttpError(403, `${step} is a secret step: its output is never shown`);
-    const output = await deps.results.output(account, run, step);
+    const output = await deps.results.output(run, step);
     if (!output) throw new HttpError(404, `${step} has no stored output`);
     return c.body(Buffer.from(output), 200, {
       'content-type': 'text/plain; charset=utf-8',
@@ -106,21 +82,21 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
   });
 
   app.get('/:accountId/:pipeline/:runId/logs/:step', async (c) => {
-    const { account, run } = await ownedRun(c);
+    const run = await ownedRun(c);
     const step = c.req.param('step');
     if (!STEP_NAME.test(step)) throw new HttpError(400, 'not a step name');
-    return c.json(await deps.results.log(account, run, step, c.req.query('token') || undefined));
+    return c.json(await deps.results.log(run, step, c.req.query('token') || undefined));
   });
 
   app.post('/:accountId/:pipeline/:runId/gates/:gate/approve', async (c) => {
-    const { account, run } = await ownedRun(c);
+    const run = await ownedRun(c);
     // Hono has decoded the path once already; decoding again turned `%25` into a URIError (500).
     const gate = c.req.param('gate');
-    const plan = planOf(run);
+    const plan = run.plan;
     if (!plan?.gates.some((g) => g.name === gate)) throw new HttpError(404, `the run has no gate ${gate}`);
     if (run.approvedGates.includes(gate)) throw new HttpError(409, `${gate} is already approved`);
     // An ended run is never resumed, so an approval would leave its gated steps waiting for ever.
-    const status = run.status === 'invalid' ? 'failed' : (await deps.results.result(account, run))?.status;
+    const status = run.status === 'invalid' ? 'failed' : (await deps.results.result(run))?.status;
     if (status && FINISHED_RUN_STATUSES.has(status))
       throw new HttpError(409, `the run has ${status}: approving ${gate} would run nothing`);
     const user = c.get('user');
@@ -132,44 +108,25 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
   });
 
   app.post('/:accountId/:pipeline/:runId/cancel', async (c) => {
-    const { account, run } = await ownedRun(c);
+    const run = await ownedRun(c);
     if (run.status === 'invalid') throw new HttpError(409, 'the run is not running');
-    await deps.results.requestCancel(account, run);
+    await deps.results.requestCancel(run);
     return c.json({ cancelling: run.runId }, 202);
   });
   return app;
 }
 
-/** What the results show for a run that has no result.json: not sent yet, or an invalid pipeline. */
-function synthesized(run: RunRecord): RunResult {
-  const result = initialRunResult({
+/** A run as the runs list shows it. */
+function listEntry(run: RunRecord, summary: RunSummary) {
+  return {
     runId: run.runId,
-    pipeline: run.pipeline,
-    plan: planOf(run),
-    startedAt: run.createdAt,
-    isApproved: (gate) => run.approvedGates.includes(gate),
-    source: { commit: run.commit, ...(run.branch ? { branch: run.branch } : {}) },
-  });
-  if (run.status !== 'invalid') return result;
-  return {
-    ...result,
-    status: 'failed',
-    endedAt: run.createdAt,
-    durationMs: 0,
-    ...(run.errors ? { error: run.errors.join('\n') } : {}),
-  };
-}
-
-function summary(result: RunResult, run: RunRecord) {
-  return {
-    runId: result.runId,
-    status: result.status,
+    status: summary.status,
     commit: run.commit,
     branch: run.branch,
     ...(run.message ? { message: run.message } : {}),
     ...(run.triggeredBy ? { triggeredBy: run.triggeredBy } : {}),
-    startedAt: result.startedAt,
-    durationMs: result.durationMs,
-    ...(result.error ? { error: result.error } : {}),
+    startedAt: summary.startedAt,
+    durationMs: summary.durationMs,
+    ...(summary.error ? { error: summary.error } : {}),
   };
 }

@@ -92,7 +92,7 @@ export function webhookRoutes(deps: CloudDeps): Hono<Env> {
     };
     const now = (deps.now ?? (() => new Date()))();
     if (!(await deps.store.claimDelivery(build, now.toISOString()))) return c.json({ duplicate: deliveryId });
-    deps.builds.enqueue({ ...build, status: 'pending', attempts: 0 });
+    deps.builds.enqueue({ ...build, status: 'pending', attempts: 0 }, repo);
     return c.json({ accepted: deliveryId }, 202);
   });
   return app;

@@ -88,4 +88,7 @@ export const MIGRATIONS: readonly string[] = [
   // The files a push changed, for steps' `when: { paths }` filters.
   `ALTER TABLE builds ADD COLUMN changed TEXT;
    ALTER TABLE runs ADD COLUMN changed TEXT;`,
+  // Where each run stands, as its result last said: the runs list reads this instead of one
+  // result.json per run from the customer's bucket.
+  `ALTER TABLE runs ADD COLUMN summary TEXT;`,
 ];

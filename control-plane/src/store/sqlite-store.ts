@@ -1,6 +1,16 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteDb } from './sqlite-db.js';
+import {
+  accountFromRow,
+  buildFromRow,
+  claimFromRow,
+  type Row,
+  repoFromRow,
+  runFromRow,
+  userFromRow,
+} from './sqlite-rows.js';
 import type {
   AccountClaim,
   Approval,
@@ -8,72 +18,29 @@ import type {
   Build,
   Repo,
   RunRecord,
+  RunSummary,
   StackOutputs,
   Store,
   User,
 } from './store.js';
 
-type Row = Record<string, unknown>;
-const text = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
-const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
-/** Only set keys whose value is defined, so optional fields stay absent rather than `undefined`. */
-const defined = <T extends object>(object: T): T =>
-  Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
-
 /** The embedded store: one SQLite file, WAL mode, migrations applied on open. */
 export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDb;
 
   constructor(
     path: string,
     private readonly box: SecretBox,
   ) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // In WAL mode NORMAL still survives a crash of the process (what the reconciler recovers from);
-    // only a power loss can drop the last commits, and it saves an fsync per webhook delivery.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    this.db = new SqliteDb(path, MIGRATIONS);
   }
 
-  private readonly statements = new Map<string, Database.Statement>();
-
-  /** Each statement is compiled once: preparing per call cost a webhook delivery ~5% of its time. */
   private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
-  }
-
-  private migrate(): void {
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
-    );
-    const applied = new Set(
-      this.db
-        .prepare('SELECT version FROM schema_migrations')
-        .all()
-        .map((r) => (r as Row).version as number),
-    );
-    MIGRATIONS.forEach((sql, index) => {
-      const version = index + 1;
-      if (applied.has(version)) return;
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db
-          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
-          .run(version, new Date().toISOString());
-      })();
-    });
+    return this.db.sql(text);
   }
 
   get schemaVersion(): number {
-    return (this.sql('SELECT MAX(version) AS v FROM schema_migrations').get() as Row).v as number;
+    return this.db.schemaVersion;
   }
 
   async upsertUser(user: Omit<User, 'id' | 'sessionVersion'>): Promise<User> {
@@ -82,26 +49,16 @@ export class SqliteStore implements Store {
          ON CONFLICT (github_id) DO UPDATE SET login = excluded.login, token = excluded.token`,
     ).run(user.githubId, user.login, this.box.seal(user.token), new Date().toISOString());
     const row = this.sql('SELECT * FROM users WHERE github_id = ?').get(user.githubId) as Row;
-    return this.user(row);
+    return userFromRow(row, this.box);
   }
 
   async getUser(id: number): Promise<User | undefined> {
     const row = this.sql('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
-    return row ? this.user(row) : undefined;
+    return row ? userFromRow(row, this.box) : undefined;
   }
 
   async endSessions(userId: number): Promise<void> {
     this.sql('UPDATE users SET session_version = session_version + 1 WHERE id = ?').run(userId);
-  }
-
-  private user(row: Row): User {
-    return {
-      id: Number(row.id),
-      githubId: Number(row.github_id),
-      login: String(row.login),
-      token: this.box.open(String(row.token)),
-      sessionVersion: Number(row.session_version),
-    };
   }
 
   async createAccount(
@@ -123,20 +80,7 @@ export class SqliteStore implements Store {
 
   async getAccount(accountId: string): Promise<AwsAccount | undefined> {
     const row = this.sql('SELECT * FROM aws_accounts WHERE account_id = ?').get(accountId) as Row | undefined;
-    if (!row) return undefined;
-    return defined({
-      accountId: String(row.account_id),
-      ownerId: Number(row.owner_id),
-      externalId: this.box.open(String(row.external_id)),
-      region: String(row.region),
-      roleArn: text(row.role_arn),
-      queueUrl: text(row.queue_url),
-      deadLetterQueueUrl: text(row.dead_letter_queue_url),
-      bucket: text(row.bucket),
-      logGroup: text(row.log_group),
-      instanceId: text(row.instance_id),
-      verifiedAt: text(row.verified_at),
-    });
+    return row ? accountFromRow(row, this.box) : undefined;
   }
 
   async claimAccount(claim: AccountClaim, now: string): Promise<AccountClaim> {
@@ -153,14 +97,7 @@ export class SqliteStore implements Store {
       userId,
       accountId,
     ) as Row | undefined;
-    if (!row) return undefined;
-    return {
-      userId: Number(row.user_id),
-      accountId: String(row.account_id),
-      externalId: this.box.open(String(row.external_id)),
-      region: String(row.region),
-      expiresAt: String(row.expires_at),
-    };
+    return row ? claimFromRow(row, this.box) : undefined;
   }
 
   async registerAccount(
@@ -223,34 +160,21 @@ export class SqliteStore implements Store {
 
   async getRepo(id: number): Promise<Repo | undefined> {
     const row = this.sql('SELECT * FROM repos WHERE id = ?').get(id) as Row | undefined;
-    return row ? this.repo(row) : undefined;
+    return row ? repoFromRow(row, this.box) : undefined;
   }
 
   async getRepoByHookId(hookId: number): Promise<Repo | undefined> {
     const row = this.sql('SELECT * FROM repos WHERE webhook_id = ?').get(hookId) as Row | undefined;
-    return row ? this.repo(row) : undefined;
+    return row ? repoFromRow(row, this.box) : undefined;
   }
 
   async getRepoByName(fullName: string): Promise<Repo | undefined> {
     const row = this.sql('SELECT * FROM repos WHERE full_name = ?').get(fullName) as Row | undefined;
-    return row ? this.repo(row) : undefined;
+    return row ? repoFromRow(row, this.box) : undefined;
   }
 
   async deleteRepo(id: number): Promise<void> {
     this.sql('DELETE FROM repos WHERE id = ?').run(id);
-  }
-
-  private repo(row: Row): Repo {
-    return defined({
-      id: Number(row.id),
-      fullName: String(row.full_name),
-      ownerId: Number(row.owner_id),
-      accountId: String(row.account_id),
-      webhookId: num(row.webhook_id),
-      webhookSecret: this.box.open(String(row.webhook_secret)),
-      deployKeyId: num(row.deploy_key_id),
-      deployPrivateKey: this.box.open(String(row.deploy_private_key)),
-    });
   }
 
   async claimDelivery(
@@ -284,21 +208,7 @@ export class SqliteStore implements Store {
     const rows = this.sql(
       `SELECT * FROM builds WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at`,
     ).all(now) as Row[];
-    return rows.map((row) =>
-      defined({
-        deliveryId: String(row.delivery_id),
-        repoId: Number(row.repo_id),
-        commit: String(row.commit_sha),
-        branch: text(row.branch),
-        message: text(row.message),
-        triggeredBy: text(row.triggered_by),
-        changed: row.changed ? (JSON.parse(String(row.changed)) as string[]) : undefined,
-        status: row.status as Build['status'],
-        attempts: Number(row.attempts),
-        notBefore: text(row.not_before),
-        error: text(row.error),
-      }),
-    );
+    return rows.map(buildFromRow);
   }
 
   async finishBuild(deliveryId: string, status: 'done' | 'failed', error?: string): Promise<void> {
@@ -331,7 +241,7 @@ export class SqliteStore implements Store {
       run.changed ? JSON.stringify(run.changed) : null,
       run.deliveryId ?? null,
       run.status,
-      run.plan ?? null,
+      run.plan ? JSON.stringify(run.plan) : null,
       run.errors ? JSON.stringify(run.errors) : null,
       JSON.stringify(run.approvedGates),
       run.createdAt,
@@ -341,12 +251,12 @@ export class SqliteStore implements Store {
         ? this.sql('SELECT * FROM runs WHERE delivery_id = ?').get(run.deliveryId)
         : this.sql('SELECT * FROM runs WHERE run_id = ?').get(run.runId)
     ) as Row;
-    return this.run(row);
+    return runFromRow(row);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const row = this.sql('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
-    return row ? this.run(row) : undefined;
+    return row ? runFromRow(row) : undefined;
   }
 
   async requeueRun(runId: string): Promise<RunRecord | undefined> {
@@ -365,14 +275,14 @@ export class SqliteStore implements Store {
     const rows = this.sql(
       `SELECT * FROM runs WHERE status = 'recorded' AND created_at <= ? ORDER BY created_at`,
     ).all(recordedBefore) as Row[];
-    return rows.map((row) => this.run(row));
+    return rows.map(runFromRow);
   }
 
   async listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]> {
     const rows = this.sql(
       'SELECT * FROM runs WHERE account_id = ? AND pipeline = ? ORDER BY created_at DESC, run_id DESC LIMIT ?',
     ).all(accountId, pipeline, limit) as Row[];
-    return rows.map((row) => this.run(row));
+    return rows.map(runFromRow);
   }
 
   async listPipelines(accountId: string): Promise<Array<{ pipeline: string; lastRunAt: string }>> {
@@ -381,20 +291,24 @@ export class SqliteStore implements Store {
     ).all(accountId) as Array<{ pipeline: string; lastRunAt: string }>;
   }
 
+  async saveRunSummary(runId: string, summary: RunSummary): Promise<void> {
+    this.sql('UPDATE runs SET summary = ? WHERE run_id = ?').run(JSON.stringify(summary), runId);
+  }
+
   async approveGate(approval: Omit<Approval, 'login'>): Promise<RunRecord> {
     return this.db.transaction(() => {
       this.sql(
         'INSERT INTO approvals (run_id, gate, user_id, approved_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
       ).run(approval.runId, approval.gate, approval.userId, approval.approvedAt);
       const row = this.sql('SELECT * FROM runs WHERE run_id = ?').get(approval.runId) as Row;
-      const gates = new Set(JSON.parse(String(row.approved_gates)) as string[]);
+      const gates = new Set(runFromRow(row).approvedGates);
       gates.add(approval.gate);
       // The continuation is sent like a new run: recorded first, so a crash before sending loses nothing.
       this.sql(`UPDATE runs SET approved_gates = ?, status = 'recorded' WHERE run_id = ?`).run(
         JSON.stringify([...gates].sort()),
         approval.runId,
       );
-      return this.run(this.sql('SELECT * FROM runs WHERE run_id = ?').get(approval.runId) as Row);
+      return runFromRow(this.sql('SELECT * FROM runs WHERE run_id = ?').get(approval.runId) as Row);
     })();
   }
 
@@ -409,27 +323,6 @@ export class SqliteStore implements Store {
       login: String(r.login),
       approvedAt: String(r.approved_at),
     }));
-  }
-
-  private run(row: Row): RunRecord {
-    return defined({
-      runId: String(row.run_id),
-      repoId: Number(row.repo_id),
-      accountId: String(row.account_id),
-      pipeline: String(row.pipeline),
-      commit: String(row.commit_sha),
-      branch: text(row.branch),
-      message: text(row.message),
-      triggeredBy: text(row.triggered_by),
-      changed: row.changed ? (JSON.parse(String(row.changed)) as string[]) : undefined,
-      deliveryId: text(row.delivery_id),
-      status: row.status as RunRecord['status'],
-      plan: text(row.plan),
-      errors: row.errors ? (JSON.parse(String(row.errors)) as string[]) : undefined,
-      approvedGates: JSON.parse(String(row.approved_gates)) as string[],
-      createdAt: String(row.created_at),
-      sentAt: text(row.sent_at),
-    });
   }
 
   close(): void {

@@ -1,3 +1,5 @@
+import type { Plan, RunStatus } from '@dockercise/shared';
+
 /**
  * The control plane's records. Async throughout so that a PostgreSQL store can implement it; the
  * embedded default is SQLite (sqlite-store.ts). Secrets arrive and leave in clear: the store seals
@@ -71,6 +73,15 @@ export interface Build {
   error?: string;
 }
 
+/** Where a run stands, as its result.json last said when the control plane read it. */
+export interface RunSummary {
+  status: RunStatus;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  error?: string;
+}
+
 export interface RunRecord {
   runId: string;
   repoId: number;
@@ -84,11 +95,13 @@ export interface RunRecord {
   deliveryId?: string;
   /** recorded: not yet on the customer's queue; sent: it is; invalid: the pipeline did not compile. */
   status: 'recorded' | 'sent' | 'invalid';
-  plan?: string;
+  /** The compiled pipeline; absent for an invalid one, whose errors are kept instead. */
+  plan?: Plan;
   errors?: string[];
   approvedGates: string[];
   createdAt: string;
   sentAt?: string;
+  summary?: RunSummary;
 }
 
 export interface Approval {
@@ -151,6 +164,8 @@ export interface Store {
   /** Marks a sent run to be sent again (its job was lost with a queue that did not survive). */
   requeueRun(runId: string): Promise<RunRecord | undefined>;
   unsentRuns(recordedBefore: string): Promise<RunRecord[]>;
+  /** Keeps what the run's result last said, for lists that should not read every result. */
+  saveRunSummary(runId: string, summary: RunSummary): Promise<void>;
   listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]>;
   /** The account's pipelines that have runs, the most recently run first. */
   listPipelines(accountId: string): Promise<Array<{ pipeline: string; lastRunAt: string }>>;

@@ -1,0 +1,115 @@
+import { planSchema, runStatusSchema } from '@dockercise/shared';
+import { z } from 'zod';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { AccountClaim, AwsAccount, Build, Repo, RunRecord, User } from './store.js';
+
+/**
+ * Rows of the SQLite store decoded into records, once, where they leave the database: JSON columns
+ * are parsed and validated here, secrets opened, and NULL columns left out of the record.
+ */
+export type Row = Record<string, unknown>;
+
+const text = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+const strings = z.array(z.string());
+const stringList = (v: unknown): string[] | undefined =>
+  v ? strings.parse(JSON.parse(String(v))) : undefined;
+
+/** Only set keys whose value is defined, so optional fields stay absent rather than `undefined`. */
+const defined = <T extends object>(object: T): T =>
+  Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
+
+const runSummarySchema = z.object({
+  status: runStatusSchema,
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().optional(),
+  error: z.string().optional(),
+});
+
+export function userFromRow(row: Row, box: SecretBox): User {
+  return {
+    id: Number(row.id),
+    githubId: Number(row.github_id),
+    login: String(row.login),
+    token: box.open(String(row.token)),
+    sessionVersion: Number(row.session_version),
+  };
+}
+
+export function accountFromRow(row: Row, box: SecretBox): AwsAccount {
+  return defined({
+    accountId: String(row.account_id),
+    ownerId: Number(row.owner_id),
+    externalId: box.open(String(row.external_id)),
+    region: String(row.region),
+    roleArn: text(row.role_arn),
+    queueUrl: text(row.queue_url),
+    deadLetterQueueUrl: text(row.dead_letter_queue_url),
+    bucket: text(row.bucket),
+    logGroup: text(row.log_group),
+    instanceId: text(row.instance_id),
+    verifiedAt: text(row.verified_at),
+  });
+}
+
+export function claimFromRow(row: Row, box: SecretBox): AccountClaim {
+  return {
+    userId: Number(row.user_id),
+    accountId: String(row.account_id),
+    externalId: box.open(String(row.external_id)),
+    region: String(row.region),
+    expiresAt: String(row.expires_at),
+  };
+}
+
+export function repoFromRow(row: Row, box: SecretBox): Repo {
+  return defined({
+    id: Number(row.id),
+    fullName: String(row.full_name),
+    ownerId: Number(row.owner_id),
+    accountId: String(row.account_id),
+    webhookId: num(row.webhook_id),
+    webhookSecret: box.open(String(row.webhook_secret)),
+    deployKeyId: num(row.deploy_key_id),
+    deployPrivateKey: box.open(String(row.deploy_private_key)),
+  });
+}
+
+export function buildFromRow(row: Row): Build {
+  return defined({
+    deliveryId: String(row.delivery_id),
+    repoId: Number(row.repo_id),
+    commit: String(row.commit_sha),
+    branch: text(row.branch),
+    message: text(row.message),
+    triggeredBy: text(row.triggered_by),
+    changed: stringList(row.changed),
+    status: row.status as Build['status'],
+    attempts: Number(row.attempts),
+    notBefore: text(row.not_before),
+    error: text(row.error),
+  });
+}
+
+export function runFromRow(row: Row): RunRecord {
+  return defined({
+    runId: String(row.run_id),
+    repoId: Number(row.repo_id),
+    accountId: String(row.account_id),
+    pipeline: String(row.pipeline),
+    commit: String(row.commit_sha),
+    branch: text(row.branch),
+    message: text(row.message),
+    triggeredBy: text(row.triggered_by),
+    changed: stringList(row.changed),
+    deliveryId: text(row.delivery_id),
+    status: row.status as RunRecord['status'],
+    plan: row.plan ? planSchema.parse(JSON.parse(String(row.plan))) : undefined,
+    errors: stringList(row.errors),
+    approvedGates: strings.parse(JSON.parse(String(row.approved_gates))),
+    createdAt: String(row.created_at),
+    sentAt: text(row.sent_at),
+    summary: row.summary ? runSummarySchema.parse(JSON.parse(String(row.summary))) : undefined,
+  });
+}
