@@ -11,7 +11,7 @@ export const EXIT_CONFIG = 78;
 
 /** The daemon on a customer's host (`dockercise-agent`, or `dockercise agent` in a checkout). Wires the AWS and Docker adapters. */
 export async function agentCommand(options: {
-  config?: string;
+  config?: string | undefined;
   logLevel: string;
   flags: RawSettings;
 }): Promise<number> {

@@ -15,9 +15,12 @@ const strings = z.array(z.string());
 const stringList = (v: unknown): string[] | undefined =>
   v ? strings.parse(JSON.parse(String(v))) : undefined;
 
-/** Only set keys whose value is defined, so optional fields stay absent rather than `undefined`. */
-const defined = <T extends object>(object: T): T =>
-  Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
+/**
+ * The record with its NULL columns left out, so optional fields are absent rather than `undefined`
+ * (what exactOptionalPropertyTypes asks). Every field must be named, so none is forgotten.
+ */
+const defined = <R extends object>(fields: { [K in keyof R]-?: R[K] | undefined }): R =>
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as R;
 
 const runSummarySchema = z.object({
   status: runStatusSchema,
@@ -38,7 +41,7 @@ export function userFromRow(row: Row, box: SecretBox): User {
 }
 
 export function accountFromRow(row: Row, box: SecretBox): AwsAccount {
-  return defined({
+  return defined<AwsAccount>({
     accountId: String(row.account_id),
     ownerId: Number(row.owner_id),
     externalId: box.open(String(row.external_id)),
@@ -64,7 +67,7 @@ export function claimFromRow(row: Row, box: SecretBox): AccountClaim {
 }
 
 export function repoFromRow(row: Row, box: SecretBox): Repo {
-  return defined({
+  return defined<Repo>({
     id: Number(row.id),
     fullName: String(row.full_name),
     ownerId: Number(row.owner_id),
@@ -77,7 +80,7 @@ export function repoFromRow(row: Row, box: SecretBox): Repo {
 }
 
 export function buildFromRow(row: Row): Build {
-  return defined({
+  return defined<Build>({
     deliveryId: String(row.delivery_id),
     repoId: Number(row.repo_id),
     commit: String(row.commit_sha),
@@ -93,7 +96,7 @@ export function buildFromRow(row: Row): Build {
 }
 
 export function runFromRow(row: Row): RunRecord {
-  return defined({
+  return defined<RunRecord>({
     runId: String(row.run_id),
     repoId: Number(row.repo_id),
     accountId: String(row.account_id),

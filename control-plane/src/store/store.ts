@@ -77,9 +77,9 @@ export interface Build {
 export interface RunSummary {
   status: RunStatus;
   startedAt: string;
-  endedAt?: string;
-  durationMs?: number;
-  error?: string;
+  endedAt?: string | undefined;
+  durationMs?: number | undefined;
+  error?: string | undefined;
 }
 
 export interface RunRecord {

@@ -12,10 +12,11 @@ export const EVENTS = ['push', 'pull_request', 'manual'] as const;
 export type RunEvent = (typeof EVENTS)[number];
 
 /** A filter: every list given must match (globs on branch and paths). */
+/** Each list optional; `| undefined` because a plan read back through its schema says so. */
 export interface When {
-  branch?: string[];
-  event?: RunEvent[];
-  paths?: string[];
+  branch?: string[] | undefined;
+  event?: RunEvent[] | undefined;
+  paths?: string[] | undefined;
 }
 
 export interface Retry {

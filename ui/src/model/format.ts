@@ -63,7 +63,8 @@ export interface LogLine {
 
 export function parseLogLine(line: string): LogLine {
   const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (out|err|-) (.*)$/s.exec(line);
-  if (!match) return { stream: 'unknown', text: line };
+  const time = match?.[1];
+  if (!match || !time) return { stream: 'unknown', text: line };
   const stream = match[2] === 'err' ? 'err' : match[2] === 'out' ? 'out' : 'unknown';
-  return { time: match[1], stream, text: match[3] ?? '' };
+  return { time, stream, text: match[3] ?? '' };
 }

@@ -7,7 +7,8 @@ interface Message {
   visibleAt: number;
   receiveCount: number;
   /** The handle of the latest receipt: an older holder can no longer delete or extend it. */
-  receiptHandle?: string;
+  /** Set while an agent holds the message; cleared when it is released. */
+  receiptHandle?: string | undefined;
 }
 
 export interface DeadLetter {
