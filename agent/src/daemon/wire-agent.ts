@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto';
 import type { Logger } from '@dockercise/shared';
 import { logStreamPrefix } from '@dockercise/shared';
 import { queueArn } from '@dockercise/shared/node';
@@ -15,16 +14,17 @@ import {
 import type { ContainerEngine, ResourceLimits } from '../engine/engine.js';
 import { teeSinks } from '../logs/log-sink.js';
 import { Agent, type AgentOptions } from './agent.js';
+import type { AgentConfig } from './config.js';
 
-export interface AgentWiring {
+/** Where the account's resources are, as the configuration names them. */
+type AccountResources = Pick<
+  AgentConfig,
+  'queueUrl' | 'deadLetterQueueUrl' | 'region' | 'bucket' | 'logGroup' | 'publicKey'
+>;
+
+export interface AgentWiring extends AccountResources {
   aws: AwsClients;
   engine: ContainerEngine & { ping(): Promise<void> };
-  queueUrl: string;
-  deadLetterQueueUrl: string;
-  region: string;
-  bucket: string;
-  logGroup: string;
-  publicKey: KeyObject;
   visibilitySeconds: number;
   cancelPollMs: number;
   stepConcurrency: number;
@@ -37,7 +37,7 @@ export interface AgentWiring {
 
 /**
  * The agent on AWS: SQS for jobs, S3 for results, plans and cancel markers, CloudWatch Logs and S3
- * for logs. `dockercise agent` and the tests both build it here, so the tests run what ships.
+ * for logs. `dockercise-agent` and the tests both build it here, so the tests run what ships.
  */
 export function wireAgent(w: AgentWiring): Agent {
   const { aws, logger } = w;

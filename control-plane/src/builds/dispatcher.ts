@@ -8,7 +8,7 @@ import { type JobBody, MAX_INLINE_JOB_BYTES, queueArn, sha256Hex, signJob } from
 import type { AccountAccess } from '../aws/account-access.js';
 import type { Repo, RunRecord, Store } from '../store/store.js';
 import { jobBase } from './job-body.js';
-import type { RunSender } from './run-sender.js';
+import { type RunSender, sendable } from './run-sender.js';
 
 /**
  * Puts a recorded run on the customer's queue: starts their host, signs the job, moves a plan too
@@ -26,10 +26,10 @@ export class Dispatcher implements RunSender {
   ) {}
 
   async send(run: RunRecord, known?: Repo): Promise<void> {
-    const plan = run.status === 'recorded' ? run.plan : undefined;
-    if (!plan) return;
+    const what = await sendable(this.store, run, known);
+    if (!what) return;
+    const { plan, repo } = what;
     const account = await this.store.getAccount(run.accountId);
-    const repo = known?.id === run.repoId ? known : await this.store.getRepo(run.repoId);
     if (!account?.verifiedAt || !account.queueUrl || !account.bucket || !account.instanceId) {
       throw new Error(`account ${run.accountId} is not registered`);
     }

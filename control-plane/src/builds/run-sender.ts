@@ -1,4 +1,5 @@
-import type { Repo, RunRecord } from '../store/store.js';
+import type { Plan } from '@dockercise/shared';
+import type { Repo, RunRecord, Store } from '../store/store.js';
 
 /**
  * Puts a recorded run where an agent takes it: the customer's SQS queue (Dispatcher), or the local
@@ -7,4 +8,18 @@ import type { Repo, RunRecord } from '../store/store.js';
 export interface RunSender {
   /** `repo`, the run's repository, when the caller has it already; otherwise the sender reads it. */
   send(run: RunRecord, repo?: Repo): Promise<void>;
+}
+
+/**
+ * What a sender sends: the run's plan and repository. Undefined for a run with nothing to send (an
+ * invalid pipeline, or one already on its queue); `known` saves reading a repository just read.
+ */
+export async function sendable(
+  store: Pick<Store, 'getRepo'>,
+  run: RunRecord,
+  known: Repo | undefined,
+): Promise<{ plan: Plan; repo: Repo | undefined } | undefined> {
+  const plan = run.status === 'recorded' ? run.plan : undefined;
+  if (!plan) return undefined;
+  return { plan, repo: known?.id === run.repoId ? known : await store.getRepo(run.repoId) };
 }

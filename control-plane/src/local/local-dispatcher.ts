@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Logger } from '@dockercise/shared';
 import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE, signJob } from '@dockercise/shared/node';
 import { jobBase } from '../builds/job-body.js';
-import type { RunSender } from '../builds/run-sender.js';
+import { type RunSender, sendable } from '../builds/run-sender.js';
 import type { Repo, RunRecord, Store } from '../store/store.js';
 
 /** Where the in-process agent takes its jobs from. */
@@ -25,9 +25,9 @@ export class LocalDispatcher implements RunSender {
   ) {}
 
   async send(run: RunRecord, known?: Repo): Promise<void> {
-    const plan = run.status === 'recorded' ? run.plan : undefined;
-    if (!plan) return;
-    const repo = known?.id === run.repoId ? known : await this.store.getRepo(run.repoId);
+    const what = await sendable(this.store, run, known);
+    if (!what) return;
+    const { plan, repo } = what;
     const job = signJob(
       {
         ...jobBase(run, repo?.fullName ?? run.pipeline, this.now(), {

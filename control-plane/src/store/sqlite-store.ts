@@ -16,6 +16,7 @@ import type {
   Approval,
   AwsAccount,
   Build,
+  DeliveryClaim,
   Repo,
   RunRecord,
   RunSummary,
@@ -177,15 +178,7 @@ export class SqliteStore implements Store {
     this.sql('DELETE FROM repos WHERE id = ?').run(id);
   }
 
-  async claimDelivery(
-    build: Pick<
-      Build,
-      'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy' | 'changed'
-    > & {
-      bodySha256: string;
-    },
-    at: string,
-  ): Promise<boolean> {
+  async claimDelivery(build: DeliveryClaim, at: string): Promise<boolean> {
     // No conflict target: a repeated delivery id and a repeated body are both a duplicate.
     const result = this.sql(
       `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, status, created_at)

@@ -82,6 +82,12 @@ export interface RunSummary {
   error?: string | undefined;
 }
 
+/** A push delivery as first recorded, with its body's digest (a replay under a new id is a duplicate). */
+export type DeliveryClaim = Pick<
+  Build,
+  'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy' | 'changed'
+> & { bodySha256: string };
+
 export interface RunRecord {
   runId: string;
   repoId: number;
@@ -144,15 +150,7 @@ export interface Store {
   deleteRepo(id: number): Promise<void>;
 
   /** Records a push delivery once; false when its id, or the same body, was seen before. */
-  claimDelivery(
-    build: Pick<
-      Build,
-      'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy' | 'changed'
-    > & {
-      bodySha256: string;
-    },
-    at: string,
-  ): Promise<boolean>;
+  claimDelivery(build: DeliveryClaim, at: string): Promise<boolean>;
   pendingBuilds(now: string): Promise<Build[]>;
   finishBuild(deliveryId: string, status: 'done' | 'failed', error?: string): Promise<void>;
   deferBuild(deliveryId: string, notBefore: string, error: string): Promise<void>;
