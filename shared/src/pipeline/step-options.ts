@@ -5,7 +5,7 @@ import { closest } from './suggest.js';
 
 /**
  * Readers of a step's fields (and, for `when`, a file's): each reports its problems and gives back
- * the value, or undefined. parse-file's field table calls them.
+ * the value, or undefined. parse-step's field table calls them.
  */
 
 export const EVENTS = ['push', 'pull_request', 'manual'] as const;
