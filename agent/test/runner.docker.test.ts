@@ -56,6 +56,43 @@ describe('the runner on a real Docker engine', () => {
     expect(await leftovers(run.result.runId)).toEqual({ containers: 0, volumes: 0 });
   });
 
+  it('reaches a service by its name once its ready check passes, keeps its log, and removes it', async () => {
+    const run = await runFiles({
+      'a.dockercise.yaml': `test:
+  img: ${IMG}
+  run: wget -q -O- http://web:8080/index.html
+  services:
+    web:
+      img: ${IMG}
+      env: { GREETING: hello-from-web }
+      run: mkdir -p /www && echo "$GREETING" > /www/index.html && echo serving && httpd -f -v -p 8080 -h /www
+      ready: wget -q -O- http://127.0.0.1:8080/index.html
+      ready-timeout: 20s
+`,
+    });
+    expect(run.result.status).toBe('succeeded');
+    expect(await run.output('test')).toBe('hello-from-web\n');
+    const [service] = run.result.steps[0]?.services ?? [];
+    expect(service).toMatchObject({
+      name: 'web',
+      log: 'logs/test.web.log',
+      readyAfterMs: expect.any(Number),
+    });
+    expect(logTexts(await run.log('test.web'))).toContain('serving');
+    expect(await leftovers(run.result.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
+  it('fails the step clearly when a service never becomes ready', async () => {
+    const run = await runFiles({
+      'a.dockercise.yaml': `test:\n  img: ${IMG}\n  run: echo never runs\n  services:\n    web: { img: ${IMG}, run: sleep 600, ready: "false", ready-timeout: 2s }\n`,
+    });
+    expect(run.result.steps[0]).toMatchObject({
+      status: 'failed',
+      error: 'service web was not ready within 2s (its ready check last exited 1)',
+    });
+    expect(await leftovers(run.result.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
   it("runs the seed's pipeline end to end: {step} files, env lists and mappings, vol, done", async () => {
     const run = await runFiles({ 'deploy.dockercise.yaml': SEED }, { approvedGates: 'all' });
     expect(statuses(run.result)).toEqual({

@@ -10,6 +10,7 @@ export * from './pipeline/limits.js';
 export { HUMAN_CLICK, STEP_FIELDS } from './pipeline/parse-file.js';
 export * from './pipeline/plan.js';
 export * from './pipeline/render.js';
+export { DEFAULT_READY_TIMEOUT_SECONDS, MAX_SERVICES, type PlanService } from './pipeline/services-field.js';
 export { EVENTS, type Retry, type RunEvent, type When } from './pipeline/step-options.js';
 export * from './pipeline/suggest.js';
 export * from './pipeline/template.js';

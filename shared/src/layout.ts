@@ -16,3 +16,9 @@ export const jobRecordKey = (nonce: string): string => `jobs/${nonce}`;
 export const logStreamPrefix = (pipeline: string, runId: string): string => `${pipeline}/${runId}/`;
 export const logStreamName = (pipeline: string, runId: string, step: string): string =>
   logStreamPrefix(pipeline, runId) + step;
+
+/** The log of a step's service: a name no step can have (step names hold no dot), beside the step's. */
+export const serviceLogName = (step: string, service: string): string => `${step}.${service}`;
+
+/** A name the logs route serves: a step's, or one of its services'. */
+export const LOG_NAME = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)?$/;

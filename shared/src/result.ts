@@ -70,6 +70,18 @@ export const stepResultSchema = z.object({
   allowedFailure: z.boolean().optional(),
   /** The step's caches: the key each was kept under, and whether it was found (a hit) or made. */
   caches: z.array(z.object({ path: z.string(), key: z.string(), hit: z.boolean() })).optional(),
+  /** The step's services: its log's name, and when each was ready (or why it was not). */
+  services: z
+    .array(
+      z.object({
+        name: z.string(),
+        image: z.string(),
+        log: z.string(),
+        readyAfterMs: z.number().int().nonnegative().optional(),
+        error: z.string().optional(),
+      }),
+    )
+    .optional(),
   /** Every attempt when the step was retried, the last one last. */
   attempts: z
     .array(

@@ -35,9 +35,9 @@ export function toDockerCreateOptions(spec: ContainerSpec): ContainerCreateOptio
   return {
     name: spec.name,
     Image: spec.image,
-    Cmd: spec.command,
+    ...(spec.command.length > 0 ? { Cmd: spec.command } : {}),
     Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-    WorkingDir: spec.workdir,
+    ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
     Labels: spec.labels,
     Tty: false,
     OpenStdin: false,
@@ -71,6 +71,9 @@ export function toDockerCreateOptions(spec: ContainerSpec): ContainerCreateOptio
       ...(spec.limits.memoryBytes ? { Memory: spec.limits.memoryBytes } : {}),
       ...(spec.limits.cpus ? { NanoCpus: Math.round(spec.limits.cpus * 1e9) } : {}),
     },
+    ...(spec.network && spec.aliases?.length
+      ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } } }
+      : {}),
   };
 }
 

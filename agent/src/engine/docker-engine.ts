@@ -92,6 +92,21 @@ export class DockerEngine implements ContainerEngine {
     return demuxDockerStream(raw as AsyncIterable<Buffer>);
   }
 
+  async exec(handle: ContainerHandle, command: string[]): Promise<number> {
+    const container = this.docker.getContainer(handle.id);
+    const exec = await this.call(`exec in ${handle.name}`, () =>
+      container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true }),
+    );
+    const stream = await this.call(`exec in ${handle.name}`, () =>
+      exec.start({ hijack: true, stdin: false }),
+    );
+    // The output is not kept (a readiness check's chatter); reading it lets the command finish.
+    for await (const _ of stream as AsyncIterable<Buffer>) {
+    }
+    const { ExitCode } = await this.call(`inspect exec in ${handle.name}`, () => exec.inspect());
+    return ExitCode ?? -1;
+  }
+
   async wait(handle: ContainerHandle): Promise<number> {
     const result = (await this.call(`wait for ${handle.name}`, () =>
       this.docker.getContainer(handle.id).wait(),

@@ -18,6 +18,8 @@ export interface ContainerEngine {
   setup(spec: ContainerSpec): Promise<ContainerHandle>;
   /** Attaches to the container's output, then starts it; the stream ends when the container exits. */
   start(handle: ContainerHandle): Promise<AsyncIterable<OutputChunk>>;
+  /** Runs a command inside a running container (a service's readiness check); its exit code. */
+  exec(handle: ContainerHandle, command: string[]): Promise<number>;
   /** Resolves with the exit code once the container has stopped. */
   wait(handle: ContainerHandle): Promise<number>;
   /** SIGTERM, then SIGKILL after `graceSeconds` (0 kills at once). Safe to repeat. */
@@ -40,8 +42,10 @@ export interface ImageInfo {
 export interface ContainerSpec {
   name: string;
   image: string;
+  /** Empty: the image's own command (a service without `run`). */
   command: string[];
   env: Record<string, string>;
+  /** Empty: the image's own working directory. */
   workdir: string;
   labels: Labels;
   /** Named volumes, read-write. */
@@ -50,6 +54,8 @@ export interface ContainerSpec {
   files: Array<{ source: string; target: string }>;
   /** The run's network (createNetwork); the engine's default bridge when absent. */
   network?: string;
+  /** Names the container answers to on `network` (a service's name). */
+  aliases?: string[];
   limits: ResourceLimits;
 }
 

@@ -46,6 +46,9 @@ export class FakeEngine implements ContainerEngine {
   private readonly containers = new Map<string, Running>();
   private nextId = 0;
 
+  /** What a command run in a container (a readiness check) exits with; 0 unless a test says. */
+  execScript: (spec: ContainerSpec, command: string[]) => number = () => 0;
+
   constructor(
     private readonly script: FakeScript = () => ({}),
     private readonly images: ReadonlySet<string> | 'any' = 'any',
@@ -110,6 +113,13 @@ export class FakeEngine implements ContainerEngine {
       yield* chunks;
       await exited;
     })();
+  }
+
+  async exec(handle: ContainerHandle, command: string[]): Promise<number> {
+    const { spec } = this.mustGet(handle);
+    if (!this.running.has(spec.name)) throw new Error(`${spec.name} is not running`);
+    this.events.push(`exec ${spec.name}`);
+    return this.execScript(spec, command);
   }
 
   wait(handle: ContainerHandle): Promise<number> {

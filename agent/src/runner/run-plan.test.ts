@@ -1,48 +1,10 @@
-import { compilePipeline, type Plan, type RunResult } from '@dockercise/shared';
+import type { Plan } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
 import { type FakeContainer, FakeEngine } from '../engine/fake-engine.js';
-import type { LogSink } from '../logs/log-sink.js';
-import type { ResultStore } from '../store/result-store.js';
+import { compile, MemoryLogs, MemoryStore } from './plan.fixture.js';
 import { planResume } from './resume.js';
 import { runPlan } from './run-plan.js';
 import { cacheVolumeName } from './step-caches.js';
-
-function compile(files: Record<string, string>): Plan {
-  const result = compilePipeline(Object.entries(files).map(([path, text]) => ({ path, text })));
-  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
-  return result.plan;
-}
-
-/** A result store in memory: what survives between two attempts at a run. */
-class MemoryStore implements ResultStore {
-  readonly location = 'memory';
-  result: RunResult | undefined;
-  readonly outputs = new Map<string, Uint8Array>();
-  async saveResult(result: RunResult): Promise<void> {
-    this.result = structuredClone(result);
-  }
-  async saveOutput(step: string, output: Uint8Array): Promise<void> {
-    this.outputs.set(step, output);
-  }
-  async loadResult(): Promise<RunResult | undefined> {
-    return this.result;
-  }
-  async loadOutput(step: string): Promise<Uint8Array | undefined> {
-    return this.outputs.get(step);
-  }
-}
-
-class MemoryLogs implements LogSink {
-  readonly lines = new Map<string, string[]>();
-  open(step: string) {
-    return {
-      write: async (lines: readonly { text: string }[]) => {
-        this.lines.set(step, [...(this.lines.get(step) ?? []), ...lines.map((l) => l.text)]);
-      },
-      close: async () => {},
-    };
-  }
-}
 
 const stepOf = (c: FakeContainer): string => c.spec.env.DOCKERCISE_STEP ?? '';
 

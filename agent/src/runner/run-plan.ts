@@ -76,6 +76,7 @@ class PlanRun {
       {
         image: (step, digest) => this.update(step, { imageDigest: digest }),
         caches: (step, caches) => this.update(step, { caches }),
+        services: (step, services) => this.update(step, { services }),
         attempt: (step, record) => {
           this.update(step, { attempts: [...(this.steps.get(step)?.attempts ?? []), record] });
           this.changed();

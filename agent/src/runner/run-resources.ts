@@ -12,6 +12,7 @@ export class RunResources {
   private readonly images = new Map<string, Promise<ImageInfo>>();
   private readonly volumes = new Map<string, Promise<void>>();
   private network: Promise<string> | undefined;
+  private readonly stepNetworks = new Map<string, Promise<string>>();
   private checkout: Promise<ContainerSpec['files']> | undefined;
 
   constructor(
@@ -45,6 +46,19 @@ export class RunResources {
     const name = `dockercise-${this.runId}`;
     this.network ??= this.engine.createNetwork(name, { [RUN_LABEL]: this.runId }).then(() => name);
     return this.network;
+  }
+
+  /** A step's own network, for it and its services, made once however often the step is tried. */
+  stepNetwork(step: string): Promise<string> {
+    let network = this.stepNetworks.get(step);
+    if (!network) {
+      const name = `dockercise-${this.runId}-${step}`;
+      network = this.engine
+        .createNetwork(name, { [RUN_LABEL]: this.runId, [STEP_LABEL]: step })
+        .then(() => name);
+      this.stepNetworks.set(step, network);
+    }
+    return network;
   }
 
   checkoutFiles(checkout: Checkout): Promise<ContainerSpec['files']> {

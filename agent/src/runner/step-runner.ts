@@ -23,6 +23,7 @@ import { DEFAULT_OUTPUT_LIMIT, DEFAULT_STOP_GRACE_SECONDS, type RunOptions } fro
 import type { RunResources } from './run-resources.js';
 import { dropNewCaches, prepareCaches } from './step-caches.js';
 import { stepLimits } from './step-limits.js';
+import { ServiceLogs, type ServiceResult, type StartedServices, startServices } from './step-services.js';
 
 export interface StepOutcome {
   status: StepStatus;
@@ -41,6 +42,8 @@ export interface StepReport {
   image(step: string, digest: string): void;
   /** An attempt of a retried step ended (every attempt of a step with `retry`). */
   attempt(step: string, record: StepAttempt): void;
+  /** The step's services, started or not, each with its log. */
+  services(step: string, services: ServiceResult[]): void;
   /** The step's caches, found or made. */
   caches(step: string, caches: Array<{ path: string; key: string; hit: boolean }>): void;
   outputStored(step: string, path: string): void;
@@ -76,6 +79,26 @@ export class StepRunner {
    */
   async run(step: PlanStep, log: StepLog, timeoutMs: number, onlyDone: boolean): Promise<StepOutcome> {
     const attempts = 1 + (step.retry?.count ?? 0);
+    const serviceLogs = new ServiceLogs(this.options.logs, step.name);
+    try {
+      return await this.attempts(step, log, timeoutMs, onlyDone, attempts, serviceLogs);
+    } finally {
+      await serviceLogs
+        .close()
+        .catch((error: unknown) =>
+          this.log.warn({ err: error, step: step.name }, 'could not close a service log'),
+        );
+    }
+  }
+
+  private async attempts(
+    step: PlanStep,
+    log: StepLog,
+    timeoutMs: number,
+    onlyDone: boolean,
+    attempts: number,
+    serviceLogs: ServiceLogs,
+  ): Promise<StepOutcome> {
     for (let attempt = 1; ; attempt++) {
       const startedAt = new Date();
       if (attempt > 1)
@@ -91,6 +114,7 @@ export class StepRunner {
         log,
         startedAt.getTime() + timeoutMs,
         onlyDone && attempt === 1,
+        serviceLogs,
       );
       if (step.retry)
         this.report.attempt(step.name, {
@@ -108,6 +132,7 @@ export class StepRunner {
     log: StepLog,
     deadline: number,
     onlyDone: boolean,
+    serviceLogs: ServiceLogs,
   ): Promise<StepOutcome> {
     const image = await this.resources.image(step.img);
     this.report.image(step.name, image.digest ?? image.id);
@@ -127,10 +152,41 @@ export class StepRunner {
         caches.map(({ path, key, hit }) => ({ path, key, hit })),
       );
     }
-    const outcome = await this.phases(step, base, context, log, deadline, onlyDone);
+    let services: StartedServices | undefined;
+    let outcome: StepOutcome;
+    try {
+      services = await this.startServices(step, context, serviceLogs);
+      if (services) base.network = services.network;
+      outcome = services?.error
+        ? { status: this.signals.cancel.aborted ? 'cancelled' : 'failed', error: services.error }
+        : await this.phases(step, base, context, log, deadline, onlyDone);
+    } finally {
+      await services?.stop();
+    }
     // A cache is kept only from a step that succeeded: a new key's volume from a failure goes.
     if (outcome.status !== 'succeeded') await dropNewCaches(this.options.engine, caches);
     return outcome;
+  }
+
+  /** The step's services, started and ready, on the step's own network; undefined without any. */
+  private async startServices(
+    step: PlanStep,
+    context: SpecContext,
+    logs: ServiceLogs,
+  ): Promise<StartedServices | undefined> {
+    const { services } = step;
+    if (!services || services.length === 0) return undefined;
+    const started = await startServices({ ...step, services }, logs, {
+      engine: this.options.engine,
+      resources: this.resources,
+      runId: this.options.runId,
+      masker: this.masker,
+      limits: context.limits,
+      cancel: this.signals.cancel,
+      log: this.log,
+    });
+    this.report.services(step.name, started.results);
+    return started;
   }
 
   private async phases(

@@ -1,4 +1,4 @@
-import { FINISHED_RUN_STATUSES, graphOfPlan, type RunView, STEP_NAME } from '@dockercise/shared';
+import { FINISHED_RUN_STATUSES, graphOfPlan, LOG_NAME, type RunView, STEP_NAME } from '@dockercise/shared';
 import { type Context, Hono } from 'hono';
 import type { AppDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
@@ -84,7 +84,8 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
   app.get('/:accountId/:pipeline/:runId/logs/:step', async (c) => {
     const run = await ownedRun(c);
     const step = c.req.param('step');
-    if (!STEP_NAME.test(step)) throw new HttpError(400, 'not a step name');
+    // A step's log, or one of its services' (`step.service`).
+    if (!LOG_NAME.test(step)) throw new HttpError(400, 'not the name of a step or a service');
     return c.json(await deps.results.log(run, step, c.req.query('token') || undefined));
   });
 

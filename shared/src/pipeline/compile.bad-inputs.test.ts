@@ -147,7 +147,7 @@ const cases: Array<[string, string, string[]]> = [
     'unknown field without a close match',
     'build:\n  img: busybox\n  run: make\n  retries: 3\n',
     [
-      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache',
+      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache, services',
     ],
   ],
   [
@@ -240,6 +240,31 @@ const cases: Array<[string, string, string[]]> = [
     [
       'ci.dockercise.yaml:5:15: a cache of step "build" needs an absolute path\n  hint: e.g. cache: [{ path: /root/.npm, key: "npm-{lock-hash}" }]',
       'ci.dockercise.yaml:6:7: a cache of step "build" needs a key\n  hint: e.g. cache: [{ path: /root/.npm, key: "npm-{lock-hash}" }]',
+    ],
+  ],
+  [
+    'services that are a list',
+    'test:\n  img: busybox\n  run: make\n  services: [db]\n',
+    [
+      'ci.dockercise.yaml:4:13: services of step "test" must be a mapping of names to services\n  hint: e.g. services: { db: { img: postgres:16, env: { POSTGRES_PASSWORD: test }, ready: pg_isready } }',
+    ],
+  ],
+  [
+    'a service without an image, with a misspelt field, a bad name and a bad timeout',
+    'test:\n  img: busybox\n  run: make\n  services:\n    db:\n      image: postgres:16\n      ready: pg_isready\n    Web:\n      img: nginx\n    cache:\n      img: redis\n      ready-timeout: soon\n      env: { PORT: [1] }\n',
+    [
+      'ci.dockercise.yaml:5:5: service "db" of step "test" has no img\n  hint: e.g. img: postgres:16',
+      'ci.dockercise.yaml:6:7: unknown field "image" in service "db" of step "test"\n  hint: did you mean "img"?',
+      'ci.dockercise.yaml:8:5: "Web" is not a valid service name in step "test"\n  hint: service names are what the step reaches them by: lowercase letters, digits, - and _',
+      'ci.dockercise.yaml:12:22: ready-timeout of service "cache" of step "test" must be a duration up to 1h\n  hint: e.g. ready-timeout: 90s',
+      'ci.dockercise.yaml:13:12: env of service "cache" of step "test" must be a mapping of NAME: value\n  hint: e.g. env: { POSTGRES_PASSWORD: test }',
+    ],
+  ],
+  [
+    'more services than a step may have',
+    `test:\n  img: busybox\n  run: make\n  services:\n${Array.from({ length: 9 }, (_, i) => `    s${i}: { img: busybox }\n`).join('')}`,
+    [
+      'ci.dockercise.yaml:5:5: step "test" has 9 services; a step may have at most 8\n  hint: split the tests into steps that each need fewer services',
     ],
   ],
   [

@@ -117,6 +117,27 @@ describe('compilePipeline', () => {
     expect(plan.steps.find((s) => s.name === 'ship')?.vol).toEqual(['build', 'code']);
   });
 
+  it('compiles services with their env as text and a default readiness timeout', () => {
+    const plan = planOf({
+      path: 'ci.dockercise.yaml',
+      text: 'test:\n  img: busybox\n  run: wget -qO- http://web:8080\n  services:\n    web:\n      img: busybox\n      run: httpd -f -p 8080\n      ready: wget -qO- http://127.0.0.1:8080\n      env: { PORT: 8080, DEBUG: true }\n    db: { img: "postgres:16", ready-timeout: 2m }\n',
+    });
+    expect(plan.steps[0]?.services).toEqual([
+      {
+        name: 'web',
+        img: 'busybox',
+        run: 'httpd -f -p 8080',
+        ready: 'wget -qO- http://127.0.0.1:8080',
+        env: [
+          { name: 'PORT', value: '8080' },
+          { name: 'DEBUG', value: 'true' },
+        ],
+        readyTimeout: 60,
+      },
+      { name: 'db', img: 'postgres:16', env: [], readyTimeout: 120 },
+    ]);
+  });
+
   it('parses timeouts and defaults to an hour', () => {
     const plan = planOf({
       path: 'a.dockercise.yaml',

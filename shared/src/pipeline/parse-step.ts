@@ -4,6 +4,7 @@ import { DEFAULT_TIMEOUT_SECONDS } from './duration.js';
 import { parseEnv } from './env-field.js';
 import type { FileContext } from './file-context.js';
 import type { ParsedStep } from './parsed.js';
+import { parseServices } from './services-field.js';
 import {
   parseAllowFailure,
   parseCaches,
@@ -28,6 +29,7 @@ export const STEP_FIELDS = [
   'retry',
   'allow-failure',
   'cache',
+  'services',
 ] as const;
 type StepField = (typeof STEP_FIELDS)[number];
 export const MAX_STEP_NAME_LENGTH = 63;
@@ -77,6 +79,7 @@ export function parseStep(
     timeout: DEFAULT_TIMEOUT_SECONDS,
     secret: false,
     cache: [],
+    services: [],
   };
   /** Fields an unknown field was probably meant to be: not reported missing a second time. */
   const meant = new Set<string>();
@@ -122,6 +125,9 @@ export function parseStep(
     },
     cache: (value) => {
       step.cache = parseCaches(value, name, ctx, (node) => templateOf(node, 'cache key'));
+    },
+    services: (value) => {
+      step.services = parseServices(value, name, ctx);
     },
     'allow-failure': (value) => {
       const allowed = parseAllowFailure(value, name, ctx);

@@ -1,4 +1,5 @@
 import type { SourcePosition } from './diagnostics.js';
+import type { PlanService } from './services-field.js';
 import type { Retry, When } from './step-options.js';
 import type { Template } from './template.js';
 
@@ -39,6 +40,7 @@ export interface ParsedStep {
   retry?: Retry;
   allowFailure?: boolean;
   cache: ParsedCache[];
+  services: PlanService[];
 }
 
 /** A cache of a step: a path in its container kept under a key (a template: `{step}` is that output). */

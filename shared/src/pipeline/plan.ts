@@ -44,6 +44,19 @@ export const planStepSchema = z.object({
   allowFailure: z.boolean().optional(),
   /** Paths kept between runs of the pipeline under a key; `{step}` in a key is that step's output. */
   cache: z.array(z.object({ path: z.string(), key: templateSchema })).optional(),
+  /** Containers beside the step on its own network, each reachable by its name. */
+  services: z
+    .array(
+      z.object({
+        name: stepName,
+        img: z.string().min(1),
+        env: z.array(z.object({ name: z.string(), value: z.string() })),
+        run: z.string().optional(),
+        ready: z.string().optional(),
+        readyTimeout: z.number().int().positive(),
+      }),
+    )
+    .optional(),
   source: sourceSchema,
 });
 

@@ -139,6 +139,46 @@ describe('the run page', () => {
     view.unmount();
   });
 
+  it("lists a step's services and shows a service's log on request", async () => {
+    const run = waitingRun();
+    const [build] = run.steps;
+    if (build)
+      build.services = [
+        { name: 'db', image: 'postgres:16', log: 'logs/build.db.log', readyAfterMs: 1500 },
+        {
+          name: 'cache',
+          image: 'redis',
+          log: 'logs/build.cache.log',
+          error: 'service cache exited with code 1 before it was ready',
+        },
+      ];
+    const { view, requests } = openRun(`/results/local/app/${RUN_ID}`, (path) => {
+      if (path === `/results/local/app/${RUN_ID}`) return { body: run };
+      if (path.endsWith('/logs/build.db'))
+        return {
+          body: {
+            source: 'file',
+            lines: ['2026-11-26T10:00:01.000Z out database system is ready'],
+            complete: true,
+          },
+        };
+      if (path.includes('/logs/')) return { body: { source: 'file', lines: [], complete: true } };
+      return undefined;
+    });
+    await tick(30);
+    fireEvent.click(view.getByRole('button', { name: 'step build: succeeded' }));
+    await tick(10);
+    expect(view.getByText(/ready after 1\.5 s/)).toBeTruthy();
+    expect(view.getByText(/service cache exited with code 1 before it was ready/)).toBeTruthy();
+    expect(requests.some((r) => r.includes('/logs/build.db'))).toBe(false);
+    const [showDb] = view.getAllByRole('button', { name: 'Show its log' });
+    if (showDb) fireEvent.click(showDb);
+    await tick(30);
+    expect(requests.some((r) => r.includes('/logs/build.db'))).toBe(true);
+    expect(view.getByText('database system is ready')).toBeTruthy();
+    view.unmount();
+  });
+
   it('says how long a waiting run has waited', async () => {
     const { view } = openRun(`/results/local/app/${RUN_ID}`, (path) =>
       path === `/results/local/app/${RUN_ID}`

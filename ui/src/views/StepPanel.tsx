@@ -79,6 +79,9 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
           </For>
         </ol>
       </Show>
+      <Show when={(props.step.services?.length ?? 0) > 0}>
+        <ServiceList run={props.run} step={props.step} />
+      </Show>
       <h3>Log</h3>
       <Show
         when={props.step.status !== 'pending' && props.step.status !== 'waiting-approval'}
@@ -122,6 +125,46 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
         </Show>
       </Show>
     </section>
+  );
+}
+
+/** A step's services: how long each took to be ready (or why it was not), and its log on request. */
+function ServiceList(props: { run: RunRef; step: StepResult }) {
+  const [shown, setShown] = createSignal<string>();
+  return (
+    <>
+      <h3>Services</h3>
+      <ul class="services">
+        <For each={props.step.services}>
+          {(service) => (
+            <li>
+              <code>{service.name}</code> <span class="muted">({service.image})</span>:{' '}
+              {service.error ??
+                (service.readyAfterMs !== undefined
+                  ? `ready after ${formatDuration(service.readyAfterMs)}`
+                  : 'starting')}{' '}
+              <button
+                type="button"
+                class="button quiet"
+                aria-expanded={shown() === service.name}
+                onClick={() => setShown(shown() === service.name ? undefined : service.name)}
+              >
+                {shown() === service.name ? 'Hide its log' : 'Show its log'}
+              </button>
+            </li>
+          )}
+        </For>
+      </ul>
+      <Show when={shown()} keyed>
+        {(service) => (
+          <LogView
+            run={props.run}
+            step={`${props.step.name}.${service}`}
+            active={() => ACTIVE.has(props.step.status)}
+          />
+        )}
+      </Show>
+    </>
   );
 }
 
