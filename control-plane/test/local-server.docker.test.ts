@@ -177,6 +177,46 @@ describe('dockercise server --local', () => {
     expect(await odd.json()).toEqual({ error: 'the run has no gate %' });
   });
 
+  it('re-runs the failed steps of an ended run as a new attempt, keeping the first', async () => {
+    const repo = gitRepo(
+      {
+        'ci.dockercise.yaml': `build:\n  img: ${IMG}\n  run: echo built\nflaky:\n  img: ${IMG}\n  run: echo "attempt $DOCKERCISE_ATTEMPT"; test "$DOCKERCISE_ATTEMPT" -ge 2\n`,
+      },
+      'rerun',
+    );
+    const url = (await trigger(repo)).body.url as string;
+    const base = url.replace('/results/', '/api/results/');
+    const rerun = (steps: string) =>
+      api(`${base}/rerun`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ steps }),
+      });
+    const first = await until(url, (r) => r.status === 'failed');
+    expect(first.steps.map((s) => [s.name, s.status])).toEqual([
+      ['build', 'succeeded'],
+      ['flaky', 'failed'],
+    ]);
+    expect((await rerun('some')).status).toBe(400);
+
+    const accepted = await rerun('failed');
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toMatchObject({ attempt: 2, steps: 'failed' });
+    // The list no longer shows the first attempt's end as the run's.
+    const listed = (await (await api(base.slice(0, base.lastIndexOf('/')))).json()) as {
+      runs: Array<{ status: string }>;
+    };
+    expect(listed.runs[0]?.status).not.toBe('failed');
+    const second = await until(url, (r) => r.attempt === 2 && r.status === 'succeeded');
+    // build kept its first attempt (same start); flaky ran again and passed.
+    expect(second.steps.find((s) => s.name === 'build')?.startedAt).toBe(first.steps[0]?.startedAt);
+    expect(second.previousAttempts?.map((p) => [p.attempt, p.status])).toEqual([[1, 'failed']]);
+    const runs = (await (await api(base.slice(0, base.lastIndexOf('/')))).json()) as {
+      runs: Array<{ status: string }>;
+    };
+    expect(runs.runs[0]?.status).toBe('succeeded');
+  });
+
   it("serves a step's output, and never a secret step's", async () => {
     const repo = gitRepo(
       {

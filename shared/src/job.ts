@@ -49,6 +49,11 @@ export const jobBodySchema = z
     plan: planSchema.optional(),
     planPointer: planPointerSchema.optional(),
     approvedGates: z.array(z.string()),
+    /**
+     * Run an ended run again as a new attempt: only what did not succeed (and what rebuilds its
+     * workspaces), or everything. An agent that already holds this attempt resumes it instead.
+     */
+    rerun: z.object({ attempt: z.number().int().min(2), scope: z.enum(['failed', 'all']) }).optional(),
     /** Who may run it: the customer's account, and the one queue it was sent to (as an ARN). */
     accountId: z.string().regex(/^(\d{12}|local)$/),
     queue: z.string().min(1).max(256),

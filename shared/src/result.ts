@@ -112,6 +112,24 @@ export const runResultSchema = z.object({
   status: runStatusSchema,
   /** Which attempt at the run this is: a resume (after a gate, a crash, or `--resume`) is the next. */
   attempt: z.number().int().positive().optional(),
+  /** The run's earlier attempts when it was re-run, oldest first: how each ended, step by step. */
+  previousAttempts: z
+    .array(
+      z.object({
+        attempt: z.number().int().positive(),
+        status: runStatusSchema,
+        startedAt: timestamp,
+        endedAt: timestamp.optional(),
+        steps: z.array(
+          z.object({
+            name: z.string(),
+            status: stepStatusSchema,
+            exitCode: z.number().int().nullable().optional(),
+          }),
+        ),
+      }),
+    )
+    .optional(),
   startedAt: timestamp,
   endedAt: timestamp.optional(),
   durationMs: z.number().int().nonnegative().optional(),
@@ -184,6 +202,23 @@ export function initialRunResult(input: {
     gates: (plan?.gates ?? []).map((g) => ({
       name: g.name,
       status: isApproved(g.name) ? 'approved' : 'waiting',
+    })),
+  };
+}
+
+export type AttemptSummary = NonNullable<RunResult['previousAttempts']>[number];
+
+/** An ended attempt as a later attempt's result keeps it. */
+export function attemptSummary(result: RunResult): AttemptSummary {
+  return {
+    attempt: result.attempt ?? 1,
+    status: result.status,
+    startedAt: result.startedAt,
+    ...(result.endedAt ? { endedAt: result.endedAt } : {}),
+    steps: result.steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}),
     })),
   };
 }

@@ -115,6 +115,55 @@ describe('handleJob on the fake engine', () => {
     expect(a.engine.events.filter((e) => e.startsWith('start'))).toEqual([]);
   });
 
+  it('re-runs an ended run as a new attempt: only what failed, or everything; the earlier attempt is kept', async () => {
+    let testExit = 1;
+    const engine = new FakeEngine((c) => ({
+      stdout: 'ok\n',
+      exitCode: c.spec.env.DOCKERCISE_STEP === 'test' ? testExit : 0,
+    }));
+    const a = agent(engine);
+    const body = job();
+    const prefix = `runs/app/${body.runId}/`;
+    a.send(body);
+    await a.next();
+    expect(a.results.get(prefix)?.status).toBe('failed');
+
+    testExit = 0;
+    engine.events.length = 0;
+    a.send(job({ runId: body.runId, rerun: { attempt: 2, scope: 'failed' } }));
+    expect(await a.next()).toBe('finished');
+    const second = a.results.get(prefix);
+    expect(second).toMatchObject({ status: 'succeeded', attempt: 2 });
+    expect(engine.events.filter((e) => e.startsWith('start'))).toEqual([
+      `start dockercise-${body.runId}-test`,
+    ]);
+    expect(second?.previousAttempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'failed',
+        steps: [
+          { name: 'build', status: 'succeeded', exitCode: 0 },
+          { name: 'test', status: 'failed', exitCode: 1 },
+        ],
+      }),
+    ]);
+
+    // The same re-run delivered again finds its attempt ended: nothing runs.
+    engine.events.length = 0;
+    a.send(job({ runId: body.runId, rerun: { attempt: 2, scope: 'failed' } }));
+    expect(await a.next()).toBe('finished');
+    expect(engine.events).toEqual([]);
+
+    // Re-running everything runs every step, and keeps both earlier attempts.
+    a.send(job({ runId: body.runId, rerun: { attempt: 3, scope: 'all' } }));
+    expect(await a.next()).toBe('finished');
+    expect(engine.events.filter((e) => e.startsWith('start'))).toHaveLength(2);
+    expect(a.results.get(prefix)?.previousAttempts?.map((p) => [p.attempt, p.status])).toEqual([
+      [1, 'failed'],
+      [2, 'succeeded'],
+    ]);
+  });
+
   it('dead-letters a forged job and a replayed one, each with its reason', async () => {
     const a = agent();
     const forged = signJob(job(), generateKeyPairSync('ed25519').privateKey);

@@ -1,6 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '@dockercise/shared';
-import { FINISHED_RUN_STATUSES, type Plan, planSchema, type RunResult, runPrefix } from '@dockercise/shared';
+import {
+  attemptSummary,
+  FINISHED_RUN_STATUSES,
+  type Plan,
+  planSchema,
+  type RunResult,
+  runPrefix,
+} from '@dockercise/shared';
 import {
   type AgentIdentity,
   checkJobBinding,
@@ -123,7 +130,9 @@ export async function handleJob(
     const prefix = runPrefix(body.pipeline, body.runId);
     const store = deps.storeFor(prefix);
     const previous = await store.loadResult();
-    if (previous && FINISHED_RUN_STATUSES.has(previous.status)) {
+    // A re-run is a new attempt only once: a repeated delivery of it finds the attempt under way.
+    const rerun = body.rerun && (previous?.attempt ?? 1) < body.rerun.attempt ? body.rerun : undefined;
+    if (previous && FINISHED_RUN_STATUSES.has(previous.status) && !rerun) {
       logger.info(
         { ...log, status: previous.status },
         'run already finished: acknowledging the repeated delivery',
@@ -137,7 +146,13 @@ export async function handleJob(
 
     const approved = new Set(body.approvedGates);
     const isApproved = (gate: string): boolean => approved.has(gate);
-    const resume = previous ? await planResume(plan, previous, store, isApproved) : undefined;
+    const resume =
+      previous && rerun?.scope !== 'all' ? await planResume(plan, previous, store, isApproved) : undefined;
+    const previousAttempts =
+      rerun && previous
+        ? [...(previous.previousAttempts ?? []), attemptSummary(previous)]
+        : previous?.previousAttempts;
+    if (rerun) logger.info({ ...log, attempt: rerun.attempt, scope: rerun.scope }, 're-running the run');
     if (resume)
       logger.info(
         { ...log, kept: [...resume.carried.keys()], onlyDone: [...resume.onlyDone] },
@@ -180,7 +195,8 @@ export async function handleJob(
           ...(body.source.branch ? { branch: body.source.branch } : {}),
           ...(body.changed ? { changed: body.changed } : {}),
         },
-        attempt: job.receiveCount,
+        attempt: body.rerun?.attempt ?? job.receiveCount,
+        ...(previousAttempts ? { previousAttempts } : {}),
         ...(body.checkout ? { checkout: body.checkout } : {}),
         ...(sourceDir ? { sourceDir } : {}),
         cancel: cancel.signal,

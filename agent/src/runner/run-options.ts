@@ -43,6 +43,11 @@ export interface RunOptions {
   attempt?: number;
   /** Go on from an earlier attempt at this run (see planResume). */
   resume?: Resume;
+  /**
+   * A re-run of an ended run: its earlier attempts, kept in the result. The attempt starts its own
+   * clock (a resume goes on with the earlier attempt's).
+   */
+  previousAttempts?: RunResult['previousAttempts'];
   /** What the run is for, as steps' `when` filters see it; a manual run of no branch by default. */
   context?: RunContext;
   /** Called with the newest result at every status change. */

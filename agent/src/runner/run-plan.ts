@@ -99,11 +99,18 @@ class PlanRun {
       runId: options.runId,
       pipeline: options.pipeline,
       plan: options.plan,
-      startedAt: resume?.previous.startedAt ?? new Date().toISOString(),
+      startedAt:
+        (options.previousAttempts ? undefined : resume?.previous.startedAt) ?? new Date().toISOString(),
       isApproved,
       ...(options.source ? { source: options.source } : {}),
     });
-    this.result = { ...initial, status: 'running', attempt: options.attempt ?? 1, steps: [] };
+    this.result = {
+      ...initial,
+      status: 'running',
+      attempt: options.attempt ?? 1,
+      ...(options.previousAttempts ? { previousAttempts: options.previousAttempts } : {}),
+      steps: [],
+    };
     const earlier = new Map((resume?.previous.steps ?? []).map((s) => [s.name, s]));
     for (const step of initial.steps) {
       const kept = earlier.get(step.name);

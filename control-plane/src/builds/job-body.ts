@@ -28,6 +28,7 @@ export function jobBase(
     approvedGates: run.approvedGates,
     event: to.event ?? 'push',
     ...(run.changed ? { changed: run.changed } : {}),
+    ...(run.rerun ? { rerun: run.rerun } : {}),
     accountId: to.accountId,
     queue: to.queue,
     nonce: newJobNonce(),

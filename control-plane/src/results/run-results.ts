@@ -15,7 +15,7 @@ export class RunResults {
 
   async current(run: RunRecord): Promise<RunResult> {
     const stored = run.status === 'invalid' ? undefined : await this.reader.result(run);
-    const result = stored ?? synthesized(run);
+    const result = stored ? awaitingRerun(stored, run) : synthesized(run);
     const summary = summaryOf(result);
     if (JSON.stringify(summary) !== JSON.stringify(run.summary))
       await this.store.saveRunSummary(run.runId, summary);
@@ -69,4 +69,14 @@ function synthesized(run: RunRecord): RunResult {
     durationMs: 0,
     ...(run.errors ? { error: run.errors.join('\n') } : {}),
   };
+}
+
+/**
+ * A re-run asked for, whose attempt the agent has not begun: the run is pending again, not ended as
+ * its last attempt ended (which the result keeps until the agent writes the new one).
+ */
+function awaitingRerun(stored: RunResult, run: RunRecord): RunResult {
+  if (!run.rerun || (stored.attempt ?? 1) >= run.rerun.attempt) return stored;
+  const { endedAt: _ended, durationMs: _duration, error: _error, ...going } = stored;
+  return { ...going, status: 'pending' };
 }

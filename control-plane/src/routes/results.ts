@@ -1,5 +1,6 @@
 import { FINISHED_RUN_STATUSES, graphOfPlan, LOG_NAME, type RunView, STEP_NAME } from '@dockercise/shared';
 import { type Context, Hono } from 'hono';
+import { z } from 'zod';
 import type { AppDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { requireUser } from '../middleware/session.js';
@@ -14,9 +15,12 @@ import type { AwsAccount, RunRecord, RunSummary } from '../store/store.js';
  *   GET  /api/results/:accountId/:pipeline/:runId/logs/:step       a step's log, paged (?token=)
  *   GET  /api/results/:accountId/:pipeline/:runId/outputs/:step    a non-secret step's stdout
  *   POST /api/results/:accountId/:pipeline/:runId/gates/:gate/approve
+ *   POST /api/results/:accountId/:pipeline/:runId/rerun   { steps: failed | all }: a new attempt
  *   POST /api/results/:accountId/:pipeline/:runId/cancel
  * Every route first checks that the signed-in user owns the account.
  */
+const rerunBodySchema = z.object({ steps: z.enum(['failed', 'all']) });
+
 export function resultRoutes(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use('*', requireUser(deps));
@@ -106,6 +110,21 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
     // The continuation: the same run, with the gate approved; the agent resumes where it stopped.
     await deps.dispatcher.send(continued);
     return c.json({ gate, approvedBy: user.login, approvedAt }, 202);
+  });
+
+  app.post('/:accountId/:pipeline/:runId/rerun', async (c) => {
+    const run = await ownedRun(c);
+    const body = rerunBodySchema.safeParse(await c.req.json().catch(() => ({})));
+    if (!body.success)
+      throw new HttpError(400, 'say which steps to re-run: { "steps": "failed" } or { "steps": "all" }');
+    if (run.status === 'invalid') throw new HttpError(409, 'the pipeline is invalid: push a fix instead');
+    const result = await deps.results.result(run);
+    if (!result || !FINISHED_RUN_STATUSES.has(result.status))
+      throw new HttpError(409, 'the run has not ended: cancel it first, or wait for it');
+    const attempt = (result.attempt ?? 1) + 1;
+    const rerun = await deps.store.requestRerun(run.runId, { attempt, scope: body.data.steps });
+    await deps.dispatcher.send(rerun);
+    return c.json({ runId: run.runId, attempt, steps: body.data.steps }, 202);
   });
 
   app.post('/:accountId/:pipeline/:runId/cancel', async (c) => {

@@ -91,4 +91,6 @@ export const MIGRATIONS: readonly string[] = [
   // Where each run stands, as its result last said: the runs list reads this instead of one
   // result.json per run from the customer's bucket.
   `ALTER TABLE runs ADD COLUMN summary TEXT;`,
+  // A re-run of an ended run: the attempt it asks for, and what it runs again.
+  `ALTER TABLE runs ADD COLUMN rerun TEXT;`,
 ];

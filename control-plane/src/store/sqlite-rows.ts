@@ -30,6 +30,8 @@ const runSummarySchema = z.object({
   error: z.string().optional(),
 });
 
+const rerunSchema = z.object({ attempt: z.number().int().min(2), scope: z.enum(['failed', 'all']) });
+
 export function userFromRow(row: Row, box: SecretBox): User {
   return {
     id: Number(row.id),
@@ -114,5 +116,6 @@ export function runFromRow(row: Row): RunRecord {
     createdAt: String(row.created_at),
     sentAt: text(row.sent_at),
     summary: row.summary ? runSummarySchema.parse(JSON.parse(String(row.summary))) : undefined,
+    rerun: row.rerun ? rerunSchema.parse(JSON.parse(String(row.rerun))) : undefined,
   });
 }

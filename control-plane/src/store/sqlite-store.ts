@@ -19,6 +19,7 @@ import type {
   DeliveryClaim,
   Repo,
   RunRecord,
+  RunRerun,
   RunSummary,
   StackOutputs,
   Store,
@@ -282,6 +283,15 @@ export class SqliteStore implements Store {
     return this.sql(
       'SELECT pipeline, MAX(created_at) AS lastRunAt FROM runs WHERE account_id = ? GROUP BY pipeline ORDER BY lastRunAt DESC',
     ).all(accountId) as Array<{ pipeline: string; lastRunAt: string }>;
+  }
+
+  /** The summary goes: it said how the last attempt ended, and lists must not show that as the run's. */
+  async requestRerun(runId: string, rerun: RunRerun): Promise<RunRecord> {
+    this.sql(`UPDATE runs SET rerun = ?, status = 'recorded', summary = NULL WHERE run_id = ?`).run(
+      JSON.stringify(rerun),
+      runId,
+    );
+    return runFromRow(this.sql('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row);
   }
 
   async saveRunSummary(runId: string, summary: RunSummary): Promise<void> {

@@ -108,6 +108,13 @@ export interface RunRecord {
   createdAt: string;
   sentAt?: string;
   summary?: RunSummary;
+  /** The newest re-run asked for: every job for the run from then on carries it. */
+  rerun?: RunRerun;
+}
+
+export interface RunRerun {
+  attempt: number;
+  scope: 'failed' | 'all';
 }
 
 export interface Approval {
@@ -162,6 +169,8 @@ export interface Store {
   /** Marks a sent run to be sent again (its job was lost with a queue that did not survive). */
   requeueRun(runId: string): Promise<RunRecord | undefined>;
   unsentRuns(recordedBefore: string): Promise<RunRecord[]>;
+  /** Asks for the run to run again as a new attempt: marked to send, like a new run. */
+  requestRerun(runId: string, rerun: RunRerun): Promise<RunRecord>;
   /** Keeps what the run's result last said, for lists that should not read every result. */
   saveRunSummary(runId: string, summary: RunSummary): Promise<void>;
   listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]>;
