@@ -89,6 +89,18 @@ export class ResultsApi {
     if (!response.ok) throw await failure(response);
   }
 
+  /** Runs an ended run again as its next attempt: what failed, or all of it. Says which attempt. */
+  async rerun(ref: RunRef, steps: 'failed' | 'all'): Promise<number> {
+    const response = await this.send(`${runPath(ref)}/rerun`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ steps }),
+    });
+    if (!response.ok) throw await failure(response);
+    const body = (await response.json()) as { attempt?: unknown };
+    return typeof body.attempt === 'number' ? body.attempt : 0;
+  }
+
   /** The local server's account id; undefined from the hosted control plane (which has no /api/local). */
   async localAccount(): Promise<string | undefined> {
     const response = await this.send('/local');

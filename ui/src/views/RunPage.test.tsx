@@ -179,6 +179,40 @@ describe('the run page', () => {
     view.unmount();
   });
 
+  it('re-runs the failed steps of an ended run after confirmation, and offers nothing while it runs', async () => {
+    let run: RunView = {
+      ...waitingRun(),
+      status: 'failed',
+      endedAt: '2026-11-26T10:00:05.000Z',
+      durationMs: 5000,
+      gates: [],
+    };
+    const { view, requests } = openRun(`/results/local/app/${RUN_ID}`, (path, init) => {
+      if (init?.method === 'POST' && path.endsWith('/rerun')) {
+        run = {
+          ...run,
+          status: 'pending',
+          attempt: 2,
+          previousAttempts: [{ attempt: 1, status: 'failed', startedAt: run.startedAt, steps: [] }],
+        };
+        return { status: 202, body: { runId: RUN_ID, attempt: 2, steps: 'failed' } };
+      }
+      if (path === `/results/local/app/${RUN_ID}`) return { body: run };
+      if (path.includes('/logs/')) return { body: { source: 'file', lines: [], complete: true } };
+      return undefined;
+    });
+    await tick(30);
+    expect(view.getByRole('button', { name: 'Re-run all…' })).toBeTruthy();
+    fireEvent.click(view.getByRole('button', { name: 'Re-run failed steps…' }));
+    fireEvent.click(view.getByRole('button', { name: 'Re-run failed steps' }));
+    await tick(50);
+    expect(requests).toContain(`POST /results/local/app/${RUN_ID}/rerun`);
+    expect(view.getByText('Attempt 2 asked for: what did not succeed runs again.')).toBeTruthy();
+    expect(view.queryByRole('button', { name: 'Re-run all…' })).toBeNull();
+    expect(view.getByText('attempt 2 (earlier: 1 failed)')).toBeTruthy();
+    view.unmount();
+  });
+
   it('says how long a waiting run has waited', async () => {
     const { view } = openRun(`/results/local/app/${RUN_ID}`, (path) =>
       path === `/results/local/app/${RUN_ID}`

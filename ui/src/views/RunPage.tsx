@@ -100,6 +100,13 @@ export function RunPage(props: { run: RunRef }) {
   };
   const cancelled = (message: string): void =>
     notice.show(message, (current) => !FINISHED_RUN_STATUSES.has(current.status));
+  const rerun = async (steps: 'failed' | 'all'): Promise<string> => {
+    const attempt = await api.rerun(props.run, steps);
+    run.refresh();
+    return `Attempt ${attempt} asked for: ${steps === 'all' ? 'every step runs again' : 'what did not succeed runs again'}.`;
+  };
+  /** Until the new attempt ends: the page shows it pending, then running. */
+  const rerunStarted = cancelled;
 
   createEffect(() => {
     const current = run.data();
@@ -136,6 +143,15 @@ export function RunPage(props: { run: RunRef }) {
                 </span>
               </Show>
               <span>started {formatTime(data().startedAt)}</span>
+              <Show when={(data().previousAttempts?.length ?? 0) > 0}>
+                <span>
+                  attempt {data().attempt ?? 1} (earlier:{' '}
+                  {(data().previousAttempts ?? [])
+                    .map((p) => `${p.attempt} ${statusWords(p.status)}`)
+                    .join(', ')}
+                  )
+                </span>
+              </Show>
               <span>{runTime(data(), now())}</span>
             </p>
             <div class="run-actions">
@@ -147,6 +163,25 @@ export function RunPage(props: { run: RunRef }) {
                   tone="danger"
                   action={cancel}
                   onDone={cancelled}
+                />
+              </Show>
+              {/* An invalid pipeline has no graph: a push with a fix is what runs it again. */}
+              <Show when={!active() && data().graph}>
+                <Show when={data().status !== 'succeeded'}>
+                  <ConfirmButton
+                    label="Re-run failed steps…"
+                    question={`Run again what did not succeed in run ${data().runId}? Steps that succeeded keep their outputs.`}
+                    confirmLabel="Re-run failed steps"
+                    action={() => rerun('failed')}
+                    onDone={rerunStarted}
+                  />
+                </Show>
+                <ConfirmButton
+                  label="Re-run all…"
+                  question={`Run every step of run ${data().runId} again, as a new attempt?`}
+                  confirmLabel="Re-run all"
+                  action={() => rerun('all')}
+                  onDone={rerunStarted}
                 />
               </Show>
             </div>
