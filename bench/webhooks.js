@@ -10,7 +10,6 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { serve } from '@hono/node-server';
-import nock from 'nock';
 import { AccountAccess } from '../control-plane/dist/aws/account-access.js';
 import { SecretBox } from '../control-plane/dist/crypto/secret-box.js';
 import { GitHub } from '../control-plane/dist/github/github.js';
@@ -24,6 +23,9 @@ process.env.AWS_ACCESS_KEY_ID = 'bench';
 process.env.AWS_SECRET_ACCESS_KEY = 'bench';
 
 export async function webhookThroughput(results, seconds = 10, connections = 16) {
+  // Loaded here, not at the top: nock patches every HTTP request of the process once imported,
+  // and the other benchmarks' large streams (Docker's socket, S3 uploads) broke through it.
+  const { default: nock } = await import('nock');
   const moto = await startMoto({ nice: true });
   const endpoint = moto.endpoint;
   try {
