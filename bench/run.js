@@ -15,6 +15,7 @@ import {
 import { compilePipeline, newRunId } from '@dockercise/shared';
 import Docker from 'dockerode';
 import { dispatchLatency, logThroughput } from './agent.js';
+import { cacheBenchmarks } from './cache.js';
 import { viewerRender } from './ui.js';
 import { webhookThroughput } from './webhooks.js';
 
@@ -184,6 +185,7 @@ if (!only || only === 'logs') await logThroughput(results);
 if (!only || only === 'dispatch') await dispatchLatency(results);
 if (!only || only === 'webhooks') await webhookThroughput(results);
 if (!only || only === 'ui') await viewerRender(results);
+if (!only || only === 'cache') await cacheBenchmarks(results);
 
 console.log('\nbenchmark                  ratio  goal   baseline                        measured');
 for (const r of results) {

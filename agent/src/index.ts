@@ -1,4 +1,5 @@
 export { type Logger, silentLogger } from '@dockercise/shared';
+export { S3CacheStore } from './backends/aws/s3-cache-store.js';
 export * from './backends/local/index.js';
 export { Agent, type AgentDeps, type AgentOptions } from './daemon/agent.js';
 export { createAgentCommand } from './daemon/agent-program.js';
@@ -11,5 +12,6 @@ export { SecretMasker } from './logs/secret-masker.js';
 export type { JobQueue, QueuedJob } from './queue/job-queue.js';
 export { planResume, type Resume } from './runner/resume.js';
 export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
+export { cacheVolumeName, prepareCaches, saveCaches } from './runner/step-caches.js';
 export type { JobLedger } from './store/job-ledger.js';
 export type { ResultStore } from './store/result-store.js';

@@ -90,6 +90,10 @@ describe('the customer stack template', () => {
       Status: 'Enabled',
       ExpirationInDays: { Ref: 'ResultsRetentionDays' },
     });
+    expect(rules.find((r) => r.Prefix === 'cache/')).toMatchObject({
+      Status: 'Enabled',
+      ExpirationInDays: 14,
+    });
     const policy = template.Resources.ResultsBucketPolicy?.Properties.PolicyDocument as {
       Statement: Statement[];
     };

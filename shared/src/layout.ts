@@ -22,3 +22,9 @@ export const serviceLogName = (step: string, service: string): string => `${step
 
 /** A name the logs route serves: a step's, or one of its services'. */
 export const LOG_NAME = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)?$/;
+
+/** Where a pipeline's caches live in the bucket: each key's archive, the key legible in its name. */
+export const cachePrefix = (pipeline: string, keyPrefix = ''): string =>
+  `cache/${pipeline}/${encodeURIComponent(keyPrefix)}`;
+export const cacheObjectKey = (pipeline: string, key: string): string =>
+  `${cachePrefix(pipeline, key)}.tar.gz`;

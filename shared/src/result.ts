@@ -69,7 +69,11 @@ export const stepResultSchema = z.object({
   /** The step failed, but may (`allow-failure`): the run does not fail for it. */
   allowedFailure: z.boolean().optional(),
   /** The step's caches: the key each was kept under, and whether it was found (a hit) or made. */
-  caches: z.array(z.object({ path: z.string(), key: z.string(), hit: z.boolean() })).optional(),
+  caches: z
+    .array(
+      z.object({ path: z.string(), key: z.string(), hit: z.boolean(), restoredFrom: z.string().optional() }),
+    )
+    .optional(),
   /** The step's services: its log's name, and when each was ready (or why it was not). */
   services: z
     .array(

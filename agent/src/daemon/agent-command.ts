@@ -48,6 +48,7 @@ export async function agentCommand(options: {
       ...(config.stepMemoryBytes ? { memoryBytes: config.stepMemoryBytes } : {}),
       ...(config.stepCpus ? { cpus: config.stepCpus } : {}),
     },
+    cacheMaxBytes: config.cacheMaxBytes,
     retryDelaySeconds: 30,
     stopHost: () =>
       stopOwnInstance(new InstanceMetadata(config.metadataEndpoint), (region) =>

@@ -19,6 +19,8 @@ export interface AgentConfig {
   /** Each step's memory and CPUs; unset, most of the host's (see stepLimits). */
   stepMemoryBytes?: number;
   stepCpus?: number;
+  /** Past it a cache archive is not saved to the bucket. */
+  cacheMaxBytes: number;
   idleStopMinutes: number;
   /** The job lease: SQS visibility timeout, extended every third of it. */
   visibilityTimeoutSeconds: number;
@@ -62,6 +64,12 @@ export const SETTINGS = {
     flag: '--step-cpus',
     what: "each step's CPU limit, like 1.5",
     default: "the host's CPUs",
+  },
+  cacheMaxSize: {
+    env: 'DOCKERCISE_CACHE_MAX_SIZE',
+    flag: '--cache-max-size',
+    what: 'the largest cache archive saved to the bucket, like 2g',
+    default: '2g',
   },
   idleStopMinutes: {
     env: 'DOCKERCISE_IDLE_STOP_MINUTES',
@@ -222,6 +230,10 @@ export async function loadAgentConfig(options: {
   const visibilityTimeoutSeconds = integer('visibilityTimeoutSeconds', 30);
   if (visibilityTimeoutSeconds > 43_200)
     problems.push(`${SETTINGS.visibilityTimeoutSeconds.env} may be at most 43200 (12 hours, SQS's limit)`);
+  const cacheMaxSize = value('cacheMaxSize') ?? SETTINGS.cacheMaxSize.default;
+  const cacheMaxBytes = parseMemory(cacheMaxSize);
+  if (cacheMaxBytes === undefined)
+    problems.push(`${SETTINGS.cacheMaxSize.env}=${cacheMaxSize} is not a size; write it like 512m or 2g`);
   const endpoint = value('endpoint');
   url('endpoint', endpoint);
   const metadataEndpoint = value('metadataEndpoint') ?? SETTINGS.metadataEndpoint.default;
@@ -236,6 +248,7 @@ export async function loadAgentConfig(options: {
     concurrency: integer('concurrency', 1),
     stepConcurrency: integer('stepConcurrency', 1),
     ...limits(),
+    cacheMaxBytes: cacheMaxBytes ?? 0,
     idleStopMinutes: integer('idleStopMinutes', 0),
     visibilityTimeoutSeconds,
     shutdownGraceSeconds: integer('shutdownGraceSeconds', 0),

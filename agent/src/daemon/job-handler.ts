@@ -20,6 +20,7 @@ import type { LogSink } from '../logs/log-sink.js';
 import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
 import { planResume } from '../runner/resume.js';
 import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
+import type { CacheStore } from '../store/cache-store.js';
 import type { JobLedger } from '../store/job-ledger.js';
 import type { ResultStore } from '../store/result-store.js';
 import { type CancelRequests, watchForCancel } from './cancel-watch.js';
@@ -44,6 +45,8 @@ export interface JobHandlerDeps {
   visibilitySeconds: number;
   cancelPollMs: number;
   stepConcurrency: number;
+  /** Where caches outlive the host; without it, only the engine's volumes. */
+  caches?: CacheStore;
   /** Each step's limits; unset parts default to most of the host (stepLimits). */
   stepLimits?: ResourceLimits;
   /** How long a job waits before it is offered again after a failure that may heal. */
@@ -188,6 +191,7 @@ export async function handleJob(
         logs: deps.logsFor(body.pipeline, body.runId, prefix),
         concurrency: deps.stepConcurrency,
         ...(deps.stepLimits ? { limits: deps.stepLimits } : {}),
+        ...(deps.caches ? { caches: deps.caches } : {}),
         approvedGates: approved,
         source: body.source,
         context: {

@@ -5,6 +5,7 @@ import {
   type AwsClients,
   CloudWatchLogSink,
   fetchPlanObject,
+  S3CacheStore,
   S3CancelRequests,
   S3JobLedger,
   S3LogSink,
@@ -13,6 +14,7 @@ import {
 } from '../backends/aws/index.js';
 import type { ContainerEngine, ResourceLimits } from '../engine/engine.js';
 import { teeSinks } from '../logs/log-sink.js';
+import { DEFAULT_CACHE_MAX_BYTES } from '../store/cache-store.js';
 import { Agent, type AgentOptions } from './agent.js';
 import type { AgentConfig } from './config.js';
 
@@ -29,6 +31,8 @@ export interface AgentWiring extends AccountResources {
   cancelPollMs: number;
   stepConcurrency: number;
   stepLimits?: ResourceLimits;
+  /** Past it a cache archive is not saved to the bucket (2 GiB unless said). */
+  cacheMaxBytes?: number;
   retryDelaySeconds: number;
   stopHost(): Promise<string>;
   logger: Logger;
@@ -54,6 +58,7 @@ export function wireAgent(w: AgentWiring): Agent {
         },
         ledger: new S3JobLedger(aws.s3, w.bucket),
         storeFor: (prefix) => new S3ResultStore(aws.s3, w.bucket, prefix),
+        caches: new S3CacheStore(aws.s3, w.bucket, w.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
         logsFor: (pipeline, runId, prefix) =>
           teeSinks(
             new CloudWatchLogSink(aws.logs, w.logGroup, logStreamPrefix(pipeline, runId), {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { demuxDockerStream } from './demux.js';
 import { toDockerCreateOptions } from './docker-convert.js';
@@ -55,6 +56,46 @@ export class DockerEngine implements ContainerEngine {
   async createNetwork(name: string, labels: Labels): Promise<void> {
     await this.call(`create network ${name}`, () =>
       this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }),
+    );
+  }
+
+  async exportVolume<T>(volume: string, image: string, consume: (tar: Readable) => Promise<T>): Promise<T> {
+    const container = await this.carrier(volume, image);
+    try {
+      const tar = (await this.call(`read volume ${volume}`, () =>
+        container.getArchive({ path: '/data' }),
+      )) as Readable;
+      try {
+        return await consume(tar);
+      } finally {
+        tar.destroy();
+      }
+    } finally {
+      await container.remove({ force: true }).catch(() => {});
+    }
+  }
+
+  async importVolume(volume: string, image: string, tar: Readable): Promise<void> {
+    const container = await this.carrier(volume, image);
+    try {
+      await this.call(`write volume ${volume}`, () => container.putArchive(tar, { path: '/' }));
+    } finally {
+      await container.remove({ force: true }).catch(() => {});
+    }
+  }
+
+  /** A container made, never started, with the volume at /data: what Docker's archive API reads. */
+  private async carrier(volume: string, image: string): Promise<Docker.Container> {
+    return this.call(`mount volume ${volume}`, () =>
+      this.docker.createContainer({
+        Image: image,
+        Cmd: ['true'],
+        Labels: { 'dockercise.carrier': volume },
+        HostConfig: {
+          Mounts: [{ Type: 'volume', Source: volume, Target: '/data', ReadOnly: false }],
+          NetworkMode: 'none',
+        },
+      }),
     );
   }
 

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * The one interface the runner uses to run containers. A backend implements setup, start (which
  * attaches before starting, so no output is lost), wait, stop and destroy; destroy and stop are
@@ -11,6 +13,14 @@ export interface ContainerEngine {
   createVolume(name: string, labels: Labels): Promise<void>;
   /** Whether a volume of this name exists (a cache kept from an earlier run). */
   volumeExists(name: string): Promise<boolean>;
+  /**
+   * Hands `consume` a volume's files as a tar stream, entries under `data/` (a cache on its way to
+   * the bucket), and resolves with what it returns once all is cleaned up. `image` is any image
+   * present: it backs a container that is made, never started, and removed.
+   */
+  exportVolume<T>(volume: string, image: string, consume: (tar: Readable) => Promise<T>): Promise<T>;
+  /** Unpacks a tar stream of entries under `data/` (as exportVolume makes) into the volume. */
+  importVolume(volume: string, image: string, tar: Readable): Promise<void>;
   /** A bridge network of the run's own: its steps reach each other, not other runs' containers. */
   createNetwork(name: string, labels: Labels): Promise<void>;
   /** Safe to repeat; a volume that is gone is not an error. */

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   type ContainerEngine,
   type ContainerHandle,
@@ -72,6 +73,24 @@ export class FakeEngine implements ContainerEngine {
 
   async volumeExists(name: string): Promise<boolean> {
     return this.volumes.has(name);
+  }
+
+  /** A volume's files as JSON, standing in for the tar the Docker engine makes. */
+  async exportVolume<T>(volume: string, _image: string, consume: (tar: Readable) => Promise<T>): Promise<T> {
+    const files = this.volumes.get(volume)?.files;
+    if (!files) throw new Error(`no volume ${volume}`);
+    this.events.push(`export ${volume}`);
+    return consume(Readable.from([Buffer.from(JSON.stringify([...files]))]));
+  }
+
+  async importVolume(volume: string, _image: string, tar: Readable): Promise<void> {
+    const target = this.volumes.get(volume)?.files;
+    if (!target) throw new Error(`no volume ${volume}`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of tar) chunks.push(Buffer.from(chunk as Buffer));
+    for (const [path, text] of JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<[string, string]>)
+      target.set(path, text);
+    this.events.push(`import ${volume}`);
   }
 
   async createNetwork(name: string, labels: Labels): Promise<void> {

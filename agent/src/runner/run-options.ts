@@ -1,6 +1,7 @@
 import type { Logger, Plan, RunContext, RunResult } from '@dockercise/shared';
 import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
+import type { CacheStore } from '../store/cache-store.js';
 import type { ResultStore } from '../store/result-store.js';
 import type { Checkout } from './checkout.js';
 import type { Resume } from './resume.js';
@@ -48,6 +49,8 @@ export interface RunOptions {
    * clock (a resume goes on with the earlier attempt's).
    */
   previousAttempts?: RunResult['previousAttempts'];
+  /** Where caches outlive the engine (the agent's bucket); only the engine's volumes without it. */
+  caches?: CacheStore;
   /** What the run is for, as steps' `when` filters see it; a manual run of no branch by default. */
   context?: RunContext;
   /** Called with the newest result at every status change. */

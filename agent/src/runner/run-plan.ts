@@ -13,7 +13,8 @@ import { ResultWriter } from './result-writer.js';
 import { RunGraph } from './run-graph.js';
 import { DEFAULT_CONCURRENCY, type RunOptions } from './run-options.js';
 import { RunResources } from './run-resources.js';
-import { type StepOutcome, StepRunner } from './step-runner.js';
+import type { StepOutcome } from './step-outcome.js';
+import { StepRunner } from './step-runner.js';
 
 export { trimOneNewline } from './container-spec.js';
 export {

@@ -1,35 +1,18 @@
 import type { Logger } from '@dockercise/shared';
-import {
-  formatDuration,
-  type PlanStep,
-  resultPaths,
-  type StepStatus,
-  workspaceOwner,
-} from '@dockercise/shared';
+import { type PlanStep, resultPaths, workspaceOwner } from '@dockercise/shared';
 import type { StepLog } from '../logs/log-sink.js';
 import type { SecretMasker } from '../logs/secret-masker.js';
 import { checkoutEnv } from './checkout.js';
 import { type ContainerOutcome, runContainer } from './container-run.js';
-import {
-  containerBase,
-  outputPath,
-  phaseSpec,
-  referencedSteps,
-  type SpecContext,
-  trimOneNewline,
-} from './container-spec.js';
+import { containerBase, outputPath, phaseSpec, referencedSteps, type SpecContext } from './container-spec.js';
 import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './output-pump.js';
 import { DEFAULT_OUTPUT_LIMIT, DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
-import { dropNewCaches, prepareCaches } from './step-caches.js';
+import { attemptCaches, type RemoteCaches } from './step-caches.js';
 import { stepLimits } from './step-limits.js';
+import { retryable, type StepOutcome, stoppedOutcome } from './step-outcome.js';
+import { StepOutputs } from './step-outputs.js';
 import { ServiceLogs, type ServiceResult, type StartedServices, startServices } from './step-services.js';
-
-export interface StepOutcome {
-  status: StepStatus;
-  exitCode?: number | null;
-  error?: string;
-}
 
 export interface StepAttempt extends StepOutcome {
   attempt: number;
@@ -45,7 +28,10 @@ export interface StepReport {
   /** The step's services, started or not, each with its log. */
   services(step: string, services: ServiceResult[]): void;
   /** The step's caches, found or made. */
-  caches(step: string, caches: Array<{ path: string; key: string; hit: boolean }>): void;
+  caches(
+    step: string,
+    caches: Array<{ path: string; key: string; hit: boolean; restoredFrom?: string }>,
+  ): void;
   outputStored(step: string, path: string): void;
   /** `run` succeeded and `done` is next: recorded before it starts, so a resume re-checks only `done`. */
   doneNext(step: string): Promise<void>;
@@ -58,7 +44,7 @@ type Pumped = Awaited<ReturnType<typeof pumpOutput>>;
  * A new step field that changes how a step runs (a retry, a cache) belongs here.
  */
 export class StepRunner {
-  private readonly outputs: Map<string, Buffer>;
+  private readonly outputs: StepOutputs;
 
   constructor(
     private readonly options: RunOptions,
@@ -70,7 +56,7 @@ export class StepRunner {
     /** Outputs of steps kept from an earlier attempt. */
     outputs: ReadonlyMap<string, Buffer> = new Map(),
   ) {
-    this.outputs = new Map(outputs);
+    this.outputs = new StepOutputs(options.plan, masker, options.store, log, outputs);
   }
 
   /**
@@ -137,20 +123,19 @@ export class StepRunner {
     const image = await this.resources.image(step.img);
     this.report.image(step.name, image.digest ?? image.id);
     const context = await this.context();
-    const base = containerBase(context, step, await this.files(step), (ref) =>
-      trimOneNewline(this.outputOf(ref).toString('utf8')),
-    );
+    const base = containerBase(context, step, await this.files(step), (ref) => this.outputs.text(ref));
     const owner = workspaceOwner(this.options.plan, step.name);
     await Promise.all(base.volumes.map((v) => this.resources.volume(v.volume, owner)));
-    const caches = await prepareCaches(this.options.engine, this.options.pipeline, step, (ref) =>
-      trimOneNewline(this.outputOf(ref).toString('utf8')),
+    const caches = await attemptCaches(
+      this.options.engine,
+      this.options.pipeline,
+      step,
+      (ref) => this.outputs.text(ref),
+      this.remoteCaches(),
     );
-    if (caches.length > 0) {
-      base.volumes.push(...caches.map((c) => ({ volume: c.volume, target: c.path })));
-      this.report.caches(
-        step.name,
-        caches.map(({ path, key, hit }) => ({ path, key, hit })),
-      );
+    if (caches.mounts.length > 0) {
+      base.volumes.push(...caches.mounts);
+      this.report.caches(step.name, caches.reported);
     }
     let services: StartedServices | undefined;
     let outcome: StepOutcome;
@@ -164,7 +149,7 @@ export class StepRunner {
       await services?.stop();
     }
     // A cache is kept only from a step that succeeded: a new key's volume from a failure goes.
-    if (outcome.status !== 'succeeded') await dropNewCaches(this.options.engine, caches);
+    await caches.finish(outcome.status === 'succeeded');
     return outcome;
   }
 
@@ -204,7 +189,7 @@ export class StepRunner {
         withholdStderr: step.secret,
       });
       if (run.pumped?.withheld) await this.writeWithheld(run.pumped.withheld, run.pumped.output, log);
-      const stopped = this.stoppedOutcome(run, step);
+      const stopped = stoppedOutcome(run, step, this.outputLimit);
       if (stopped) return stopped;
       if (run.exitCode !== 0)
         return {
@@ -213,7 +198,7 @@ export class StepRunner {
           error: `run exited with code ${run.exitCode}`,
         };
       // Kept before `done` runs, so a resumed attempt can re-check `done` without repeating `run`.
-      if (await this.keepOutput(step, run.pumped?.output ?? Buffer.alloc(0)))
+      if (await this.outputs.keep(step, run.pumped?.output ?? Buffer.alloc(0)))
         this.report.outputStored(step.name, resultPaths.output(step.name));
       if (!step.done) return { status: 'succeeded', exitCode: 0 };
       await this.report.doneNext(step.name);
@@ -225,7 +210,7 @@ export class StepRunner {
       logStdout: true,
       withholdStderr: false,
     });
-    const doneStopped = this.stoppedOutcome(done, step);
+    const doneStopped = stoppedOutcome(done, step, this.outputLimit);
     if (doneStopped) return doneStopped;
     if (done.exitCode !== 0)
       return {
@@ -266,29 +251,11 @@ export class StepRunner {
     );
   }
 
-  private stoppedOutcome(outcome: ContainerOutcome<Pumped>, step: PlanStep): StepOutcome | undefined {
-    const exitCode = outcome.exitCode ?? null;
-    switch (outcome.stopped) {
-      case 'timeout':
-        return { status: 'timed-out', exitCode, error: `timed out after ${formatDuration(step.timeout)}` };
-      case 'cancel':
-        return { status: 'cancelled', exitCode, error: 'cancelled' };
-      case 'output-limit':
-        return {
-          status: 'failed',
-          exitCode,
-          error: `stdout passed the ${formatBytes(this.outputLimit)} output limit; write large data to /workspace and share it with vol`,
-        };
-      default:
-        return undefined;
-    }
-  }
-
   /** The files a step's containers mount: the outputs it reads, then the checkout's key files. */
   private async files(step: PlanStep): Promise<Array<{ source: string; target: string }>> {
     const files = await Promise.all(
       referencedSteps(step).map(async (ref) => ({
-        source: await this.resources.files.pathFor(ref, this.outputOf(ref), this.isSecret(ref)),
+        source: await this.resources.files.pathFor(ref, this.outputs.of(ref), this.outputs.isSecret(ref)),
         target: outputPath(ref),
       })),
     );
@@ -313,55 +280,17 @@ export class StepRunner {
     };
   }
 
+  /** A pull request's run reads the bucket's caches and never writes one a branch build would read. */
+  private remoteCaches(): RemoteCaches | undefined {
+    const { caches, context } = this.options;
+    return caches ? { store: caches, save: context?.event !== 'pull_request', log: this.log } : undefined;
+  }
+
   private writeWithheld(withheld: Withheld, output: Buffer | undefined, log: StepLog): Promise<void> {
     return writeWithheld(withheld, output, this.masker, log);
-  }
-
-  /** Keeps a finished step's output for the steps after it, and stores it unless it is (or holds) a secret. */
-  private async keepOutput(step: PlanStep, output: Buffer): Promise<boolean> {
-    this.outputs.set(step.name, output);
-    if (step.secret) {
-      if (this.masker.add(output.toString('utf8')).length > 0)
-        this.log.warn(
-          { step: step.name },
-          'parts of a secret output are shorter than 3 characters and are not masked',
-        );
-      return false;
-    }
-    const text = output.toString('utf8');
-    if (this.masker.active && this.masker.mask(text) !== text) {
-      this.log.warn({ step: step.name }, 'output not stored: it contains a secret value');
-      return false;
-    }
-    try {
-      await this.options.store.saveOutput(step.name, output);
-      return true;
-    } catch (error) {
-      this.log.warn({ err: error, step: step.name }, 'could not store the step output');
-      return false;
-    }
-  }
-
-  private outputOf(step: string): Buffer {
-    return this.outputs.get(step) ?? Buffer.alloc(0);
-  }
-
-  private isSecret(step: string): boolean {
-    return this.options.plan.steps.find((s) => s.name === step)?.secret ?? false;
   }
 
   private get outputLimit(): number {
     return this.options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT;
   }
-}
-
-function retryable(step: PlanStep, outcome: StepOutcome): boolean {
-  if (outcome.status !== 'failed' && outcome.status !== 'timed-out') return false;
-  const on = step.retry?.on;
-  if (!on) return true;
-  return typeof outcome.exitCode === 'number' && outcome.status === 'failed' && on.includes(outcome.exitCode);
-}
-
-function formatBytes(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }

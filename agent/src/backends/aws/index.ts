@@ -1,6 +1,7 @@
 /** The AWS backend: jobs from SQS, results and logs in S3 and CloudWatch Logs, in the customer's account. */
 export { type AwsClients, awsErrorName, createAwsClients } from './clients.js';
 export { CloudWatchLogSink } from './cloudwatch-log-sink.js';
+export { S3CacheStore } from './s3-cache-store.js';
 export { S3CancelRequests } from './s3-cancel-requests.js';
 export { S3JobLedger } from './s3-job-ledger.js';
 export { S3LogSink } from './s3-log-sink.js';

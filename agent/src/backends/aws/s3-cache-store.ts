@@ -1,0 +1,101 @@
+import { type Readable, Transform } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { cacheObjectKey, cachePrefix } from '@dockercise/shared';
+import { type CacheStore, CacheTooLargeError, fallbackPrefix } from '../../store/cache-store.js';
+import { awsErrorName } from './clients.js';
+
+const SUFFIX = '.tar.gz';
+
+/** Caches in the customer's bucket under `cache/<pipeline>/`, which the stack expires. */
+export class S3CacheStore implements CacheStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  async open(pipeline: string, key: string): Promise<{ key: string; body: Readable } | undefined> {
+    const exact = await this.get(cacheObjectKey(pipeline, key));
+    if (exact) return { key, body: exact };
+    const prefix = fallbackPrefix(key);
+    if (!prefix) return undefined;
+    const newest = await this.newest(pipeline, prefix);
+    if (!newest) return undefined;
+    const body = await this.get(newest.objectKey);
+    return body ? { key: newest.key, body } : undefined;
+  }
+
+  async save(pipeline: string, key: string, body: Readable): Promise<void> {
+    let bytes = 0;
+    const capped = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        bytes += chunk.length;
+        if (bytes > this.maxBytes)
+          done(new CacheTooLargeError(`the cache is larger than ${formatGiB(this.maxBytes)}; not saved`));
+        else done(null, chunk);
+      },
+    });
+    body.on('error', (error) => capped.destroy(error));
+    // A multipart upload of parts as they come; an error aborts it, so no partial archive is left.
+    const upload = new Upload({
+      client: this.s3,
+      params: {
+        Bucket: this.bucket,
+        Key: cacheObjectKey(pipeline, key),
+        Body: body.pipe(capped),
+        ContentType: 'application/gzip',
+      },
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } catch (error) {
+      await upload.abort().catch(() => {});
+      throw error;
+    }
+  }
+
+  private async get(objectKey: string): Promise<Readable | undefined> {
+    try {
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      return object.Body as Readable | undefined;
+    } catch (error) {
+      if (awsErrorName(error) === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  /** The newest archive whose key starts with `prefix`. */
+  private async newest(
+    pipeline: string,
+    prefix: string,
+  ): Promise<{ key: string; objectKey: string } | undefined> {
+    const base = cachePrefix(pipeline);
+    let best: { key: string; objectKey: string; at: number } | undefined;
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: cachePrefix(pipeline, prefix),
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (!object.Key?.endsWith(SUFFIX)) continue;
+        const at = object.LastModified?.getTime() ?? 0;
+        if (best && best.at >= at) continue;
+        const encoded = object.Key.slice(base.length, -SUFFIX.length);
+        best = { key: decodeURIComponent(encoded), objectKey: object.Key, at };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return best ? { key: best.key, objectKey: best.objectKey } : undefined;
+  }
+}
+
+function formatGiB(bytes: number): string {
+  return `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`;
+}
