@@ -11,7 +11,7 @@ export { HUMAN_CLICK, STEP_FIELDS } from './pipeline/parse-file.js';
 export * from './pipeline/plan.js';
 export * from './pipeline/render.js';
 export { DEFAULT_READY_TIMEOUT_SECONDS, MAX_SERVICES, type PlanService } from './pipeline/services-field.js';
-export { EVENTS, type Retry, type RunEvent, type When } from './pipeline/step-options.js';
+export { EVENTS, HOST_LOST, type Retry, type RunEvent, type When } from './pipeline/step-options.js';
 export * from './pipeline/suggest.js';
 export * from './pipeline/template.js';
 export * from './result.js';

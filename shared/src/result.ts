@@ -86,6 +86,8 @@ export const stepResultSchema = z.object({
       }),
     )
     .optional(),
+  /** How many times the host running the step was lost (the step was re-run after each). */
+  hostLost: z.number().int().positive().optional(),
   /** Every attempt when the step was retried, the last one last. */
   attempts: z
     .array(

@@ -1,4 +1,4 @@
-import type { Plan, RunResult, StepResult } from '@dockercise/shared';
+import type { Plan, PlanStep, RunResult, StepResult } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
 import type { ResultStore } from '../store/result-store.js';
 import { planStep } from './plan.fixture.js';
@@ -108,5 +108,48 @@ describe('planResume after a gate', () => {
     );
     const graph = new RunGraph(plan, () => true, resume.carried, resume.extraNeeds);
     expect(waves(graph)).toEqual([['code'], ['token'], ['build']]);
+  });
+});
+
+describe('planResume after a lost host', () => {
+  const lost = (hostLost?: number): RunResult => {
+    const result = previous({ build: 'succeeded', flaky: 'running' });
+    return {
+      ...result,
+      status: 'running',
+      steps: result.steps.map((s) => (s.name === 'flaky' && hostLost ? { ...s, hostLost } : s)),
+    };
+  };
+  const plan = (retry?: PlanStep['retry']): Plan => ({
+    version: 1,
+    steps: [step('build'), step('flaky', { needs: ['build'], ...(retry ? { retry } : {}) })],
+    gates: [],
+  });
+
+  it('runs a step its host was lost under once more, and no more', async () => {
+    const first = await planResume(plan(), lost(), storeWith(['build']), () => true);
+    expect([...first.hostLost]).toEqual([['flaky', 1]]);
+    expect(first.givenUp.size).toBe(0);
+    const second = await planResume(plan(), lost(1), storeWith(['build']), () => true);
+    expect([...second.hostLost]).toEqual([['flaky', 2]]);
+    expect([...second.givenUp]).toEqual(['flaky']);
+  });
+
+  it('lets retry: { on: [host-lost] } allow as many as its count', async () => {
+    const retry = { count: 3, on: ['host-lost' as const] };
+    expect((await planResume(plan(retry), lost(2), storeWith(['build']), () => true)).givenUp.size).toBe(0);
+    expect([...(await planResume(plan(retry), lost(3), storeWith(['build']), () => true)).givenUp]).toEqual([
+      'flaky',
+    ]);
+    // Exit codes alone do not make host losses count: still once.
+    const codes = { count: 3, on: [1] };
+    expect([...(await planResume(plan(codes), lost(1), storeWith(['build']), () => true)).givenUp]).toEqual([
+      'flaky',
+    ]);
+  });
+
+  it('does not count a step an agent handed back on a graceful shutdown', async () => {
+    const handedBack = previous({ build: 'succeeded', flaky: 'pending' });
+    expect((await planResume(plan(), handedBack, storeWith(['build']), () => true)).hostLost.size).toBe(0);
   });
 });

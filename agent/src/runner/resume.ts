@@ -1,4 +1,5 @@
 import {
+  HOST_LOST,
   type Plan,
   type PlanStep,
   type RunResult,
@@ -15,6 +16,10 @@ export interface Resume {
   /** Steps whose `run` succeeded but whose `done` did not finish: only `done` runs again. */
   onlyDone: Set<string>;
   outputs: Map<string, Buffer>;
+  /** Steps that were running when their host was lost, with how often that has happened to each. */
+  hostLost: Map<string, number>;
+  /** Of those, the ones lost more often than their `retry` allows: they fail instead of running. */
+  givenUp: Set<string>;
   /**
    * Orderings that hold only in this attempt: a step waits for every step re-run to rebuild a
    * workspace it mounts, as it did in the uninterrupted run (where those steps had long finished).
@@ -84,7 +89,35 @@ export async function planResume(
     );
     if (writers.length > 0) extraNeeds.set(name, new Set(writers));
   }
-  return { previous, carried, onlyDone, outputs, extraNeeds };
+  const { hostLost, givenUp } = lostHosts(plan, previous, carried, onlyDone);
+  return { previous, carried, onlyDone, outputs, extraNeeds, hostLost, givenUp };
+}
+
+/**
+ * A step still `running` in the stored result was cut short by its host going away (a graceful
+ * shutdown hands steps back as pending instead). It runs again once; with `retry: { on:
+ * [host-lost] }` as often as its count allows. Past that it fails, so a step that takes its host
+ * down every time cannot keep a run going until the queue gives up on the job.
+ */
+function lostHosts(
+  plan: Plan,
+  previous: RunResult,
+  carried: ReadonlyMap<string, StepStatus>,
+  onlyDone: ReadonlySet<string>,
+): { hostLost: Map<string, number>; givenUp: Set<string> } {
+  const hostLost = new Map<string, number>();
+  const givenUp = new Set<string>();
+  const before = new Map(previous.steps.map((s) => [s.name, s]));
+  for (const step of plan.steps) {
+    const earlier = before.get(step.name);
+    if (!earlier || earlier.status !== 'running' || carried.has(step.name) || onlyDone.has(step.name))
+      continue;
+    const times = (earlier.hostLost ?? 0) + 1;
+    hostLost.set(step.name, times);
+    const allowed = step.retry?.on?.includes(HOST_LOST) ? step.retry.count : 1;
+    if (times > allowed) givenUp.add(step.name);
+  }
+  return { hostLost, givenUp };
 }
 
 /** The workspace volumes a step mounts, each named by the step that owns it. */

@@ -366,4 +366,71 @@ describe('runPlan on the fake engine', () => {
     await once('c3');
     expect(engine.volumes.size).toBe(0);
   });
+
+  it('fails a step whose host was lost more often than it may be, and skips what needs it', async () => {
+    const plan = compile({
+      'ci.dockercise.yaml':
+        'build:\n  img: busybox\n  run: make\nflaky:\n  img: busybox\n  run: t\n  after: build\nship:\n  img: busybox\n  run: s\n  after: flaky\n',
+    });
+    const store = new MemoryStore();
+    store.outputs.set('build', Buffer.from('ok\n'));
+    const engine = new FakeEngine();
+    const crashed = (hostLost?: number) => ({
+      version: 1 as const,
+      runId: 'r9',
+      pipeline: 'p',
+      status: 'running' as const,
+      startedAt: '2026-11-28T00:00:00.000Z',
+      gates: [],
+      steps: [
+        {
+          name: 'build',
+          status: 'succeeded' as const,
+          image: 'busybox',
+          log: 'logs/build.log',
+          output: 'outputs/build',
+          secret: false,
+        },
+        {
+          name: 'flaky',
+          status: 'running' as const,
+          image: 'busybox',
+          log: 'logs/flaky.log',
+          secret: false,
+          ...(hostLost ? { hostLost } : {}),
+        },
+        { name: 'ship', status: 'pending' as const, image: 'busybox', log: 'logs/ship.log', secret: false },
+      ],
+    });
+    const again = await runPlan({
+      runId: 'r9',
+      pipeline: 'p',
+      plan,
+      engine,
+      store,
+      logs: new MemoryLogs(),
+      resume: await planResume(plan, crashed(), store, () => true),
+    });
+    expect(again.status).toBe('succeeded');
+    expect(again.steps.find((s) => s.name === 'flaky')?.hostLost).toBe(1);
+
+    engine.events.length = 0;
+    const givenUp = await runPlan({
+      runId: 'r9',
+      pipeline: 'p',
+      plan,
+      engine,
+      store,
+      logs: new MemoryLogs(),
+      resume: await planResume(plan, crashed(1), store, () => true),
+    });
+    expect(givenUp.status).toBe('failed');
+    expect(givenUp.steps.map((s) => [s.name, s.status])).toEqual([
+      ['build', 'succeeded'],
+      ['flaky', 'failed'],
+      ['ship', 'skipped'],
+    ]);
+    expect(givenUp.steps[1]?.error).toMatch(/^its host was lost 2 times while it ran; not run again/);
+    expect(engine.events.filter((e) => e.startsWith('start'))).toEqual([]);
+  });
 });

@@ -203,16 +203,23 @@ class PlanRun {
   private async executeStep(step: PlanStep): Promise<void> {
     const startedAt = new Date();
     const onlyDone = this.options.resume?.onlyDone.has(step.name) === true;
+    const hostLost = this.options.resume?.hostLost.get(step.name);
     this.update(step.name, {
       status: 'running',
       startedAt: startedAt.toISOString(),
       phase: onlyDone ? 'done' : 'run',
+      ...(hostLost ? { hostLost } : {}),
     });
     this.changed();
     const log = this.options.logs.open(step.name);
     let outcome: StepOutcome;
     try {
-      outcome = await this.stepRunner.run(step, log, step.timeout * 1000, onlyDone);
+      outcome = this.options.resume?.givenUp.has(step.name)
+        ? {
+            status: 'failed',
+            error: `its host was lost ${hostLost} times while it ran; not run again (retry: { count: N, on: [host-lost] } allows more)`,
+          }
+        : await this.stepRunner.run(step, log, step.timeout * 1000, onlyDone);
     } catch (error) {
       if (error instanceof EngineUnavailableError) {
         // Without an engine nothing else can run either: stop the run, keep the reason.

@@ -224,7 +224,7 @@ const cases: Array<[string, string, string[]]> = [
     'build:\n  img: busybox\n  run: make\n  retry: 11\ntest:\n  img: busybox\n  run: make\n  retry: { count: 1, on: [0] }\n',
     [
       'ci.dockercise.yaml:4:10: retry of step "build" must be a whole number from 1 to 10\n  hint: write retry: 2, or retry: { count: 2, on: [1, 137] } (at most 10)',
-      'ci.dockercise.yaml:8:26: retry.on of step "test" must list exit codes from 1 to 255\n  hint: write retry: 2, or retry: { count: 2, on: [1, 137] } (at most 10)',
+      'ci.dockercise.yaml:8:26: retry.on of step "test" must list exit codes from 1 to 255, or host-lost\n  hint: write retry: 2, or retry: { count: 2, on: [1, 137] } (at most 10)',
     ],
   ],
   [

@@ -138,6 +138,14 @@ describe('compilePipeline', () => {
     ]);
   });
 
+  it('reads retry.on with exit codes and host-lost', () => {
+    const plan = planOf({
+      path: 'ci.dockercise.yaml',
+      text: 'test:\n  img: busybox\n  run: make\n  retry: { count: 2, on: [1, host-lost] }\n',
+    });
+    expect(plan.steps[0]?.retry).toEqual({ count: 2, on: [1, 'host-lost'] });
+  });
+
   it('parses timeouts and defaults to an hour', () => {
     const plan = planOf({
       path: 'a.dockercise.yaml',

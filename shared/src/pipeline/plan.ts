@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENTS, MAX_RETRIES } from './step-options.js';
+import { EVENTS, HOST_LOST, MAX_RETRIES } from './step-options.js';
 import { STEP_NAME, type Template } from './template.js';
 
 /**
@@ -38,7 +38,10 @@ export const planStepSchema = z.object({
     )
     .optional(),
   retry: z
-    .object({ count: z.number().int().min(1).max(MAX_RETRIES), on: z.array(z.number().int()).optional() })
+    .object({
+      count: z.number().int().min(1).max(MAX_RETRIES),
+      on: z.array(z.union([z.number().int(), z.literal(HOST_LOST)])).optional(),
+    })
     .optional(),
   /** A failure is shown but does not fail the run; dependents run as if it succeeded. */
   allowFailure: z.boolean().optional(),

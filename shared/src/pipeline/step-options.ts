@@ -22,11 +22,15 @@ export interface When {
 export interface Retry {
   /** More attempts after the first. */
   count: number;
-  /** Only these exit codes are retried; absent, any failure (a timeout too) is. */
-  on?: number[];
+  /**
+   * Only these exit codes are retried; absent, any failure (a timeout too) is. `host-lost` makes
+   * runs cut short by a lost host count against `count` (otherwise such a step is re-run once).
+   */
+  on?: Array<number | typeof HOST_LOST> | undefined;
 }
 
 export const MAX_RETRIES = 10;
+export const HOST_LOST = 'host-lost';
 
 export interface FieldContext {
   report(pos: SourcePosition, message: string, hint?: string): void;
@@ -102,7 +106,7 @@ export function parseRetry(node: Node, step: string, ctx: FieldContext): Retry |
     return undefined;
   }
   let retry: Retry | undefined;
-  let on: number[] | undefined;
+  let on: Retry['on'];
   let ok = true;
   for (const pair of (node as YAMLMap<Node, Node | null>).items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
@@ -113,15 +117,17 @@ export function parseRetry(node: Node, step: string, ctx: FieldContext): Retry |
     } else if (key === 'on') {
       const items = isSeq(pair.value) ? pair.value.items : [pair.value];
       const codes = items.map((item) => (isScalar(item) ? item.value : undefined));
-      if (codes.some((c) => typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > 255)) {
+      const valid = (c: unknown): c is number | typeof HOST_LOST =>
+        c === HOST_LOST || (typeof c === 'number' && Number.isInteger(c) && c >= 1 && c <= 255);
+      if (!codes.every(valid)) {
         ctx.report(
           ctx.posOf(pair.value),
-          `retry.on of step "${step}" must list exit codes from 1 to 255`,
+          `retry.on of step "${step}" must list exit codes from 1 to 255, or host-lost`,
           hint,
         );
         ok = false;
       } else {
-        on = codes as number[];
+        on = codes;
       }
     } else {
       ctx.report(ctx.posOf(pair.key as Node), `unknown field "${key}" in retry of step "${step}"`, hint);

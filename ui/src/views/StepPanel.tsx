@@ -63,6 +63,14 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
           {props.step.error}
         </p>
       </Show>
+      <Show when={props.step.hostLost}>
+        {(times) => (
+          <p class="muted">
+            The host running this step was lost {times() === 1 ? 'once' : `${times()} times`}; the step was
+            run again on another.
+          </p>
+        )}
+      </Show>
       <Show when={(props.step.attempts?.length ?? 0) > 1}>
         <h3>Attempts</h3>
         <ol class="attempts">
