@@ -11,6 +11,9 @@ export interface ControlPlaneConfig {
   sessionSecret: string;
   githubClientId: string;
   githubClientSecret: string;
+  /** GitHub's API and web addresses: github.com's unless set (GitHub Enterprise Server). */
+  githubApiUrl: string;
+  githubWebUrl: string;
   controlPlaneRoleArn: string;
   signingKey: KeyObject;
   jobSigningPublicKey: string;
@@ -52,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     sessionSecret: need('DOCKERCISE_SESSION_SECRET'),
     githubClientId: need('GITHUB_CLIENT_ID'),
     githubClientSecret: need('GITHUB_CLIENT_SECRET'),
+    githubApiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/$/, ''),
+    githubWebUrl: (env.GITHUB_WEB_URL ?? 'https://github.com').replace(/\/$/, ''),
     controlPlaneRoleArn: need('DOCKERCISE_AWS_ROLE_ARN'),
     templateUrl: need('DOCKERCISE_TEMPLATE_URL'),
     region: env.AWS_REGION ?? 'us-east-1',
@@ -69,6 +74,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     ? join(config.agentDir, `dockercise-agent-${config.agentVersion}.tgz`)
     : undefined;
   const agentTarballSha256 = tarball && existsSync(tarball) ? sha256Hex(readFileSync(tarball)) : undefined;
+  for (const [name, url] of [
+    ['GITHUB_API_URL', config.githubApiUrl],
+    ['GITHUB_WEB_URL', config.githubWebUrl],
+  ] as const)
+    if (!URL.canParse(url)) problems.push(`${name} must be a URL, like https://github.example.com`);
   if (config.sessionSecret && config.sessionSecret.length < 32)
     problems.push('DOCKERCISE_SESSION_SECRET must be at least 32 characters');
   if (config.storeSecret && config.storeSecret.length < 32)

@@ -17,9 +17,14 @@ try {
 }
 const logger = pino({ name: 'dockercise-control-plane' });
 const store = new SqliteStore(config.databasePath, new SecretBox(config.storeSecret));
-const github = new GitHub({ clientId: config.githubClientId, clientSecret: config.githubClientSecret });
+const github = new GitHub({
+  clientId: config.githubClientId,
+  clientSecret: config.githubClientSecret,
+  apiUrl: config.githubApiUrl,
+  webUrl: config.githubWebUrl,
+});
 const access = AccountAccess.create(config.region, config.awsEndpoint);
-const { app, builds, reconciler } = wireControlPlane({
+const { app, builds, reconciler, statuses } = wireControlPlane({
   store,
   github,
   access,
@@ -35,9 +40,22 @@ const timer = setInterval(() => {
   reconciler.pass().catch((error: unknown) => logger.error({ err: error }, 'reconciler pass failed'));
 }, 5000);
 void reconciler.pass();
+// GitHub hears how each run stands: every second the reporter reads the runs due for a look.
+let reporting = false;
+const statusTimer = setInterval(() => {
+  if (reporting) return;
+  reporting = true;
+  statuses
+    .pass()
+    .catch((error: unknown) => logger.error({ err: error }, 'status pass failed'))
+    .finally(() => {
+      reporting = false;
+    });
+}, 1000);
 
 process.on('SIGTERM', () => {
   clearInterval(timer);
+  clearInterval(statusTimer);
   server.close(async () => {
     await builds.idle();
     store.close();

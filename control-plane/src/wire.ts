@@ -7,9 +7,11 @@ import { BuildQueue } from './builds/build-queue.js';
 import { Builder } from './builds/builder.js';
 import { Dispatcher } from './builds/dispatcher.js';
 import { Reconciler } from './builds/reconciler.js';
+import { StatusReporter } from './builds/status-reporter.js';
 import type { AppConfig } from './deps.js';
 import type { GitHub } from './github/github.js';
 import { AwsResultReader } from './results/aws-result-reader.js';
+import { RunResults } from './results/run-results.js';
 import type { Store } from './store/store.js';
 
 export interface ControlPlaneParts {
@@ -36,6 +38,14 @@ export function wireControlPlane(parts: ControlPlaneParts) {
   const builds = new BuildQueue(builder, parts.buildConcurrency ?? 4);
   const reconciler = new Reconciler(store, builds, dispatcher, logger, parts.reconcileGraceMs ?? 10_000);
   const results = new AwsResultReader(access, (accountId) => store.getAccount(accountId));
+  const statuses = new StatusReporter(
+    store,
+    github,
+    new RunResults(store, results),
+    parts.config.publicUrl,
+    logger,
+    parts.now,
+  );
   const app = createApp({
     mode: 'cloud',
     store,
@@ -49,5 +59,5 @@ export function wireControlPlane(parts: ControlPlaneParts) {
     logger,
     ...(parts.now ? { now: parts.now } : {}),
   });
-  return { app, dispatcher, builder, builds, reconciler, compiler };
+  return { app, dispatcher, builder, builds, reconciler, statuses, compiler };
 }

@@ -211,7 +211,7 @@ describe('repositories, accounts and results', () => {
     expect(recorded.hook).toMatchObject({
       name: 'web',
       active: true,
-      events: ['push'],
+      events: ['push', 'pull_request'],
       config: { url: 'https://dockercise.test/webhooks/github', content_type: 'json', insecure_ssl: '0' },
     });
     expect((recorded.hook as { config: { secret: string } }).config.secret).toMatch(/^[0-9a-f]{64}$/);

@@ -30,6 +30,7 @@ export interface ControlPlane {
   store: SqliteStore;
   reconciler: ReturnType<typeof wireControlPlane>['reconciler'];
   dispatcher: ReturnType<typeof wireControlPlane>['dispatcher'];
+  statuses: ReturnType<typeof wireControlPlane>['statuses'];
   access: AccountAccess;
   /** Waits for the work requests started after answering (webhook builds). */
   idle(): Promise<void>;
@@ -45,7 +46,7 @@ export function controlPlane(
   const store = new SqliteStore(dbPath, new SecretBox('test-store-secret-0123456789abcdef'));
   const github = new GitHub({ clientId: 'client-id', clientSecret: 'client-secret' });
   const access = AccountAccess.create(REGION, endpoint());
-  const { app, builds, reconciler, dispatcher } = wireControlPlane({
+  const { app, builds, reconciler, dispatcher, statuses } = wireControlPlane({
     store,
     github,
     access,
@@ -70,6 +71,7 @@ export function controlPlane(
     store,
     reconciler,
     dispatcher,
+    statuses,
     access,
     dbPath,
     idle: () => builds.idle(),

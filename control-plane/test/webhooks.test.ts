@@ -16,6 +16,7 @@ import {
   GITHUB_API,
   githubConnect,
   githubFiles,
+  PUBLIC_URL,
   signIn,
 } from './harness.js';
 
@@ -28,6 +29,7 @@ const examples = createRequire(import.meta.url)(
 ) as Example[];
 const pushes = examples.find((e) => e.name === 'push')?.examples ?? [];
 const pings = examples.find((e) => e.name === 'ping')?.examples ?? [];
+const pullRequests = examples.find((e) => e.name === 'pull_request')?.examples ?? [];
 const REPO = 'Codertocat/Hello-World';
 const REPO_ID = 186853002;
 
@@ -224,6 +226,25 @@ describe('GitHub webhooks', () => {
     );
     expect(['pending', 'running']).toContain(Reservations?.[0]?.Instances?.[0]?.State?.Name);
 
+    // GitHub hears the run is queued, on the pushed commit, linked to its page.
+    const statuses: Array<{ state: string; description: string; target_url: string; context: string }> = [];
+    nock(GITHUB_API)
+      .post(`/repos/${REPO}/statuses/${commit}`)
+      .times(10)
+      .reply(201, (_uri, body) => {
+        statuses.push(body as (typeof statuses)[number]);
+        return {};
+      });
+    await cp.statuses.pass();
+    expect(statuses).toEqual([
+      {
+        state: 'pending',
+        description: 'queued: waiting for an agent',
+        context: 'dockercise',
+        target_url: `${PUBLIC_URL}/results/${accountId}/Codertocat.Hello-World/${job.runId}`,
+      },
+    ]);
+
     // The agent from the customer's stack verifies the job and runs it.
     await account.aws.sqs.send(
       new (await import('@aws-sdk/client-sqs')).SendMessageCommand({
@@ -253,6 +274,19 @@ describe('GitHub webhooks', () => {
       };
       expect(log.source).toBe('s3');
       expect(log.lines.map((l) => l.slice(29))).toEqual(['built Codertocat.Hello-World']);
+      // Within the reporter's slowest interval of the end, GitHub hears the run passed.
+      await eventually(
+        async () => {
+          await cp.statuses.pass();
+          return statuses.at(-1)?.state === 'success' ? true : undefined;
+        },
+        12_000,
+        'the success status',
+      );
+      expect(statuses.at(-1)).toMatchObject({ state: 'success', description: '2 steps passed' });
+      const sent = statuses.length;
+      await cp.statuses.pass();
+      expect(statuses).toHaveLength(sent); // a final status is sent once
     } finally {
       agent.shutdown();
       agent.shutdown();
@@ -270,6 +304,56 @@ describe('GitHub webhooks', () => {
       ...(pushCommit ? { message: pushCommit.message.split('\n')[0] } : {}),
       triggeredBy: `push by ${sender.login}`,
     });
+  });
+
+  it("holds a fork's pull request until the owner allows it, then sends it as a pull_request", async () => {
+    const opened = structuredClone(pullRequests.find((p) => p.action === 'opened') ?? {}) as {
+      pull_request: { head: { sha: string; repo: { full_name: string } | null } };
+    };
+    opened.pull_request.head.repo = { full_name: 'stranger/Hello-World' };
+    const sha = opened.pull_request.head.sha;
+    githubFiles(REPO, sha, { 'ci.dockercise.yaml': `test:\n  img: ${IMG}\n  run: cat /etc/hostname\n` });
+    await drainQueue();
+    const answer = await deliver(opened, { event: 'pull_request' });
+    expect(await answer.json()).toMatchObject({ accepted: expect.any(String) });
+    await cp.idle();
+    const [run] = (await cp.store.listRuns(accountId, 'Codertocat.Hello-World', 50)).filter(
+      (r) => r.commit === sha,
+    );
+    expect(run).toMatchObject({ status: 'recorded', held: true, event: 'pull_request' });
+    await cp.reconciler.pass();
+    expect(await drainQueue()).toEqual([]); // nothing runs a stranger's code unasked
+
+    const statuses: Array<{ state: string; description: string }> = [];
+    nock(GITHUB_API)
+      .post(`/repos/${REPO}/statuses/${sha}`)
+      .times(5)
+      .reply(201, (_uri, body) => {
+        statuses.push(body as (typeof statuses)[number]);
+        return {};
+      });
+    await cp.statuses.pass();
+    expect(statuses).toEqual([
+      expect.objectContaining({
+        state: 'pending',
+        description: "waiting for approval: a fork's pull request runs once the owner allows it",
+      }),
+    ]);
+    const page = `/api/results/${accountId}/Codertocat.Hello-World/${run?.runId}`;
+    expect(await (await cp.app.request(page, { headers: { cookie } })).json()).toMatchObject({ held: true });
+
+    const released = await cp.app.request(`${page}/release`, { method: 'POST', headers: { cookie } });
+    expect(released.status).toBe(202);
+    const [message, ...more] = await drainQueue();
+    expect(more).toEqual([]);
+    const parsed = parseSignedJob(message ?? '', controlPlaneKeys.publicKey);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(parsed.message.job).toMatchObject({
+      event: 'pull_request',
+      source: { commit: sha, branch: 'master' },
+    });
+    const again = await cp.app.request(`${page}/release`, { method: 'POST', headers: { cookie } });
+    expect(again.status).toBe(409);
   });
 
   it('makes an invalid pipeline a failed run with file:line errors, and sends nothing', async () => {

@@ -22,7 +22,11 @@ export function graphOfPlan(plan: Plan): RunGraph {
 }
 
 /** GET /api/results/:account/:pipeline/:run — result.json, and the graph when the plan is known. */
-export const runViewSchema = runResultSchema.extend({ graph: runGraphSchema.optional() });
+export const runViewSchema = runResultSchema.extend({
+  graph: runGraphSchema.optional(),
+  /** A fork's pull request, waiting for the repository owner to let it run. */
+  held: z.boolean().optional(),
+});
 export type RunView = z.infer<typeof runViewSchema>;
 
 export const runSummarySchema = z.object({

@@ -50,7 +50,9 @@ export class Builder {
         ...(build.triggeredBy ? { triggeredBy: build.triggeredBy } : {}),
         ...(build.changed ? { changed: build.changed } : {}),
         deliveryId: build.deliveryId,
+        ...(build.event ? { event: build.event } : {}),
         ...runOutcome(compiled),
+        ...(build.held ? { held: true } : {}),
         approvedGates: [],
         createdAt: this.now().toISOString(),
       });

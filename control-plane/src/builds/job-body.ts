@@ -26,7 +26,7 @@ export function jobBase(
     pipeline: run.pipeline,
     source: { repository, commit: run.commit, ...(run.branch ? { branch: run.branch } : {}) },
     approvedGates: run.approvedGates,
-    event: to.event ?? 'push',
+    event: to.event ?? run.event ?? 'push',
     ...(run.changed ? { changed: run.changed } : {}),
     ...(run.rerun ? { rerun: run.rerun } : {}),
     accountId: to.accountId,

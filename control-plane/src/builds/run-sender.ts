@@ -19,7 +19,8 @@ export async function sendable(
   run: RunRecord,
   known: Repo | undefined,
 ): Promise<{ plan: Plan; repo: Repo | undefined } | undefined> {
-  const plan = run.status === 'recorded' ? run.plan : undefined;
+  // A held run (a fork's pull request) is never sent before its owner allows it.
+  const plan = run.status === 'recorded' && !run.held ? run.plan : undefined;
   if (!plan) return undefined;
   return { plan, repo: known?.id === run.repoId ? known : await store.getRepo(run.repoId) };
 }

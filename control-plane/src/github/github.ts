@@ -49,6 +49,13 @@ const tokenSchema = z
 
 export type GitHubRepo = z.infer<typeof repoSchema>;
 
+export interface CommitStatus {
+  state: 'pending' | 'success' | 'failure' | 'error';
+  targetUrl: string;
+  description: string;
+  context: string;
+}
+
 export interface GitHubOptions {
   apiUrl?: string;
   webUrl?: string;
@@ -124,7 +131,7 @@ export class GitHub {
     const body = {
       name: 'web',
       active: true,
-      events: ['push'],
+      events: ['push', 'pull_request'],
       config: { url, content_type: 'json', secret, insecure_ssl: '0' },
     };
     return idSchema.parse(await this.request(token, 'POST', `/repos/${repo}/hooks`, body)).id;
@@ -154,6 +161,22 @@ export class GitHub {
   async blob(token: string, repo: string, sha: string): Promise<string> {
     const blob = blobSchema.parse(await this.request(token, 'GET', `/repos/${repo}/git/blobs/${sha}`));
     return blob.encoding === 'base64' ? Buffer.from(blob.content, 'base64').toString('utf8') : blob.content;
+  }
+
+  /**
+   * Sets a commit's status for one context: GitHub keeps the newest per context and shows it on
+   * the commit and on every pull request whose head it is.
+   * https://docs.github.com/en/rest/commits/statuses#create-a-commit-status
+   */
+  async createStatus(token: string, repo: string, sha: string, status: CommitStatus): Promise<void> {
+    await this.request(token, 'POST', `/repos/${repo}/statuses/${encodeURIComponent(sha)}`, {
+      state: status.state,
+      target_url: status.targetUrl,
+      // GitHub refuses a description longer than 140 characters.
+      description:
+        status.description.length > 140 ? `${status.description.slice(0, 139)}…` : status.description,
+      context: status.context,
+    });
   }
 
   private async request(

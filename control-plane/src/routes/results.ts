@@ -15,6 +15,7 @@ import type { AwsAccount, RunRecord, RunSummary } from '../store/store.js';
  *   GET  /api/results/:accountId/:pipeline/:runId/logs/:step       a step's log, paged (?token=)
  *   GET  /api/results/:accountId/:pipeline/:runId/outputs/:step    a non-secret step's stdout
  *   POST /api/results/:accountId/:pipeline/:runId/gates/:gate/approve
+ *   POST /api/results/:accountId/:pipeline/:runId/release  lets a fork's held pull request run
  *   POST /api/results/:accountId/:pipeline/:runId/rerun   { steps: failed | all }: a new attempt
  *   POST /api/results/:accountId/:pipeline/:runId/cancel
  * Every route first checks that the signed-in user owns the account.
@@ -63,6 +64,7 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
   app.get('/:accountId/:pipeline/:runId', async (c) => {
     const run = await ownedRun(c);
     const view: RunView = await results.current(run);
+    if (run.held) view.held = true;
     const plan = run.plan;
     if (plan) view.graph = graphOfPlan(plan);
     return c.json(view);
@@ -110,6 +112,14 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
     // The continuation: the same run, with the gate approved; the agent resumes where it stopped.
     await deps.dispatcher.send(continued);
     return c.json({ gate, approvedBy: user.login, approvedAt }, 202);
+  });
+
+  app.post('/:accountId/:pipeline/:runId/release', async (c) => {
+    const run = await ownedRun(c);
+    const released = await deps.store.releaseRun(run.runId);
+    if (!released) throw new HttpError(409, 'the run is not waiting to be allowed');
+    await deps.dispatcher.send(released);
+    return c.json({ runId: run.runId, released: true }, 202);
   });
 
   app.post('/:accountId/:pipeline/:runId/rerun', async (c) => {

@@ -1,32 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
 import { verifyWebhook } from '../crypto/webhook-signature.js';
 import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
-
-const pushSchema = z.object({
-  ref: z.string(),
-  after: z.string().regex(/^[0-9a-f]{40}$/),
-  deleted: z.boolean().optional(),
-  repository: z.object({ id: z.number(), full_name: z.string() }),
-  head_commit: z.object({ message: z.string() }).nullable().optional(),
-  pusher: z.object({ name: z.string() }).optional(),
-  sender: z.object({ login: z.string() }).optional(),
-  commits: z
-    .array(
-      z.object({
-        added: z.array(z.string()).default([]),
-        removed: z.array(z.string()).default([]),
-        modified: z.array(z.string()).default([]),
-      }),
-    )
-    .optional(),
-});
-
-/** GitHub lists at most this many commits in a push; past it the changed files are not all known. */
-const MAX_LISTED_COMMITS = 2048;
+import { readPullRequest, readPush } from './webhook-events.js';
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -60,35 +38,20 @@ export function webhookRoutes(deps: CloudDeps): Hono<Env> {
     }
     const event = c.req.header('x-github-event');
     if (event === 'ping') return c.json({ ok: true });
-    if (event !== 'push') return c.json({ ignored: `${event ?? 'unnamed'} events` }, 202);
-
-    const push = pushSchema.safeParse(payload);
-    if (!push.success) throw new HttpError(400, 'not a push payload');
-    if (push.data.deleted || /^0+$/.test(push.data.after)) return c.json({ ignored: 'branch deletion' }, 202);
+    const reading =
+      event === 'push'
+        ? readPush(payload, repo.id)
+        : event === 'pull_request'
+          ? readPullRequest(payload, repo.id)
+          : { ignored: `${event ?? 'unnamed'} events` };
+    if ('ignored' in reading) return c.json({ ignored: reading.ignored }, 202);
+    if ('invalid' in reading) throw new HttpError(400, reading.invalid);
     const deliveryId = c.req.header('x-github-delivery');
     if (!deliveryId) throw new HttpError(400, 'no X-GitHub-Delivery header');
-
-    const branch = push.data.ref.startsWith('refs/heads/')
-      ? push.data.ref.slice('refs/heads/'.length)
-      : undefined;
-    const message = push.data.head_commit?.message.split('\n')[0]?.slice(0, 200);
-    const triggeredBy = push.data.sender?.login ?? push.data.pusher?.name;
-    const commits = push.data.commits;
-    // Unknown (so paths filters match) when GitHub may have left commits out, or listed none.
-    const changed =
-      commits && commits.length > 0 && commits.length < MAX_LISTED_COMMITS
-        ? [...new Set(commits.flatMap((c) => [...c.added, ...c.removed, ...c.modified]))].sort()
-        : undefined;
-    if (push.data.repository.id !== repo.id) throw new HttpError(400, 'the push is for another repository');
     const build = {
+      ...reading.build,
       deliveryId,
       bodySha256: createHash('sha256').update(raw).digest('hex'),
-      repoId: repo.id,
-      commit: push.data.after,
-      ...(branch ? { branch } : {}),
-      ...(message ? { message } : {}),
-      ...(triggeredBy ? { triggeredBy: `push by ${triggeredBy}` } : {}),
-      ...(changed ? { changed } : {}),
     };
     const now = (deps.now ?? (() => new Date()))();
     if (!(await deps.store.claimDelivery(build, now.toISOString()))) return c.json({ duplicate: deliveryId });

@@ -93,4 +93,13 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE runs ADD COLUMN summary TEXT;`,
   // A re-run of an ended run: the attempt it asks for, and what it runs again.
   `ALTER TABLE runs ADD COLUMN rerun TEXT;`,
+  // The commit status last sent to GitHub for the run: the reporter sends only what changed, and
+  // stops watching a run once its status is final.
+  `ALTER TABLE runs ADD COLUMN reported_status TEXT;
+   CREATE INDEX runs_to_report ON runs(created_at) WHERE reported_status IS NULL OR reported_status LIKE '{"state":"pending"%';`,
+  // Pull requests: the event a build and its run are for, and a fork's build held for leave.
+  `ALTER TABLE builds ADD COLUMN event TEXT;
+   ALTER TABLE builds ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE runs ADD COLUMN event TEXT;
+   ALTER TABLE runs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -30,7 +30,14 @@ const runSummarySchema = z.object({
   error: z.string().optional(),
 });
 
+const reportedSchema = z.object({
+  state: z.enum(['pending', 'success', 'failure', 'error']),
+  description: z.string(),
+});
 const rerunSchema = z.object({ attempt: z.number().int().min(2), scope: z.enum(['failed', 'all']) });
+
+const eventOf = (v: unknown): 'push' | 'pull_request' | undefined =>
+  v === 'push' || v === 'pull_request' ? v : undefined;
 
 export function userFromRow(row: Row, box: SecretBox): User {
   return {
@@ -90,6 +97,8 @@ export function buildFromRow(row: Row): Build {
     message: text(row.message),
     triggeredBy: text(row.triggered_by),
     changed: stringList(row.changed),
+    event: eventOf(row.event),
+    held: Number(row.held) === 1 ? true : undefined,
     status: row.status as Build['status'],
     attempts: Number(row.attempts),
     notBefore: text(row.not_before),
@@ -110,6 +119,8 @@ export function runFromRow(row: Row): RunRecord {
     changed: stringList(row.changed),
     deliveryId: text(row.delivery_id),
     status: row.status as RunRecord['status'],
+    event: eventOf(row.event),
+    held: Number(row.held) === 1 ? true : undefined,
     plan: row.plan ? planSchema.parse(JSON.parse(String(row.plan))) : undefined,
     errors: stringList(row.errors),
     approvedGates: strings.parse(JSON.parse(String(row.approved_gates))),
@@ -117,5 +128,8 @@ export function runFromRow(row: Row): RunRecord {
     sentAt: text(row.sent_at),
     summary: row.summary ? runSummarySchema.parse(JSON.parse(String(row.summary))) : undefined,
     rerun: row.rerun ? rerunSchema.parse(JSON.parse(String(row.rerun))) : undefined,
+    reportedStatus: row.reported_status
+      ? reportedSchema.parse(JSON.parse(String(row.reported_status)))
+      : undefined,
   });
 }

@@ -182,8 +182,8 @@ export class SqliteStore implements Store {
   async claimDelivery(build: DeliveryClaim, at: string): Promise<boolean> {
     // No conflict target: a repeated delivery id and a repeated body are both a duplicate.
     const result = this.sql(
-      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, status, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, event, held, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
     ).run(
       build.deliveryId,
       build.bodySha256,
@@ -193,6 +193,8 @@ export class SqliteStore implements Store {
       build.message ?? null,
       build.triggeredBy ?? null,
       build.changed ? JSON.stringify(build.changed) : null,
+      build.event ?? null,
+      build.held ? 1 : 0,
       at,
     );
     return result.changes === 1;
@@ -221,8 +223,8 @@ export class SqliteStore implements Store {
 
   async recordRun(run: RunRecord): Promise<RunRecord> {
     this.sql(
-      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ).run(
       run.runId,
       run.repoId,
@@ -239,6 +241,8 @@ export class SqliteStore implements Store {
       run.errors ? JSON.stringify(run.errors) : null,
       JSON.stringify(run.approvedGates),
       run.createdAt,
+      run.event ?? null,
+      run.held ? 1 : 0,
     );
     const row = (
       run.deliveryId
@@ -267,7 +271,7 @@ export class SqliteStore implements Store {
 
   async unsentRuns(recordedBefore: string): Promise<RunRecord[]> {
     const rows = this.sql(
-      `SELECT * FROM runs WHERE status = 'recorded' AND created_at <= ? ORDER BY created_at`,
+      `SELECT * FROM runs WHERE status = 'recorded' AND held = 0 AND created_at <= ? ORDER BY created_at`,
     ).all(recordedBefore) as Row[];
     return rows.map(runFromRow);
   }
@@ -286,12 +290,30 @@ export class SqliteStore implements Store {
   }
 
   /** The summary goes: it said how the last attempt ended, and lists must not show that as the run's. */
+  async releaseRun(runId: string): Promise<RunRecord | undefined> {
+    const changed = this.sql(`UPDATE runs SET held = 0 WHERE run_id = ? AND held = 1`).run(runId);
+    return changed.changes === 1 ? this.getRun(runId) : undefined;
+  }
+
   async requestRerun(runId: string, rerun: RunRerun): Promise<RunRecord> {
-    this.sql(`UPDATE runs SET rerun = ?, status = 'recorded', summary = NULL WHERE run_id = ?`).run(
-      JSON.stringify(rerun),
+    this.sql(
+      `UPDATE runs SET rerun = ?, status = 'recorded', summary = NULL, reported_status = NULL WHERE run_id = ?`,
+    ).run(JSON.stringify(rerun), runId);
+    return runFromRow(this.sql('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row);
+  }
+
+  async runsToReport(since: string): Promise<RunRecord[]> {
+    const rows = this.sql(
+      `SELECT * FROM runs WHERE (reported_status IS NULL OR reported_status LIKE '{"state":"pending"%') AND created_at >= ? ORDER BY created_at`,
+    ).all(since) as Row[];
+    return rows.map(runFromRow);
+  }
+
+  async saveReportedStatus(runId: string, status: NonNullable<RunRecord['reportedStatus']>): Promise<void> {
+    this.sql('UPDATE runs SET reported_status = ? WHERE run_id = ?').run(
+      JSON.stringify({ state: status.state, description: status.description }),
       runId,
     );
-    return runFromRow(this.sql('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row);
   }
 
   async saveRunSummary(runId: string, summary: RunSummary): Promise<void> {

@@ -67,6 +67,10 @@ export interface Build {
   triggeredBy?: string;
   /** The files the push changed, when GitHub listed them all. */
   changed?: string[];
+  /** What GitHub delivered: a push unless said. */
+  event?: 'push' | 'pull_request';
+  /** A pull request from a fork: its run waits for the repository owner's leave (RunRecord `held`). */
+  held?: boolean;
   status: 'pending' | 'done' | 'failed';
   attempts: number;
   notBefore?: string;
@@ -85,7 +89,7 @@ export interface RunSummary {
 /** A push delivery as first recorded, with its body's digest (a replay under a new id is a duplicate). */
 export type DeliveryClaim = Pick<
   Build,
-  'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy' | 'changed'
+  'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy' | 'changed' | 'event' | 'held'
 > & { bodySha256: string };
 
 export interface RunRecord {
@@ -101,6 +105,10 @@ export interface RunRecord {
   deliveryId?: string;
   /** recorded: not yet on the customer's queue; sent: it is; invalid: the pipeline did not compile. */
   status: 'recorded' | 'sent' | 'invalid';
+  /** A fork's pull request: recorded but never sent until the repository's owner allows it. */
+  held?: boolean;
+  /** What started the run, as the language's `when: { event }` sees it: a push unless said. */
+  event?: 'push' | 'pull_request';
   /** The compiled pipeline; absent for an invalid one, whose errors are kept instead. */
   plan?: Plan;
   errors?: string[];
@@ -108,6 +116,8 @@ export interface RunRecord {
   createdAt: string;
   sentAt?: string;
   summary?: RunSummary;
+  /** What GitHub was last told of the run (its commit status), if anything. */
+  reportedStatus?: { state: 'pending' | 'success' | 'failure' | 'error'; description: string };
   /** The newest re-run asked for: every job for the run from then on carries it. */
   rerun?: RunRerun;
 }
@@ -169,8 +179,13 @@ export interface Store {
   /** Marks a sent run to be sent again (its job was lost with a queue that did not survive). */
   requeueRun(runId: string): Promise<RunRecord | undefined>;
   unsentRuns(recordedBefore: string): Promise<RunRecord[]>;
+  /** Lets a held run (a fork's pull request) go, to be sent. Undefined when it was not held. */
+  releaseRun(runId: string): Promise<RunRecord | undefined>;
   /** Asks for the run to run again as a new attempt: marked to send, like a new run. */
   requestRerun(runId: string, rerun: RunRerun): Promise<RunRecord>;
+  /** Runs recorded since `since` whose commit status is not final yet (none sent, or pending). */
+  runsToReport(since: string): Promise<RunRecord[]>;
+  saveReportedStatus(runId: string, status: NonNullable<RunRecord['reportedStatus']>): Promise<void>;
   /** Keeps what the run's result last said, for lists that should not read every result. */
   saveRunSummary(runId: string, summary: RunSummary): Promise<void>;
   listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]>;

@@ -89,6 +89,12 @@ export class ResultsApi {
     if (!response.ok) throw await failure(response);
   }
 
+  /** Lets a fork's held pull request run. */
+  async release(ref: RunRef): Promise<void> {
+    const response = await this.send(`${runPath(ref)}/release`, { method: 'POST' });
+    if (!response.ok) throw await failure(response);
+  }
+
   /** Runs an ended run again as its next attempt: what failed, or all of it. Says which attempt. */
   async rerun(ref: RunRef, steps: 'failed' | 'all'): Promise<number> {
     const response = await this.send(`${runPath(ref)}/rerun`, {

@@ -213,6 +213,26 @@ describe('the run page', () => {
     view.unmount();
   });
 
+  it("lets the owner allow a fork's held pull request to run, after confirmation", async () => {
+    let run: RunView = { ...waitingRun(), status: 'pending', gates: [], held: true };
+    const { view, requests } = openRun(`/results/local/app/${RUN_ID}`, (path, init) => {
+      if (init?.method === 'POST' && path.endsWith('/release')) {
+        run = { ...run, held: false };
+        return { status: 202, body: { runId: RUN_ID, released: true } };
+      }
+      if (path === `/results/local/app/${RUN_ID}`) return { body: run };
+      return undefined;
+    });
+    await tick(30);
+    expect(view.getByText(/A pull request from a fork/)).toBeTruthy();
+    fireEvent.click(view.getByRole('button', { name: 'Allow it to run…' }));
+    fireEvent.click(view.getByRole('button', { name: 'Allow and run' }));
+    await tick(50);
+    expect(requests).toContain(`POST /results/local/app/${RUN_ID}/release`);
+    expect(view.queryByText(/A pull request from a fork/)).toBeNull();
+    view.unmount();
+  });
+
   it('says how long a waiting run has waited', async () => {
     const { view } = openRun(`/results/local/app/${RUN_ID}`, (path) =>
       path === `/results/local/app/${RUN_ID}`

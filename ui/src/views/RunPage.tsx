@@ -105,6 +105,11 @@ export function RunPage(props: { run: RunRef }) {
     run.refresh();
     return `Attempt ${attempt} asked for: ${steps === 'all' ? 'every step runs again' : 'what did not succeed runs again'}.`;
   };
+  const release = async (): Promise<string> => {
+    await api.release(props.run);
+    run.refresh();
+    return 'Allowed: the run is on its way to an agent.';
+  };
   /** Until the new attempt ends: the page shows it pending, then running. */
   const rerunStarted = cancelled;
 
@@ -201,6 +206,21 @@ export function RunPage(props: { run: RunRef }) {
             <pre class="banner error run-error" role="alert">
               {data().error}
             </pre>
+          </Show>
+          <Show when={data().held}>
+            <div class="banner waiting" role="status">
+              <span>
+                ‖ A pull request from a fork: its code runs only once you allow it (it would run with this
+                repository's deploy key).
+              </span>
+              <ConfirmButton
+                label="Allow it to run…"
+                question="Run this pull request's code? Read its changes first: it runs in your AWS account."
+                confirmLabel="Allow and run"
+                action={release}
+                onDone={cancelled}
+              />
+            </div>
           </Show>
           {/* Keyed by name, not by the polled objects: a poll must not rebuild an open dialog. */}
           <For each={waitingGates()}>
