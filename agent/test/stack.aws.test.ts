@@ -62,7 +62,7 @@ describe('the customer stack deployed into moto', () => {
       new CreateStackCommand({
         StackName: stackName,
         TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_IAM'],
+        Capabilities: ['CAPABILITY_NAMED_IAM'],
         Parameters: [
           parameter('ControlPlaneRoleArn', 'arn:aws:iam::111122223333:role/dockercise-control-plane'),
           parameter('AgentTarballSha256', 'a'.repeat(64)),

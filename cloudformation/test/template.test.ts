@@ -49,6 +49,17 @@ describe('the customer stack template', () => {
     }
   });
 
+  it("names the control plane's role so it can find the stack, and lets it read only this stack", () => {
+    const role = template.Resources.ControlPlaneRole;
+    expect(role?.Properties.RoleName).toEqual({ 'Fn::Sub': 'dockercise-control-plane-${AWS::Region}' });
+    expect(policyStatements('ControlPlaneRole')).toContainEqual({
+      Sid: 'DescribeThisStack',
+      Effect: 'Allow',
+      Action: 'cloudformation:DescribeStacks',
+      Resource: { Ref: 'AWS::StackId' },
+    });
+  });
+
   it("trusts only the control plane's role (not its whole account), and only with the ExternalId", () => {
     const role = template.Resources.ControlPlaneRole;
     if (!role) throw new Error('no ControlPlaneRole');

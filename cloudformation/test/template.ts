@@ -32,7 +32,8 @@ export function namesStackResource(value: unknown, logicalIds: ReadonlySet<strin
   if (typeof value === 'string') return false;
   if (!value || typeof value !== 'object') return false;
   const object = value as Record<string, unknown>;
-  if (typeof object.Ref === 'string') return logicalIds.has(object.Ref);
+  // The stack itself is its own too (the control plane reads its outputs).
+  if (typeof object.Ref === 'string') return object.Ref === 'AWS::StackId' || logicalIds.has(object.Ref);
   const getAtt = object['Fn::GetAtt'];
   if (Array.isArray(getAtt)) return logicalIds.has(String(getAtt[0]));
   const sub = object['Fn::Sub'];

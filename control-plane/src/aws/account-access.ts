@@ -24,7 +24,8 @@ export class AccountAccess {
 
   constructor(
     private readonly sts: STSClient,
-    private readonly endpoint?: string,
+    /** moto's, in tests; AWS's own endpoints otherwise. */
+    readonly endpoint?: string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -54,7 +55,14 @@ export class AccountAccess {
     await this.clients(account);
   }
 
-  private async assume(account: AwsAccount): Promise<{ expires: number; clients: AccountClients }> {
+  /** A fresh session's credentials, not kept: for a role that may not exist yet (stack discovery). */
+  async credentials(
+    account: Pick<AwsAccount, 'accountId' | 'externalId' | 'roleArn'>,
+  ): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }> {
+    return (await this.session(account)).credentials;
+  }
+
+  private async session(account: Pick<AwsAccount, 'accountId' | 'externalId' | 'roleArn'>) {
     if (!account.roleArn) throw new Error(`account ${account.accountId} has no role registered`);
     const { Credentials } = await this.sts.send(
       new AssumeRoleCommand({
@@ -71,6 +79,12 @@ export class AccountAccess {
       secretAccessKey: Credentials.SecretAccessKey,
       ...(Credentials.SessionToken ? { sessionToken: Credentials.SessionToken } : {}),
     };
+    const expires = Credentials.Expiration ? Credentials.Expiration.getTime() : this.now() + 15 * 60 * 1000;
+    return { credentials, expires };
+  }
+
+  private async assume(account: AwsAccount): Promise<{ expires: number; clients: AccountClients }> {
+    const { credentials, expires } = await this.session(account);
     const config = {
       region: account.region,
       credentials,
@@ -78,7 +92,7 @@ export class AccountAccess {
       ...(this.endpoint ? { endpoint: this.endpoint } : {}),
     };
     return {
-      expires: Credentials.Expiration ? Credentials.Expiration.getTime() : this.now() + 15 * 60 * 1000,
+      expires,
       clients: {
         // Queue URLs are the customer's data: never let one choose the host requests go to.
         sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: false }),

@@ -2,6 +2,7 @@ import { launchStackUrl } from '@dockercise/shared';
 import { newExternalId } from '@dockercise/shared/node';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { discoverStack } from '../aws/stack-discovery.js';
 import { checkStackResources, isBucketName, isSqsQueueUrl } from '../aws/stack-outputs.js';
 import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
@@ -75,18 +76,27 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
     return c.json({ accountId: claim.accountId, launchUrl, claimExpiresAt: claim.expiresAt }, 201);
   });
 
-  app.put('/:accountId', async (c) => {
-    const user = c.get('user');
-    const accountId = c.req.param('accountId');
+  /** The signed-in user's own connected account, or their live claim on it; 404/409 otherwise. */
+  const claimOrAccount = async (userId: number, accountId: string) => {
     const owned = await deps.store.getAccount(accountId);
-    const mine = owned?.verifiedAt && owned.ownerId === user.id ? owned : undefined;
-    const claim = mine ? undefined : await deps.store.getClaim(user.id, accountId);
+    const mine = owned?.verifiedAt && owned.ownerId === userId ? owned : undefined;
+    const claim = mine ? undefined : await deps.store.getClaim(userId, accountId);
     if (!mine && !claim) throw new HttpError(404, 'no such AWS account: connect it first');
     if (claim && Date.parse(claim.expiresAt) < now().getTime())
       throw new HttpError(409, 'the claim on this account expired: connect it again for a new launch link');
     if (!mine && owned?.verifiedAt) throw new HttpError(409, 'this AWS account is connected by someone else');
+    return {
+      mine,
+      claim,
+      externalId: (mine ?? claim)?.externalId ?? '',
+      region: (mine ?? claim)?.region ?? '',
+    };
+  };
 
-    const outputs = outputsSchema.safeParse(await c.req.json().catch(() => undefined));
+  /** Checks the stack's outputs through its role, and makes the account the user's. */
+  const register = async (userId: number, accountId: string, body: unknown) => {
+    const { claim, externalId } = await claimOrAccount(userId, accountId);
+    const outputs = outputsSchema.safeParse(body);
     if (!outputs.success)
       throw new HttpError(400, `give the stack's outputs: ${Object.keys(outputsSchema.shape).join(', ')}`);
     const o = outputs.data;
@@ -111,12 +121,7 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
       instanceId: o.InstanceId,
       region: o.Region,
     };
-    const candidate = {
-      accountId,
-      ownerId: user.id,
-      externalId: (mine ?? claim)?.externalId ?? '',
-      ...registered,
-    };
+    const candidate = { accountId, ownerId: userId, externalId, ...registered };
     try {
       await deps.access.verify(candidate);
       await checkStackResources(await deps.access.clients(candidate), registered);
@@ -128,8 +133,33 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
       );
     }
     const saved = await deps.store.registerAccount(accountId, registered, now().toISOString(), claim);
-    if (saved.ownerId !== user.id) throw new HttpError(409, 'this AWS account is connected by someone else');
+    if (saved.ownerId !== userId) throw new HttpError(409, 'this AWS account is connected by someone else');
+    return saved;
+  };
+
+  /** Manual registration of the stack's outputs: for automation; the pages use discover. */
+  app.put('/:accountId', async (c) => {
+    const saved = await register(
+      c.get('user').id,
+      c.req.param('accountId'),
+      await c.req.json().catch(() => undefined),
+    );
     return c.json({ accountId: saved.accountId, verifiedAt: saved.verifiedAt });
+  });
+
+  /**
+   * Finds the stack by itself and connects the account once it is complete; the page calls it
+   * until `stage` is `connected`. Called again on a connected account, it re-reads the outputs
+   * (after a stack update) and registers them if they changed.
+   */
+  app.post('/:accountId/discover', async (c) => {
+    const user = c.get('user');
+    const accountId = c.req.param('accountId');
+    const { externalId, region } = await claimOrAccount(user.id, accountId);
+    const found = await discoverStack(deps.access, { accountId, region, externalId });
+    if (found.stage !== 'stack-found') return c.json(found);
+    const saved = await register(user.id, accountId, found.outputs);
+    return c.json({ stage: 'connected', accountId: saved.accountId, verifiedAt: saved.verifiedAt });
   });
   return app;
 }

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endpoint, eventually, publicKeyBase64, REGION } from '../../agent/test/aws-harness.js';
+import { type ControlPlane, controlPlane, signIn } from './harness.js';
+
+const TEMPLATE = readFileSync(
+  fileURLToPath(new URL('../../cloudformation/dockercise.yaml', import.meta.url)),
+  'utf8',
+);
+/** moto keeps every resource in this one account. */
+const ACCOUNT = '123456789012';
+
+let cp: ControlPlane;
+let cookie: string;
+beforeAll(async () => {
+  cp = controlPlane();
+  cookie = await signIn(cp, { id: 4242, login: 'stacky' });
+});
+afterAll(() => cp.store.close());
+
+const discover = async (as = cookie) =>
+  cp.app.request(`/api/accounts/${ACCOUNT}/discover`, { method: 'POST', headers: { cookie: as } });
+
+describe('connecting an AWS account without pasting anything', () => {
+  it('finds the stack the launch link made, through the role it names, and connects the account', async () => {
+    const claimed = await cp.app.request('/api/accounts', {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ accountId: ACCOUNT, region: REGION }),
+    });
+    expect(claimed.status).toBe(201);
+    const { launchUrl } = (await claimed.json()) as { launchUrl: string };
+    // The stack's parameters ride after the console's `#/stacks/create/review?`.
+    const externalId = new URLSearchParams(launchUrl.split('#/stacks/create/review?')[1]).get(
+      'param_ExternalId',
+    );
+    expect(externalId).toBeTruthy();
+
+    // Before the stack: a stage to show, not an error.
+    const before = (await (await discover()).json()) as { stage: string };
+    expect(['waiting-for-stack', 'role-assumed']).toContain(before.stage);
+
+    const cloudformation = new CloudFormationClient({ region: REGION, endpoint: endpoint() });
+    await cloudformation.send(
+      new CreateStackCommand({
+        StackName: 'dockercise',
+        TemplateBody: TEMPLATE,
+        Capabilities: ['CAPABILITY_NAMED_IAM'],
+        Parameters: Object.entries({
+          ControlPlaneRoleArn: 'arn:aws:iam::111122223333:role/dockercise-control-plane',
+          AgentTarballSha256: 'a'.repeat(64),
+          ExternalId: externalId ?? '',
+          JobSigningPublicKey: publicKeyBase64,
+          AgentTarballUrl: 'https://control-plane.example/agent/dockercise-agent-0.1.0.tgz',
+        }).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      }),
+    );
+    await eventually(async () => {
+      const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: 'dockercise' }));
+      return Stacks?.[0]?.StackStatus === 'CREATE_COMPLETE' ? true : undefined;
+    });
+
+    const connected = (await (await discover()).json()) as { stage: string; accountId?: string };
+    expect(connected).toMatchObject({ stage: 'connected', accountId: ACCOUNT });
+    const account = await cp.store.getAccount(ACCOUNT);
+    expect(account?.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/dockercise-control-plane-${REGION}`);
+    expect(account?.queueUrl).toMatch(new RegExp(`^https://sqs\\.${REGION}\\.amazonaws\\.com/${ACCOUNT}/`));
+
+    // Someone else cannot discover (or take) it.
+    const other = await signIn(cp, { id: 4343, login: 'other' });
+    expect((await discover(other)).status).toBe(404);
+  });
+});
