@@ -42,6 +42,10 @@ describe('connecting an AWS account without pasting anything', () => {
     );
     expect(externalId).toBeTruthy();
 
+    const listed = async () =>
+      (await (await cp.app.request('/api/accounts', { headers: { cookie } })).json()) as unknown;
+    expect(await listed()).toEqual({ accounts: [{ accountId: ACCOUNT, region: REGION, connected: false }] });
+
     // Before the stack: a stage to show, not an error.
     const before = (await (await discover()).json()) as { stage: string };
     expect(['waiting-for-stack', 'role-assumed']).toContain(before.stage);
@@ -68,6 +72,7 @@ describe('connecting an AWS account without pasting anything', () => {
 
     const connected = (await (await discover()).json()) as { stage: string; accountId?: string };
     expect(connected).toMatchObject({ stage: 'connected', accountId: ACCOUNT });
+    expect(await listed()).toEqual({ accounts: [{ accountId: ACCOUNT, region: REGION, connected: true }] });
     const account = await cp.store.getAccount(ACCOUNT);
     expect(account?.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/dockercise-control-plane-${REGION}`);
     expect(account?.queueUrl).toMatch(new RegExp(`^https://sqs\\.${REGION}\\.amazonaws\\.com/${ACCOUNT}/`));

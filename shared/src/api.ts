@@ -68,3 +68,23 @@ export const approvalSchema = z.object({ gate: z.string(), approvedBy: z.string(
 
 /** Every error answer. */
 export const apiErrorSchema = z.object({ error: z.string() });
+
+/** GET /api/accounts: the user's AWS accounts, connected or being connected. */
+export const accountListSchema = z.object({
+  accounts: z.array(z.object({ accountId: z.string(), region: z.string(), connected: z.boolean() })),
+});
+export type AccountListing = z.infer<typeof accountListSchema>['accounts'][number];
+
+/** POST /api/accounts: the claim's launch link. */
+export const accountClaimSchema = z.object({
+  accountId: z.string(),
+  launchUrl: z.string(),
+  claimExpiresAt: z.string(),
+});
+
+/** POST /api/accounts/:id/discover: how far connecting the account has come. */
+export const discoverySchema = z.object({
+  stage: z.enum(['waiting-for-stack', 'role-assumed', 'connected']),
+  detail: z.string().optional(),
+});
+export type Discovery = z.infer<typeof discoverySchema>;

@@ -2,6 +2,7 @@ import { Route, Router, useParams } from '@solidjs/router';
 import { ErrorBoundary, type JSX, Show } from 'solid-js';
 import { ResultsApi } from './api/client.js';
 import { ApiProvider } from './api/context.js';
+import { ConnectAccountPage } from './views/ConnectAccountPage.js';
 import { NotFoundPage } from './views/ErrorPage.js';
 import { HomePage } from './views/HomePage.js';
 import { PipelinesPage } from './views/PipelinesPage.js';
@@ -70,6 +71,7 @@ export function App(props: { api?: ResultsApi }) {
   const routes = (
     <>
       <Route path="/" component={HomePage} />
+      <Route path="/connect" component={ConnectAccountPage} />
       <Route path="/:accountId" component={PipelinesRoute} />
       <Route path="/:accountId/:pipeline" component={RunsRoute} />
       <Route path="/:accountId/:pipeline/:runId" component={RunRoute} />

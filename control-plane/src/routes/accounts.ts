@@ -35,6 +35,23 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
   app.use('*', requireUser(deps));
   const now = (): Date => (deps.now ?? (() => new Date()))();
 
+  /** The user's accounts: connected ones, then claims still being connected. */
+  app.get('/', async (c) => {
+    const { accounts, claims } = await deps.store.accountsOf(c.get('user').id);
+    const at = now().getTime();
+    return c.json({
+      accounts: [
+        ...accounts.map((a) => ({ accountId: a.accountId, region: a.region, connected: true })),
+        ...claims
+          .filter(
+            (claim) =>
+              Date.parse(claim.expiresAt) > at && !accounts.some((a) => a.accountId === claim.accountId),
+          )
+          .map((claim) => ({ accountId: claim.accountId, region: claim.region, connected: false })),
+      ],
+    });
+  });
+
   app.post('/', async (c) => {
     const user = c.get('user');
     const body = newAccountSchema.safeParse(await c.req.json().catch(() => undefined));

@@ -102,6 +102,18 @@ export class SqliteStore implements Store {
     return row ? claimFromRow(row, this.box) : undefined;
   }
 
+  async accountsOf(userId: number): Promise<{ accounts: AwsAccount[]; claims: AccountClaim[] }> {
+    const accounts = (
+      this.sql(
+        'SELECT * FROM aws_accounts WHERE owner_id = ? AND verified_at IS NOT NULL ORDER BY account_id',
+      ).all(userId) as Row[]
+    ).map((row) => accountFromRow(row, this.box));
+    const claims = (
+      this.sql('SELECT * FROM account_claims WHERE user_id = ? ORDER BY account_id').all(userId) as Row[]
+    ).map((row) => claimFromRow(row, this.box));
+    return { accounts, claims };
+  }
+
   async registerAccount(
     accountId: string,
     o: StackOutputs,

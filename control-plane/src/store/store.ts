@@ -148,6 +148,8 @@ export interface Store {
   /** Records (or renews) a user's claim; an unexpired claim keeps its ExternalId. */
   claimAccount(claim: AccountClaim, now: string): Promise<AccountClaim>;
   getClaim(userId: number, accountId: string): Promise<AccountClaim | undefined>;
+  /** The user's connected accounts, and their claims still open, each once. */
+  accountsOf(userId: number): Promise<{ accounts: AwsAccount[]; claims: AccountClaim[] }>;
   /**
    * Saves a verified stack's outputs. With `claim`, the account becomes the claimant's (unless
    * someone else's verified account holds it) and the claim is spent.

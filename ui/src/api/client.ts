@@ -1,6 +1,11 @@
 import {
+  type AccountListing,
+  accountClaimSchema,
+  accountListSchema,
   apiErrorSchema,
   approvalSchema,
+  type Discovery,
+  discoverySchema,
   type LogPageBody,
   logPageSchema,
   type PipelineSummary,
@@ -105,6 +110,37 @@ export class ResultsApi {
     if (!response.ok) throw await failure(response);
     const body = (await response.json()) as { attempt?: unknown };
     return typeof body.attempt === 'number' ? body.attempt : 0;
+  }
+
+  /** The signed-in user's login; undefined when nobody is signed in. */
+  async me(): Promise<string | undefined> {
+    const response = await this.fetcher('/auth/me', { credentials: 'same-origin' }).catch(
+      (error: unknown) => {
+        throw new ApiError('unreachable', 'the control plane cannot be reached', undefined, { cause: error });
+      },
+    );
+    if (response.status === 401) return undefined;
+    if (!response.ok) throw await failure(response);
+    const body = (await response.json()) as { login?: unknown };
+    return typeof body.login === 'string' ? body.login : undefined;
+  }
+
+  accounts(): Promise<AccountListing[]> {
+    return this.json('/accounts', accountListSchema).then((b) => b.accounts);
+  }
+
+  /** Starts connecting an AWS account: a claim with its own ExternalId, and the stack's launch link. */
+  claimAccount(accountId: string, region: string) {
+    return this.json('/accounts', accountClaimSchema, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accountId, region }),
+    });
+  }
+
+  /** One look for the account's stack; connected once it is found and checked. */
+  discover(accountId: string): Promise<Discovery> {
+    return this.json(`/accounts/${enc(accountId)}/discover`, discoverySchema, { method: 'POST' });
   }
 
   /** The local server's account id; undefined from the hosted control plane (which has no /api/local). */

@@ -1,5 +1,5 @@
-import { Navigate } from '@solidjs/router';
-import { createResource, Match, Switch } from 'solid-js';
+import { A, Navigate } from '@solidjs/router';
+import { createResource, For, Match, Show, Switch } from 'solid-js';
 import { ApiError } from '../api/client.js';
 import { useApi } from '../api/context.js';
 import { ErrorPage } from './ErrorPage.js';
@@ -24,16 +24,58 @@ export function HomePage() {
       </Match>
       <Match when={local()}>{(accountId) => <Navigate href={`/${accountId()}`} />}</Match>
       <Match when={local.state === 'ready'}>
-        <section>
-          <h1>Results</h1>
-          <p>
-            Every run has its page at{' '}
-            <code>/results/&lt;aws-account-id&gt;/&lt;pipeline&gt;/&lt;run-id&gt;</code>; the link is in the
-            commit status dockercise sets on GitHub. An account's pipelines are at{' '}
-            <code>/results/&lt;aws-account-id&gt;</code>.
-          </p>
-        </section>
+        <HostedHome />
       </Match>
     </Switch>
+  );
+}
+
+/** The hosted control plane's home: sign in, or the user's AWS accounts and how to add one. */
+function HostedHome() {
+  const api = useApi();
+  const [me] = createResource(() => api.me());
+  const [accounts] = createResource(me, () => api.accounts());
+  return (
+    <Show
+      when={me()}
+      fallback={
+        <Show when={me.state === 'ready'} fallback={<p class="loading">Loading…</p>}>
+          <section class="landing">
+            <h1>CI in your own AWS account</h1>
+            <p>Every step a container; every build on a host in your account, its results in your bucket.</p>
+            <a class="button" href="/auth/login">
+              Sign in with GitHub
+            </a>
+          </section>
+        </Show>
+      }
+    >
+      {(login) => (
+        <section>
+          <h1>Signed in as {login()}</h1>
+          <h2>Your AWS accounts</h2>
+          <ul class="accounts">
+            <For each={accounts() ?? []} fallback={<li class="muted">None connected yet.</li>}>
+              {(account) => (
+                <li>
+                  <Show when={account.connected} fallback={<code>{account.accountId}</code>}>
+                    <A href={`/${account.accountId}`}>
+                      <code>{account.accountId}</code>
+                    </A>
+                  </Show>{' '}
+                  <span class="muted">
+                    {account.region}
+                    {account.connected ? '' : ', being connected'}
+                  </span>
+                </li>
+              )}
+            </For>
+          </ul>
+          <A class="button" href="/connect">
+            Connect an AWS account
+          </A>
+        </section>
+      )}
+    </Show>
   );
 }

@@ -1,0 +1,81 @@
+import { fireEvent, render } from '@solidjs/testing-library';
+import { describe, expect, it } from 'vitest';
+import { App } from '../App.js';
+import { apiAnswering, tick } from '../test-support.js';
+
+function open(path: string, answer: Parameters<typeof apiAnswering>[0]) {
+  window.history.pushState({}, '', path);
+  const { api, requests } = apiAnswering(answer);
+  return { view: render(() => <App api={api} />), requests };
+}
+
+describe('the hosted pages', () => {
+  it('offers a signed-out visitor to sign in with GitHub', async () => {
+    const { view } = open('/results/', (path) =>
+      path === '/auth/me' ? { status: 401, body: { error: 'sign in' } } : undefined,
+    );
+    await tick(30);
+    expect(view.getByRole('link', { name: 'Sign in with GitHub' }).getAttribute('href')).toBe('/auth/login');
+    view.unmount();
+  });
+
+  it("lists a signed-in user's accounts, connected or not", async () => {
+    const { view } = open('/results/', (path) => {
+      if (path === '/auth/me') return { body: { login: 'octo' } };
+      if (path === '/accounts')
+        return {
+          body: {
+            accounts: [
+              { accountId: '111122223333', region: 'eu-west-1', connected: true },
+              { accountId: '444455556666', region: 'us-east-1', connected: false },
+            ],
+          },
+        };
+      return undefined;
+    });
+    await tick(30);
+    expect(view.getByRole('heading', { name: 'Signed in as octo' })).toBeTruthy();
+    expect(view.getByRole('link', { name: '111122223333' }).getAttribute('href')).toBe(
+      '/results/111122223333',
+    );
+    expect(view.getByText('us-east-1, being connected')).toBeTruthy();
+    expect(view.getByRole('link', { name: 'Connect an AWS account' })).toBeTruthy();
+    view.unmount();
+  });
+
+  it('connects an account: launch link, then the stages as the control plane finds the stack', async () => {
+    let looks = 0;
+    const { view, requests } = open('/results/connect', (path, init) => {
+      if (path === '/accounts' && init?.method === 'POST')
+        return {
+          status: 201,
+          body: {
+            accountId: '111122223333',
+            launchUrl:
+              'https://us-east-1.console.aws.amazon.com/cloudformation/home#/stacks/create/review?x=1',
+            claimExpiresAt: '2026-11-29T00:00:00.000Z',
+          },
+        };
+      if (path === '/accounts/111122223333/discover') {
+        looks++;
+        return {
+          body:
+            looks === 1
+              ? { stage: 'role-assumed', detail: 'the stack is CREATE_IN_PROGRESS' }
+              : { stage: 'connected' },
+        };
+      }
+      return undefined;
+    });
+    fireEvent.input(view.getByLabelText('AWS account id'), { target: { value: '111122223333' } });
+    fireEvent.submit(view.getByRole('button', { name: 'Continue' }));
+    await tick(30);
+    expect(requests).toContain('POST /accounts');
+    expect(view.getByRole('link', { name: 'Launch Stack' }).getAttribute('href')).toMatch(
+      /^https:\/\/us-east-1\.console\.aws\.amazon\.com\//,
+    );
+    expect(view.getByText('the stack is CREATE_IN_PROGRESS')).toBeTruthy();
+    expect(view.getByText(/Role assumed/).textContent).toMatch(/^✓/);
+    view.unmount();
+  });
+});
