@@ -198,7 +198,7 @@ describe('repositories, accounts and results', () => {
       .reply(200, [{ id: 7, full_name: 'owner/app', private: true }]);
     const listed = await cp.app.request('/api/repos', { headers: { cookie: owner } });
     expect(await listed.json()).toEqual({
-      repos: [{ id: 7, fullName: 'owner/app', private: true, connected: false }],
+      repos: [{ id: 7, fullName: 'owner/app', private: true, connected: false, admin: false }],
     });
 
     const recorded: { hook?: unknown; key?: unknown } = {};

@@ -88,3 +88,18 @@ export const discoverySchema = z.object({
   detail: z.string().optional(),
 });
 export type Discovery = z.infer<typeof discoverySchema>;
+
+/** GET /api/repos: the user's GitHub repositories, and which are connected to which account. */
+export const repoListSchema = z.object({
+  repos: z.array(
+    z.object({
+      id: z.number(),
+      fullName: z.string(),
+      private: z.boolean(),
+      connected: z.boolean(),
+      accountId: z.string().optional(),
+      admin: z.boolean().optional(),
+    }),
+  ),
+});
+export type RepoListing = z.infer<typeof repoListSchema>['repos'][number];

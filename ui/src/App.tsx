@@ -6,6 +6,7 @@ import { ConnectAccountPage } from './views/ConnectAccountPage.js';
 import { NotFoundPage } from './views/ErrorPage.js';
 import { HomePage } from './views/HomePage.js';
 import { PipelinesPage } from './views/PipelinesPage.js';
+import { ReposPage } from './views/ReposPage.js';
 import { RunPage } from './views/RunPage.js';
 import { RunsPage } from './views/RunsPage.js';
 
@@ -72,6 +73,7 @@ export function App(props: { api?: ResultsApi }) {
     <>
       <Route path="/" component={HomePage} />
       <Route path="/connect" component={ConnectAccountPage} />
+      <Route path="/repos" component={ReposPage} />
       <Route path="/:accountId" component={PipelinesRoute} />
       <Route path="/:accountId/:pipeline" component={RunsRoute} />
       <Route path="/:accountId/:pipeline/:runId" component={RunRoute} />

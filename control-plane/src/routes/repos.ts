@@ -19,11 +19,15 @@ export function repoRoutes(deps: CloudDeps): Hono<Env> {
     const listed = await Promise.all(
       repos.map(async (r) => {
         const connected = await deps.store.getRepo(r.id);
+        const mine = connected?.ownerId === user.id ? connected : undefined;
         return {
           id: r.id,
           fullName: r.full_name,
           private: r.private,
-          connected: connected?.ownerId === user.id,
+          connected: mine !== undefined,
+          ...(mine ? { accountId: mine.accountId } : {}),
+          // Connecting adds a webhook, which needs admin rights on the repository.
+          admin: r.permissions?.admin ?? false,
         };
       }),
     );

@@ -10,8 +10,10 @@ import {
   logPageSchema,
   type PipelineSummary,
   pipelineListSchema,
+  type RepoListing,
   type RunSummary,
   type RunView,
+  repoListSchema,
   runListSchema,
   runViewSchema,
 } from '@dockercise/shared';
@@ -141,6 +143,27 @@ export class ResultsApi {
   /** One look for the account's stack; connected once it is found and checked. */
   discover(accountId: string): Promise<Discovery> {
     return this.json(`/accounts/${enc(accountId)}/discover`, discoverySchema, { method: 'POST' });
+  }
+
+  repos(): Promise<RepoListing[]> {
+    return this.json('/repos', repoListSchema).then((b) => b.repos);
+  }
+
+  /** Adds the webhook and the read-only deploy key; builds then run in `accountId`. */
+  async connectRepo(fullName: string, accountId: string): Promise<void> {
+    const response = await this.send(`/repos/${fullName.split('/').map(enc).join('/')}/connect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accountId }),
+    });
+    if (!response.ok) throw await failure(response);
+  }
+
+  async disconnectRepo(fullName: string): Promise<void> {
+    const response = await this.send(`/repos/${fullName.split('/').map(enc).join('/')}`, {
+      method: 'DELETE',
+    });
+    if (!response.ok) throw await failure(response);
   }
 
   /** The local server's account id; undefined from the hosted control plane (which has no /api/local). */

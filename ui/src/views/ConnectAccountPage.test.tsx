@@ -79,3 +79,62 @@ describe('the hosted pages', () => {
     view.unmount();
   });
 });
+
+describe('the repositories page', () => {
+  const repos = Array.from({ length: 35 }, (_, i) => ({
+    id: i,
+    fullName: `octo/repo-${String(i).padStart(2, '0')}`,
+    private: false,
+    connected: i === 1,
+    ...(i === 1 ? { accountId: '111122223333' } : {}),
+    admin: i !== 2,
+  }));
+  const answer =
+    (failConnect = false) =>
+    (path: string, init?: RequestInit) => {
+      if (path === '/repos') return { body: { repos } };
+      if (path === '/accounts')
+        return { body: { accounts: [{ accountId: '111122223333', region: 'eu-west-1', connected: true }] } };
+      if (path === '/repos/octo/repo-02/connect' && init?.method === 'POST')
+        return failConnect
+          ? {
+              status: 404,
+              body: {
+                error: 'not found on GitHub (POST /repos/octo/repo-02/hooks), or not visible to this token',
+              },
+            }
+          : { status: 201, body: {} };
+      if (path === '/repos/octo/repo-01' && init?.method === 'DELETE') return { status: 204, body: '' };
+      return undefined;
+    };
+
+  it('pages and searches, connects to the chosen account, and disconnects', async () => {
+    const { view, requests } = open('/results/repos', answer());
+    await tick(30);
+    expect(view.getByText('page 1 of 2')).toBeTruthy();
+    fireEvent.input(view.getByLabelText('Search'), { target: { value: 'repo-0' } });
+    await tick(10);
+    expect(view.queryByText('octo/repo-15')).toBeNull();
+    expect(view.getByText('builds in 111122223333')).toBeTruthy();
+    fireEvent.click(view.getByRole('button', { name: 'Connect octo/repo-02' }));
+    await tick(30);
+    expect(requests).toContain('POST /repos/octo/repo-02/connect');
+    expect(view.getByText('octo/repo-02 connected: pushes build now.')).toBeTruthy();
+    fireEvent.click(view.getByRole('button', { name: 'Disconnect octo/repo-01' }));
+    await tick(30);
+    expect(requests).toContain('DELETE /repos/octo/repo-01');
+    view.unmount();
+  });
+
+  it("shows GitHub's refusal plainly", async () => {
+    const { view } = open('/results/repos', answer(true));
+    await tick(30);
+    fireEvent.click(view.getByRole('button', { name: 'Connect octo/repo-02' }));
+    await tick(30);
+    expect(view.getByRole('status').textContent).toContain(
+      'not found on GitHub (POST /repos/octo/repo-02/hooks)',
+    );
+    expect(view.getAllByText('(needs admin rights on the repository)')).toHaveLength(1);
+    view.unmount();
+  });
+});

@@ -71,9 +71,14 @@ function HostedHome() {
               )}
             </For>
           </ul>
-          <A class="button" href="/connect">
-            Connect an AWS account
-          </A>
+          <p>
+            <A class="button" href="/connect">
+              Connect an AWS account
+            </A>{' '}
+            <A class="button quiet" href="/repos">
+              Repositories
+            </A>
+          </p>
         </section>
       )}
     </Show>
