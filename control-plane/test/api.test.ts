@@ -80,6 +80,25 @@ describe('sign-in with GitHub', () => {
     expect(new URL(login.headers.get('location') ?? '').searchParams.get('scope')).toBe('repo');
   });
 
+  it('comes back to the viewer page the sign-in started from, and never to another site', async () => {
+    const signInFrom = async (back: string) => {
+      const login = await cp.app.request(`/auth/login?return=${encodeURIComponent(back)}`);
+      const state = new URL(login.headers.get('location') ?? '').searchParams.get('state');
+      nock(GITHUB_WEB).post('/login/oauth/access_token').reply(200, { access_token: 'gho_back' });
+      nock(GITHUB_API).get('/user').reply(200, { id: 77, login: 'back' });
+      const callback = await cp.app.request(`/auth/callback?code=c&state=${state}`, {
+        headers: { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '' },
+      });
+      return callback.headers.get('location');
+    };
+    expect(await signInFrom('/results/123456789012/app/20261128T000000Z-abcdef')).toBe(
+      '/results/123456789012/app/20261128T000000Z-abcdef',
+    );
+    expect(await signInFrom('https://evil.example/results/')).toBe('/results/');
+    expect(await signInFrom('//evil.example/results/')).toBe('/results/');
+    expect(await signInFrom('/results/../auth/logout')).toBe('/results/');
+  });
+
   it('reports a refused OAuth code', async () => {
     const login = await cp.app.request('/auth/login');
     const state = new URL(login.headers.get('location') ?? '').searchParams.get('state');

@@ -14,7 +14,9 @@ export function authRoutes(deps: CloudDeps): Hono<Env> {
 
   app.get('/login', async (c) => {
     const state = randomBytes(24).toString('base64url');
-    await setSignedCookie(c, STATE_COOKIE, state, deps.config.sessionSecret, {
+    // Where to come back to: a page of the viewer only, never another site (no open redirect).
+    const back = returnPath(c.req.query('return'));
+    await setSignedCookie(c, STATE_COOKIE, back ? `${state} ${back}` : state, deps.config.sessionSecret, {
       httpOnly: true,
       sameSite: 'Lax',
       secure: !deps.config.local,
@@ -25,7 +27,8 @@ export function authRoutes(deps: CloudDeps): Hono<Env> {
   });
 
   app.get('/callback', async (c) => {
-    const expected = await getSignedCookie(c, deps.config.sessionSecret, STATE_COOKIE);
+    const cookie = await getSignedCookie(c, deps.config.sessionSecret, STATE_COOKIE);
+    const [expected, back] = typeof cookie === 'string' ? cookie.split(' ') : [];
     const state = c.req.query('state');
     const code = c.req.query('code');
     deleteCookie(c, STATE_COOKIE, { path: '/auth' });
@@ -37,7 +40,7 @@ export function authRoutes(deps: CloudDeps): Hono<Env> {
     const profile = await deps.github.user(token);
     const user = await deps.store.upsertUser({ githubId: profile.id, login: profile.login, token });
     await startSession(c, deps, user);
-    return c.redirect('/');
+    return c.redirect(returnPath(back) ?? '/results/');
   });
 
   // Signing out ends the user's every session, not only this browser's cookie: a copied cookie
@@ -51,4 +54,16 @@ export function authRoutes(deps: CloudDeps): Hono<Env> {
 
   app.get('/me', requireUser(deps), (c) => c.json({ login: c.get('user').login }));
   return app;
+}
+
+/** A path under /results/ (the viewer), or nothing: a sign-in never sends anyone elsewhere. */
+export function returnPath(value: string | undefined): string | undefined {
+  if (
+    !value ||
+    !/^\/results\/[A-Za-z0-9._~%/-]*$/.test(value) ||
+    value.includes('//') ||
+    value.includes('..')
+  )
+    return undefined;
+  return value;
 }

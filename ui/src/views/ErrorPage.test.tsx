@@ -15,10 +15,13 @@ describe('ErrorPage', () => {
     expect(view.getByRole('alert').textContent).toContain(message);
   });
 
-  it('points a person who may not see the run at sign-in', () => {
+  it('points a person who may not see the run at sign-in, to come back to it', () => {
+    window.history.pushState({}, '', '/results/111122223333/app/20261128T000000Z-abcdef');
     const view = render(() => (
       <ErrorPage error={new ApiError('not-allowed', 'sign in first', 401)} what="run" />
     ));
-    expect(view.getByRole('link', { name: 'Sign in with GitHub' }).getAttribute('href')).toBe('/auth/login');
+    expect(view.getByRole('link', { name: 'Sign in with GitHub' }).getAttribute('href')).toBe(
+      `/auth/login?return=${encodeURIComponent('/results/111122223333/app/20261128T000000Z-abcdef')}`,
+    );
   });
 });

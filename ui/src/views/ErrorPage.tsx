@@ -25,7 +25,10 @@ export function ErrorPage(props: { error: ApiError; what: string; onRetry?: () =
           <h1 id="error-title">Not allowed</h1>
           <p>
             You may not see this {props.what}: {props.error.message}.{' '}
-            <a href="/auth/login">Sign in with GitHub</a> as a user who owns the account.
+            <a href={`/auth/login?return=${encodeURIComponent(window.location.pathname)}`}>
+              Sign in with GitHub
+            </a>{' '}
+            as a user who owns the account.
           </p>
         </Match>
         <Match when={props.error.kind === 'unreachable'}>
