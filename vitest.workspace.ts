@@ -144,7 +144,8 @@ export default defineWorkspace([
       name: 'ui-browser',
       root: './ui',
       include: ['test/**/*.browser.test.ts'],
-      globalSetup: ['../agent/test/docker-images.global.ts'],
+      // The hosted flow's test talks to AWS: moto, as the other AWS projects do.
+      globalSetup: ['../agent/test/docker-images.global.ts', '../agent/test/moto.global.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,
