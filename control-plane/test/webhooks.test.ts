@@ -356,6 +356,20 @@ describe('GitHub webhooks', () => {
     expect(again.status).toBe(409);
   });
 
+  it('does nothing visible for a push to a branch without pipeline files', async () => {
+    const commit = 'e'.repeat(40);
+    githubFiles(REPO, commit, { 'README.md': '# hello\n' });
+    const before = await cp.store.listRuns(accountId, 'Codertocat.Hello-World', 100);
+    const response = await deliver({
+      ...pushes.find((p) => !p.deleted && p.ref === 'refs/heads/master'),
+      after: commit,
+    });
+    expect(response.status).toBe(202);
+    await cp.idle();
+    const after = await cp.store.listRuns(accountId, 'Codertocat.Hello-World', 100);
+    expect(after.map((r) => r.commit)).toEqual(before.map((r) => r.commit));
+  });
+
   it('makes an invalid pipeline a failed run with file:line errors, and sends nothing', async () => {
     const commit = 'f'.repeat(40);
     githubFiles(REPO, commit, { 'bad.dockercise.yaml': `broken:\n  imgg: ${IMG}\n  run: echo {nope}\n` });

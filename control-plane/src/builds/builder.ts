@@ -39,6 +39,12 @@ export class Builder {
       if (!owner) throw new Error('the repository has no owner');
       const source = new GitHubSource(this.github, owner.token, repo.fullName, build.commit, this.logger);
       const compiled = await compileSource(source, this.compile);
+      if (!compiled.ok && compiled.empty) {
+        // A branch without pipeline files is not a CI branch: no run, no status, nothing to see.
+        await this.store.finishBuild(build.deliveryId, 'done');
+        this.logger.info(log, 'no pipeline file at the commit: nothing to build');
+        return;
+      }
       const run = await this.store.recordRun({
         runId: newRunId(this.now()),
         repoId: repo.id,

@@ -39,6 +39,7 @@ describe('compileSource', () => {
   it('says where it looked when the commit has no pipeline file', async () => {
     expect(await compileSource(source({}))).toEqual({
       ok: false,
+      empty: true,
       errors: ['no *.dockercise.yaml file is committed in acme/app at 1a2b3c4'],
     });
   });

@@ -27,7 +27,8 @@ export interface PipelineSource {
   read(file: PipelineFile): Promise<string>;
 }
 
-export type CompiledPipeline = { ok: true; plan: Plan } | { ok: false; errors: string[] };
+/** `empty`: the commit has no pipeline file at all (a push to such a branch builds nothing). */
+export type CompiledPipeline = { ok: true; plan: Plan } | { ok: false; errors: string[]; empty?: true };
 
 export type Compile = (sources: PipelineText[]) => Promise<CompileResult>;
 
@@ -44,7 +45,11 @@ export async function compileSource(
 ): Promise<CompiledPipeline> {
   const files = await source.pipelineFiles();
   if (files.length === 0)
-    return { ok: false, errors: [`no *.dockercise.yaml file is committed in ${source.description}`] };
+    return {
+      ok: false,
+      empty: true,
+      errors: [`no *.dockercise.yaml file is committed in ${source.description}`],
+    };
   const oversized = checkPipelineSizes(files);
   if (oversized.length > 0) return invalid(oversized);
   const texts = await mapLimit(files, READ_CONCURRENCY, async (file) => ({

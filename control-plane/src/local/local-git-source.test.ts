@@ -40,6 +40,7 @@ describe('LocalGitSource', () => {
     const head = await gitHead(repo({ 'README.md': '# x\n' }));
     expect(await compileSource(new LocalGitSource(head))).toEqual({
       ok: false,
+      empty: true,
       errors: [`no *.dockercise.yaml file is committed in ${head.root} at ${head.commit.slice(0, 7)}`],
     });
   });
