@@ -16,6 +16,7 @@ import { compilePipeline, newRunId } from '@dockercise/shared';
 import Docker from 'dockerode';
 import { dispatchLatency, logThroughput } from './agent.js';
 import { cacheBenchmarks } from './cache.js';
+import { statusLatency } from './status.js';
 import { viewerRender } from './ui.js';
 import { webhookThroughput } from './webhooks.js';
 
@@ -186,6 +187,7 @@ if (!only || only === 'dispatch') await dispatchLatency(results);
 if (!only || only === 'webhooks') await webhookThroughput(results);
 if (!only || only === 'ui') await viewerRender(results);
 if (!only || only === 'cache') await cacheBenchmarks(results);
+if (!only || only === 'status') await statusLatency(results);
 
 console.log('\nbenchmark                  ratio  goal   baseline                        measured');
 for (const r of results) {
