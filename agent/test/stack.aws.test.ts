@@ -88,6 +88,7 @@ describe('the customer stack deployed into moto', () => {
       (stack.Outputs ?? []).map((o: Output) => [o.OutputKey, o.OutputValue ?? '']),
     );
     expect(Object.keys(outputs).sort()).toEqual([
+      'AgentVersion',
       'BucketName',
       'DeadLetterQueueUrl',
       'InstanceId',

@@ -144,8 +144,9 @@ describe('the customer stack template', () => {
     expect(group.SecurityGroupIngress).toBeUndefined();
   });
 
-  it('gives the control plane every output it registers the account with', () => {
+  it('gives the control plane every output it registers the account with, and its agent version', () => {
     expect(Object.keys(template.Outputs).sort()).toEqual([
+      'AgentVersion',
       'BucketName',
       'DeadLetterQueueUrl',
       'InstanceId',

@@ -77,8 +77,21 @@ describe('connecting an AWS account without pasting anything', () => {
     expect(account?.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/dockercise-control-plane-${REGION}`);
     expect(account?.queueUrl).toMatch(new RegExp(`^https://sqs\\.${REGION}\\.amazonaws\\.com/${ACCOUNT}/`));
 
-    // Someone else cannot discover (or take) it.
+    // Its page: the queue's depth and the stack's agent version, read through the role.
+    const overview = await cp.app.request(`/api/accounts/${ACCOUNT}/overview`, { headers: { cookie } });
+    expect(await overview.json()).toEqual({
+      accountId: ACCOUNT,
+      region: REGION,
+      queue: { waiting: 0, running: 0 },
+      stack: { agentVersion: '0.1.0', newest: '0.1.0', behind: false },
+      runs: [],
+    });
+
+    // Someone else cannot discover (or take) it, nor see its page.
     const other = await signIn(cp, { id: 4343, login: 'other' });
     expect((await discover(other)).status).toBe(404);
+    expect(
+      (await cp.app.request(`/api/accounts/${ACCOUNT}/overview`, { headers: { cookie: other } })).status,
+    ).toBe(404);
   });
 });

@@ -103,3 +103,21 @@ export const repoListSchema = z.object({
   ),
 });
 export type RepoListing = z.infer<typeof repoListSchema>['repos'][number];
+
+/** GET /api/accounts/:id/overview: what the account page shows. */
+export const accountOverviewSchema = z.object({
+  accountId: z.string(),
+  region: z.string(),
+  queue: z.object({ waiting: z.number(), running: z.number() }).nullable(),
+  stack: z.object({ agentVersion: z.string(), newest: z.string(), behind: z.boolean() }).nullable(),
+  runs: z.array(
+    z.object({
+      pipeline: z.string(),
+      runId: z.string(),
+      commit: z.string(),
+      status: runStatusSchema,
+      createdAt: z.string(),
+    }),
+  ),
+});
+export type AccountOverview = z.infer<typeof accountOverviewSchema>;

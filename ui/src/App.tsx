@@ -2,6 +2,7 @@ import { Route, Router, useParams } from '@solidjs/router';
 import { ErrorBoundary, type JSX, Show } from 'solid-js';
 import { ResultsApi } from './api/client.js';
 import { ApiProvider } from './api/context.js';
+import { AccountPage } from './views/AccountPage.js';
 import { ConnectAccountPage } from './views/ConnectAccountPage.js';
 import { NotFoundPage } from './views/ErrorPage.js';
 import { HomePage } from './views/HomePage.js';
@@ -58,6 +59,15 @@ function RunsRoute() {
   );
 }
 
+function AccountRoute() {
+  const params = useParams<{ accountId: string }>();
+  return (
+    <Show when={params.accountId} keyed>
+      {(accountId) => <AccountPage accountId={accountId} />}
+    </Show>
+  );
+}
+
 function PipelinesRoute() {
   const params = useParams<{ accountId: string }>();
   return (
@@ -74,6 +84,7 @@ export function App(props: { api?: ResultsApi }) {
       <Route path="/" component={HomePage} />
       <Route path="/connect" component={ConnectAccountPage} />
       <Route path="/repos" component={ReposPage} />
+      <Route path="/accounts/:accountId" component={AccountRoute} />
       <Route path="/:accountId" component={PipelinesRoute} />
       <Route path="/:accountId/:pipeline" component={RunsRoute} />
       <Route path="/:accountId/:pipeline/:runId" component={RunRoute} />

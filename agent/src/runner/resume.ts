@@ -110,8 +110,7 @@ function lostHosts(
   const before = new Map(previous.steps.map((s) => [s.name, s]));
   for (const step of plan.steps) {
     const earlier = before.get(step.name);
-    if (!earlier || earlier.status !== 'running' || carried.has(step.name) || onlyDone.has(step.name))
-      continue;
+    if (earlier?.status !== 'running' || carried.has(step.name) || onlyDone.has(step.name)) continue;
     const times = (earlier.hostLost ?? 0) + 1;
     hostLost.set(step.name, times);
     const allowed = step.retry?.on?.includes(HOST_LOST) ? step.retry.count : 1;

@@ -7,6 +7,7 @@ import { checkStackResources, isBucketName, isSqsQueueUrl } from '../aws/stack-o
 import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { requireUser } from '../middleware/session.js';
+import { accountOverview } from './account-overview.js';
 
 const newAccountSchema = z.object({
   accountId: z.string().regex(/^\d{12}$/),
@@ -50,6 +51,15 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
           .map((claim) => ({ accountId: claim.accountId, region: claim.region, connected: false })),
       ],
     });
+  });
+
+  /** The account page: its queue, its stack's agent version against the newest, its last runs. */
+  app.get('/:accountId/overview', async (c) => {
+    const account = await deps.store.getAccount(c.req.param('accountId'));
+    if (!account?.verifiedAt || account.ownerId !== c.get('user').id)
+      throw new HttpError(404, 'no such AWS account');
+    const runs = await deps.store.recentRuns(account.accountId, 10);
+    return c.json(await accountOverview(deps.access, account, runs, deps.config.agentVersion));
   });
 
   app.post('/', async (c) => {

@@ -295,6 +295,13 @@ export class SqliteStore implements Store {
     return rows.map(runFromRow);
   }
 
+  async recentRuns(accountId: string, limit: number): Promise<RunRecord[]> {
+    const rows = this.sql(
+      'SELECT * FROM runs WHERE account_id = ? ORDER BY created_at DESC, run_id DESC LIMIT ?',
+    ).all(accountId, limit) as Row[];
+    return rows.map(runFromRow);
+  }
+
   async listPipelines(accountId: string): Promise<Array<{ pipeline: string; lastRunAt: string }>> {
     return this.sql(
       'SELECT pipeline, MAX(created_at) AS lastRunAt FROM runs WHERE account_id = ? GROUP BY pipeline ORDER BY lastRunAt DESC',

@@ -190,6 +190,8 @@ export interface Store {
   saveReportedStatus(runId: string, status: NonNullable<RunRecord['reportedStatus']>): Promise<void>;
   /** Keeps what the run's result last said, for lists that should not read every result. */
   saveRunSummary(runId: string, summary: RunSummary): Promise<void>;
+  /** The account's newest runs, of every pipeline. */
+  recentRuns(accountId: string, limit: number): Promise<RunRecord[]>;
   listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]>;
   /** The account's pipelines that have runs, the most recently run first. */
   listPipelines(accountId: string): Promise<Array<{ pipeline: string; lastRunAt: string }>>;

@@ -1,7 +1,9 @@
 import {
   type AccountListing,
+  type AccountOverview,
   accountClaimSchema,
   accountListSchema,
+  accountOverviewSchema,
   apiErrorSchema,
   approvalSchema,
   type Discovery,
@@ -125,6 +127,10 @@ export class ResultsApi {
     if (!response.ok) throw await failure(response);
     const body = (await response.json()) as { login?: unknown };
     return typeof body.login === 'string' ? body.login : undefined;
+  }
+
+  accountOverview(accountId: string): Promise<AccountOverview> {
+    return this.json(`/accounts/${enc(accountId)}/overview`, accountOverviewSchema);
   }
 
   accounts(): Promise<AccountListing[]> {

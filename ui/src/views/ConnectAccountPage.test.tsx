@@ -36,7 +36,7 @@ describe('the hosted pages', () => {
     await tick(30);
     expect(view.getByRole('heading', { name: 'Signed in as octo' })).toBeTruthy();
     expect(view.getByRole('link', { name: '111122223333' }).getAttribute('href')).toBe(
-      '/results/111122223333',
+      '/results/accounts/111122223333',
     );
     expect(view.getByText('us-east-1, being connected')).toBeTruthy();
     expect(view.getByRole('link', { name: 'Connect an AWS account' })).toBeTruthy();
@@ -135,6 +135,39 @@ describe('the repositories page', () => {
       'not found on GitHub (POST /repos/octo/repo-02/hooks)',
     );
     expect(view.getAllByText('(needs admin rights on the repository)')).toHaveLength(1);
+    view.unmount();
+  });
+});
+
+describe('the account page', () => {
+  it('shows the queue, whether the stack is current, and the last runs', async () => {
+    const { view } = open('/results/accounts/111122223333', (path) =>
+      path === '/accounts/111122223333/overview'
+        ? {
+            body: {
+              accountId: '111122223333',
+              region: 'eu-west-1',
+              queue: { waiting: 2, running: 1 },
+              stack: { agentVersion: '0.1.0', newest: '0.2.0', behind: true },
+              runs: [
+                {
+                  pipeline: 'octo.app',
+                  runId: '20261128T000000Z-abcdef',
+                  commit: 'c'.repeat(40),
+                  status: 'failed',
+                  createdAt: '2026-11-28T00:00:00.000Z',
+                },
+              ],
+            },
+          }
+        : undefined,
+    );
+    await tick(30);
+    expect(view.getByText('2 waiting, 1 being run')).toBeTruthy();
+    expect(view.getByText(/0\.2\.0 is out: update the stack/)).toBeTruthy();
+    expect(view.getByRole('link', { name: 'octo.app 20261128T000000Z-abcdef' }).getAttribute('href')).toBe(
+      '/results/111122223333/octo.app/20261128T000000Z-abcdef',
+    );
     view.unmount();
   });
 });

@@ -59,7 +59,7 @@ function HostedHome() {
               {(account) => (
                 <li>
                   <Show when={account.connected} fallback={<code>{account.accountId}</code>}>
-                    <A href={`/${account.accountId}`}>
+                    <A href={`/accounts/${account.accountId}`}>
                       <code>{account.accountId}</code>
                     </A>
                   </Show>{' '}

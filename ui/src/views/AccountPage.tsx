@@ -1,0 +1,62 @@
+import { A } from '@solidjs/router';
+import { For, Show } from 'solid-js';
+import { useApi } from '../api/context.js';
+import { poll } from '../api/poll.js';
+import { formatTime, statusSymbol, statusWords } from '../model/format.js';
+import { Loaded } from './Loaded.js';
+
+/** An AWS account: how deep its queue is, whether its stack is current, its last runs. */
+export function AccountPage(props: { accountId: string }) {
+  const api = useApi();
+  const overview = poll(
+    () => api.accountOverview(props.accountId),
+    () => 10_000,
+  );
+  return (
+    <Loaded polled={overview} what="account" loading="Loading the account…">
+      {(data) => (
+        <section aria-labelledby="account-title">
+          <h1 id="account-title">
+            AWS account <code>{data().accountId}</code> <span class="muted">{data().region}</span>
+          </h1>
+          <dl class="facts">
+            <dt>Queue</dt>
+            <dd>
+              <Show when={data().queue} fallback={<span class="muted">cannot be read</span>}>
+                {(queue) => `${queue().waiting} waiting, ${queue().running} being run`}
+              </Show>
+            </dd>
+            <dt>Stack</dt>
+            <dd>
+              <Show when={data().stack} fallback={<span class="muted">its version cannot be read</span>}>
+                {(stack) => (
+                  <Show when={stack().behind} fallback={<>agent {stack().agentVersion}, the newest</>}>
+                    agent {stack().agentVersion}; {stack().newest} is out: update the stack with the newest
+                    template
+                  </Show>
+                )}
+              </Show>
+            </dd>
+          </dl>
+          <h2>Last runs</h2>
+          <ul class="runs">
+            <For each={data().runs} fallback={<li class="muted">No run yet.</li>}>
+              {(run) => (
+                <li>
+                  <span class={`badge status-${run.status}`}>
+                    {statusSymbol(run.status)} {statusWords(run.status)}
+                  </span>{' '}
+                  <A href={`/${data().accountId}/${run.pipeline}/${run.runId}`}>
+                    {run.pipeline} {run.runId}
+                  </A>{' '}
+                  <span class="muted">{formatTime(run.createdAt)}</span>
+                </li>
+              )}
+            </For>
+          </ul>
+          <A href={`/${data().accountId}`}>All pipelines</A>
+        </section>
+      )}
+    </Loaded>
+  );
+}
