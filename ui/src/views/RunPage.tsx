@@ -7,6 +7,7 @@ import { poll } from '../api/poll.js';
 import { formatDuration, formatTime, shortCommit, statusSymbol, statusWords } from '../model/format.js';
 import { ConfirmButton } from './ConfirmButton.js';
 import { createNotice } from './create-notice.js';
+import { createRunActions } from './create-run-actions.js';
 import { DagView, type Selection } from './DagView.js';
 import { Loaded } from './Loaded.js';
 import { GatePanel, StepPanel } from './StepPanel.js';
@@ -83,35 +84,7 @@ export function RunPage(props: { run: RunRef }) {
     [],
     { equals: (a, b) => a.length === b.length && a.every((name, i) => name === b[i]) },
   );
-  const approve = async (gate: string): Promise<string> => {
-    const approval = await api.approve(props.run, gate);
-    run.refresh();
-    return `${gate} approved by ${approval.approvedBy}; the run goes on.`;
-  };
-  // True while the run goes on: not once it has ended, nor once it waits at a gate again.
-  const approvalHolds = (current: RunView): boolean =>
-    !FINISHED_RUN_STATUSES.has(current.status) &&
-    !(current.status === 'waiting-approval' && current.gates.some((g) => g.status === 'waiting'));
-  const approved = (message: string): void => notice.show(message, approvalHolds);
-  const cancel = async (): Promise<string> => {
-    await api.cancel(props.run);
-    run.refresh();
-    return 'Cancel requested: running steps are being stopped.';
-  };
-  const cancelled = (message: string): void =>
-    notice.show(message, (current) => !FINISHED_RUN_STATUSES.has(current.status));
-  const rerun = async (steps: 'failed' | 'all'): Promise<string> => {
-    const attempt = await api.rerun(props.run, steps);
-    run.refresh();
-    return `Attempt ${attempt} asked for: ${steps === 'all' ? 'every step runs again' : 'what did not succeed runs again'}.`;
-  };
-  const release = async (): Promise<string> => {
-    await api.release(props.run);
-    run.refresh();
-    return 'Allowed: the run is on its way to an agent.';
-  };
-  /** Until the new attempt ends: the page shows it pending, then running. */
-  const rerunStarted = cancelled;
+  const actions = createRunActions(api, props.run, run, notice);
 
   createEffect(() => {
     const current = run.data();
@@ -166,8 +139,8 @@ export function RunPage(props: { run: RunRef }) {
                   question={`Cancel run ${data().runId}? Running steps are stopped and nothing more starts.`}
                   confirmLabel="Cancel the run"
                   tone="danger"
-                  action={cancel}
-                  onDone={cancelled}
+                  action={actions.cancel}
+                  onDone={actions.untilItEnds}
                 />
               </Show>
               {/* An invalid pipeline has no graph: a push with a fix is what runs it again. */}
@@ -177,16 +150,16 @@ export function RunPage(props: { run: RunRef }) {
                     label="Re-run failed steps…"
                     question={`Run again what did not succeed in run ${data().runId}? Steps that succeeded keep their outputs.`}
                     confirmLabel="Re-run failed steps"
-                    action={() => rerun('failed')}
-                    onDone={rerunStarted}
+                    action={() => actions.rerun('failed')}
+                    onDone={actions.untilItEnds}
                   />
                 </Show>
                 <ConfirmButton
                   label="Re-run all…"
                   question={`Run every step of run ${data().runId} again, as a new attempt?`}
                   confirmLabel="Re-run all"
-                  action={() => rerun('all')}
-                  onDone={rerunStarted}
+                  action={() => actions.rerun('all')}
+                  onDone={actions.untilItEnds}
                 />
               </Show>
             </div>
@@ -217,8 +190,8 @@ export function RunPage(props: { run: RunRef }) {
                 label="Allow it to run…"
                 question="Run this pull request's code? Read its changes first: it runs in your AWS account."
                 confirmLabel="Allow and run"
-                action={release}
-                onDone={cancelled}
+                action={actions.release}
+                onDone={actions.untilItEnds}
               />
             </div>
           </Show>
@@ -233,8 +206,8 @@ export function RunPage(props: { run: RunRef }) {
                   label={`Approve ${gate}…`}
                   question={`Approve ${gate}? Its steps will run.`}
                   confirmLabel="Approve and run"
-                  action={() => approve(gate)}
-                  onDone={approved}
+                  action={() => actions.approve(gate)}
+                  onDone={actions.approved}
                 />
               </div>
             )}
@@ -290,8 +263,8 @@ export function RunPage(props: { run: RunRef }) {
                           <GatePanel
                             gate={gate()}
                             canApprove={active()}
-                            onApprove={approve}
-                            onDone={approved}
+                            onApprove={actions.approve}
+                            onDone={actions.approved}
                           />
                         )}
                       </Show>
