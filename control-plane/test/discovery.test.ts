@@ -87,6 +87,54 @@ describe('connecting an AWS account without pasting anything', () => {
       runs: [],
     });
 
+    // A stack update replaced the host: the registered id is stale. A dispatch reads the outputs
+    // again through the role, and the job goes out to the stack's real host.
+    const real = account?.instanceId;
+    if (
+      !account?.roleArn ||
+      !account.queueUrl ||
+      !account.deadLetterQueueUrl ||
+      !account.bucket ||
+      !account.logGroup
+    )
+      throw new Error('not registered');
+    await cp.store.registerAccount(
+      ACCOUNT,
+      {
+        roleArn: account.roleArn,
+        queueUrl: account.queueUrl,
+        deadLetterQueueUrl: account.deadLetterQueueUrl,
+        bucket: account.bucket,
+        logGroup: account.logGroup,
+        instanceId: 'i-0123456789abcdef0',
+        region: REGION,
+      },
+      new Date().toISOString(),
+    );
+    const owner = await cp.store.upsertUser({ githubId: 4242, login: 'stacky', token: 'gho_stacky' });
+    await cp.store.saveRepo({
+      id: 99,
+      fullName: 'stacky/app',
+      ownerId: owner.id,
+      accountId: ACCOUNT,
+      webhookSecret: 'w',
+      deployPrivateKey: 'k',
+    });
+    const run = await cp.store.recordRun({
+      runId: '20261128T000000Z-5ta1e0',
+      repoId: 99,
+      accountId: ACCOUNT,
+      pipeline: 'stacky.app',
+      commit: 'a'.repeat(40),
+      status: 'recorded',
+      plan: { version: 1, steps: [], gates: [] },
+      approvedGates: [],
+      createdAt: new Date().toISOString(),
+    });
+    await cp.dispatcher.send(run);
+    expect((await cp.store.getAccount(ACCOUNT))?.instanceId).toBe(real);
+    expect((await cp.store.getRun(run.runId))?.status).toBe('sent');
+
     // Someone else cannot discover (or take) it, nor see its page.
     const other = await signIn(cp, { id: 4343, login: 'other' });
     expect((await discover(other)).status).toBe(404);

@@ -2,11 +2,12 @@ import type { KeyObject } from 'node:crypto';
 import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { Logger } from '@dockercise/shared';
+import type { Logger, Plan } from '@dockercise/shared';
 import { planKey } from '@dockercise/shared';
 import { type JobBody, MAX_INLINE_JOB_BYTES, queueArn, sha256Hex, signJob } from '@dockercise/shared/node';
 import type { AccountAccess } from '../aws/account-access.js';
-import type { Repo, RunRecord, Store } from '../store/store.js';
+import { isStaleOutputs, refreshOutputs } from '../aws/stack-refresh.js';
+import type { AwsAccount, Repo, RunRecord, Store } from '../store/store.js';
 import { jobBase } from './job-body.js';
 import { type RunSender, sendable } from './run-sender.js';
 
@@ -30,10 +31,27 @@ export class Dispatcher implements RunSender {
     if (!what) return;
     const { plan, repo } = what;
     const account = await this.store.getAccount(run.accountId);
-    if (!account?.verifiedAt || !account.queueUrl || !account.bucket || !account.instanceId) {
-      throw new Error(`account ${run.accountId} is not registered`);
-    }
+    if (!account?.verifiedAt) throw new Error(`account ${run.accountId} is not registered`);
     if (!repo) throw new Error(`repository ${run.repoId} is no longer connected`);
+    try {
+      await this.sendTo(account, run, plan, repo);
+    } catch (error) {
+      // A stack update replaced what the outputs named: read them again, and try once more.
+      const refreshed = isStaleOutputs(error)
+        ? await refreshOutputs(this.access, this.store, account, this.now()).catch(() => undefined)
+        : undefined;
+      if (!refreshed) throw error;
+      this.logger.warn(
+        { account: account.accountId, err: error },
+        "the stack's outputs changed; read them again",
+      );
+      await this.sendTo(refreshed, run, plan, repo);
+    }
+  }
+
+  private async sendTo(account: AwsAccount, run: RunRecord, plan: Plan, repo: Repo): Promise<void> {
+    if (!account.queueUrl || !account.bucket || !account.instanceId)
+      throw new Error(`account ${account.accountId} is not registered`);
     const clients = await this.access.clients(account);
     await this.startHost(clients.ec2, account.instanceId, run.runId);
 
