@@ -100,28 +100,32 @@ async function openPage(path: string): Promise<Page> {
   return page;
 }
 
-/** What GitHub sends on a push, signed with the hook's secret. */
-async function push(sha: string): Promise<Response> {
+/** A delivery as GitHub sends it to the repository's hook: signed with the hook's secret. */
+async function deliver(event: 'push' | 'pull_request', payload: object): Promise<Response> {
   const hook = github.hooks.at(-1);
-  if (!hook) throw new Error('no hook');
-  const body = JSON.stringify({
+  if (!hook) throw new Error('the repository is not connected');
+  const body = JSON.stringify(payload);
+  return fetch(hook.config.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': randomUUID(),
+      'x-github-hook-id': String(700 + github.hooks.length),
+      'x-hub-signature-256': `sha256=${createHmac('sha256', hook.config.secret).update(body).digest('hex')}`,
+    },
+    body,
+  });
+}
+
+function push(sha: string): Promise<Response> {
+  return deliver('push', {
     ref: 'refs/heads/main',
     after: sha,
     repository: { id: REPO.id, full_name: REPO.fullName },
     head_commit: { message: 'Add CI' },
     sender: { login: 'octo' },
     commits: [{ added: ['ci.dockercise.yaml'], removed: [], modified: [] }],
-  });
-  return fetch(hook.config.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': randomUUID(),
-      'x-github-hook-id': String(700 + github.hooks.length),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', hook.config.secret).update(body).digest('hex')}`,
-    },
-    body,
   });
 }
 
@@ -239,11 +243,10 @@ describe('the hosted product in Chromium: sign in to a status on the commit', ()
 
   it("a fork's pull request waits for the owner, and the commit says why", async () => {
     const page = signedIn;
-    const hook = github.hooks.at(-1);
-    if (!page || !hook) throw new Error('the first test connects the repository');
+    if (!page) throw new Error('the first test signs in');
     const sha = 'f0f0'.padEnd(40, '2');
     github.commits.set(sha, { 'ci.dockercise.yaml': `test:\n  img: ${IMG}\n  run: echo untrusted\n` });
-    const body = JSON.stringify({
+    const delivered = await deliver('pull_request', {
       action: 'opened',
       number: 7,
       repository: { id: REPO.id, full_name: REPO.fullName },
@@ -253,17 +256,6 @@ describe('the hosted product in Chromium: sign in to a status on the commit', ()
         head: { sha, repo: { full_name: 'stranger/app' } },
         base: { ref: 'main' },
       },
-    });
-    const delivered = await fetch(hook.config.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'pull_request',
-        'x-github-delivery': randomUUID(),
-        'x-github-hook-id': String(700 + github.hooks.length),
-        'x-hub-signature-256': `sha256=${createHmac('sha256', hook.config.secret).update(body).digest('hex')}`,
-      },
-      body,
     });
     expect(delivered.status).toBe(202);
     await cp.builds.idle();
