@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -10,6 +11,7 @@ export interface AccountClients {
   s3: S3Client;
   ec2: EC2Client;
   logs: CloudWatchLogsClient;
+  cloudformation: CloudFormationClient;
 }
 
 /** Credentials are renewed this long before they expire, so no call starts with a dying session. */
@@ -99,6 +101,7 @@ export class AccountAccess {
         s3: new S3Client({ ...config, forcePathStyle: this.endpoint !== undefined }),
         ec2: new EC2Client(config),
         logs: new CloudWatchLogsClient(config),
+        cloudformation: new CloudFormationClient(config),
       },
     };
   }

@@ -41,6 +41,17 @@ export async function discoverStack(
     ...(endpoint ? { endpoint } : {}),
   });
   try {
+    return await readStack(cloudformation);
+  } finally {
+    cloudformation.destroy();
+  }
+}
+
+/** The stack's outputs once it is complete, through a client of its account's role. */
+export async function readStack(
+  cloudformation: CloudFormationClient,
+): Promise<Exclude<Discovery, { stage: 'waiting-for-stack' }>> {
+  try {
     const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: STACK_NAME }));
     const stack = Stacks?.[0];
     if (!stack?.StackStatus || !DONE.has(stack.StackStatus))
@@ -56,7 +67,5 @@ export async function discoverStack(
       stage: 'role-assumed',
       detail: `cannot read the stack ${STACK_NAME}: ${(error as Error).message}`,
     };
-  } finally {
-    cloudformation.destroy();
   }
 }

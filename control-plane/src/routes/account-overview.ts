@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { AccountAccess } from '../aws/account-access.js';
-import { discoverStack } from '../aws/stack-discovery.js';
+import { readStack } from '../aws/stack-discovery.js';
 import type { AwsAccount, RunRecord } from '../store/store.js';
 
 /**
@@ -28,15 +28,20 @@ export async function accountOverview(
         running: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
       };
     })().catch(() => null),
-    discoverStack(access, account).then(
-      (found) => {
-        const agentVersion = found.stage === 'stack-found' ? found.outputs.AgentVersion : undefined;
-        return agentVersion
-          ? { agentVersion, newest: newestAgent, behind: agentVersion !== newestAgent }
-          : null;
-      },
-      () => null,
-    ),
+    // Through the account's cached session: the page polls, and a fresh AssumeRole each time would
+    // cost a request to STS per look.
+    access
+      .clients(account)
+      .then((clients) => readStack(clients.cloudformation))
+      .then(
+        (found) => {
+          const agentVersion = found.stage === 'stack-found' ? found.outputs.AgentVersion : undefined;
+          return agentVersion
+            ? { agentVersion, newest: newestAgent, behind: agentVersion !== newestAgent }
+            : null;
+        },
+        () => null,
+      ),
   ]);
   return {
     accountId: account.accountId,
