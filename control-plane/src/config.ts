@@ -14,6 +14,8 @@ export interface ControlPlaneConfig {
   /** GitHub's API and web addresses: github.com's unless set (GitHub Enterprise Server). */
   githubApiUrl: string;
   githubWebUrl: string;
+  /** Where steps clone from over SSH, and that host's key when it is not github.com. */
+  gitSsh: GitSsh;
   controlPlaneRoleArn: string;
   signingKey: KeyObject;
   jobSigningPublicKey: string;
@@ -25,6 +27,44 @@ export interface ControlPlaneConfig {
   agentTarballSha256?: string;
   uiDir?: string;
   awsEndpoint?: string;
+}
+
+export interface GitSsh {
+  host: string;
+  /** known_hosts lines for `host`; github.com's published key is built into the agent. */
+  knownHosts?: string;
+}
+
+/** A known_hosts line: `host[,host…] <key type> <base64 key>`. */
+const KNOWN_HOSTS_LINE = /^[^\s#]+ (ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+=*$/;
+
+/**
+ * GitHub's SSH host and key. github.com's unless GITHUB_SSH_HOST says otherwise (an Enterprise
+ * Server, where GITHUB_WEB_URL's host is the default), and then its key is required: a clone must
+ * never trust whatever host answers.
+ */
+function gitSshFrom(env: NodeJS.ProcessEnv, webUrl: string, problems: string[]): GitSsh {
+  const webHost = URL.canParse(webUrl) ? new URL(webUrl).hostname : 'github.com';
+  const host = env.GITHUB_SSH_HOST?.trim() || webHost;
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(host)) {
+    problems.push('GITHUB_SSH_HOST must be a host name, like ghe.example.com');
+    return { host: 'github.com' };
+  }
+  const knownHosts = env.GITHUB_SSH_KNOWN_HOSTS?.trim();
+  if (!knownHosts) {
+    if (host !== 'github.com')
+      problems.push(
+        `GITHUB_SSH_KNOWN_HOSTS is missing: give ${host}'s SSH host key (ssh-keyscan -t ed25519 ${host})`,
+      );
+    return { host };
+  }
+  const lines = knownHosts
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (!lines.every((line) => KNOWN_HOSTS_LINE.test(line)))
+    problems.push('GITHUB_SSH_KNOWN_HOSTS must be known_hosts lines: "<host> <key type> <base64 key>"');
+  return { host, knownHosts: `${lines.join('\n')}\n` };
 }
 
 /** Settings from the environment, all checked at once: a wrong setting stops start-up with every reason. */
@@ -79,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     ['GITHUB_WEB_URL', config.githubWebUrl],
   ] as const)
     if (!URL.canParse(url)) problems.push(`${name} must be a URL, like https://github.example.com`);
+  const gitSsh = gitSshFrom(env, config.githubWebUrl, problems);
   if (config.sessionSecret && config.sessionSecret.length < 32)
     problems.push('DOCKERCISE_SESSION_SECRET must be at least 32 characters');
   if (config.storeSecret && config.storeSecret.length < 32)
@@ -88,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   return {
     ...config,
     ...(agentTarballSha256 ? { agentTarballSha256 } : {}),
+    gitSsh,
     signingKey,
     jobSigningPublicKey: rawPublicKeyBase64(createPublicKey(signingKey)),
   };

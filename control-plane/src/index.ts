@@ -29,6 +29,7 @@ const { app, builds, reconciler, statuses } = wireControlPlane({
   github,
   access,
   signingKey: config.signingKey,
+  gitSsh: config.gitSsh,
   config: { ...config, local: false },
   logger,
 });

@@ -8,6 +8,7 @@ import { Builder } from './builds/builder.js';
 import { Dispatcher } from './builds/dispatcher.js';
 import { Reconciler } from './builds/reconciler.js';
 import { StatusReporter } from './builds/status-reporter.js';
+import type { GitSsh } from './config.js';
 import type { AppConfig } from './deps.js';
 import type { GitHub } from './github/github.js';
 import { AwsResultReader } from './results/aws-result-reader.js';
@@ -25,6 +26,8 @@ export interface ControlPlaneParts {
   buildConcurrency?: number;
   /** Recorded runs younger than this are left to the request that recorded them. */
   reconcileGraceMs?: number;
+  /** Where steps clone from (github.com unless said). */
+  gitSsh?: GitSsh;
   /** The clock; a test's. */
   now?: () => Date;
 }
@@ -32,7 +35,7 @@ export interface ControlPlaneParts {
 /** The control plane, assembled: index.ts, the tests and the benchmark all build it here. */
 export function wireControlPlane(parts: ControlPlaneParts) {
   const { store, github, access, logger } = parts;
-  const dispatcher = new Dispatcher(store, access, parts.signingKey, logger);
+  const dispatcher = new Dispatcher(store, access, parts.signingKey, logger, parts.gitSsh);
   const compiler = new PipelineCompiler();
   const builder = new Builder(store, github, dispatcher, logger, (sources) => compiler.compile(sources));
   const builds = new BuildQueue(builder, parts.buildConcurrency ?? 4);

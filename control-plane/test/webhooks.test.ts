@@ -351,6 +351,8 @@ describe('GitHub webhooks', () => {
     expect(parsed.message.job).toMatchObject({
       event: 'pull_request',
       source: { commit: sha, branch: 'master' },
+      // The fork's commit is on no branch of the repository: steps fetch it by the pull's ref.
+      checkout: { url: `git@github.com:${REPO}.git`, commit: sha, ref: 'refs/pull/2/head' },
     });
     const again = await cp.app.request(`${page}/release`, { method: 'POST', headers: { cookie } });
     expect(again.status).toBe(409);

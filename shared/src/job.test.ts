@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
   checkJobBinding,
+  checkoutSchema,
   type JobBody,
   parseSignedJob,
   publicKeyFrom,
@@ -99,5 +100,26 @@ describe('signed jobs', () => {
     expect(queueArn('https://sqs.cn-north-1.amazonaws.com.cn/123456789012/jobs', 'cn-north-1')).toBe(
       'arn:aws-cn:sqs:cn-north-1:123456789012:jobs',
     );
+  });
+
+  it("takes a checkout from any Git host by its SSH address, never an ssh option in the host's place", () => {
+    const checkout = { commit: 'c0', deployKey: 'k' };
+    for (const url of ['git@github.com:me/app.git', 'git@ghe.example.com:team/app.js.git'])
+      expect(checkoutSchema.safeParse({ ...checkout, url }).success).toBe(true);
+    for (const url of [
+      'git@-oProxyCommand=touch /tmp/x:me/app.git',
+      'ssh://git@github.com/me/app.git',
+      'git@github.com:me/app.git; rm -rf /',
+      'git@github.com:../../etc/passwd',
+    ])
+      expect(checkoutSchema.safeParse({ ...checkout, url }).success).toBe(false);
+    expect(
+      checkoutSchema.safeParse({ ...checkout, url: 'git@github.com:me/app.git', ref: 'refs/pull/7/head' })
+        .success,
+    ).toBe(true);
+    expect(
+      checkoutSchema.safeParse({ ...checkout, url: 'git@github.com:me/app.git', ref: '--upload-pack=x' })
+        .success,
+    ).toBe(false);
   });
 });

@@ -37,6 +37,25 @@ const planPointerSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+/**
+ * How steps clone the repository. `ref` is fetched when the commit is not on a branch of the
+ * repository (a fork's pull request: `refs/pull/<n>/head`, which GitHub keeps in the base
+ * repository). `knownHosts` is the Git host's SSH host key for a GitHub Enterprise Server; without
+ * it, github.com's published key. Both are signed with the rest of the job.
+ */
+export const checkoutSchema = z.object({
+  url: z.string().regex(/^git@[A-Za-z0-9][A-Za-z0-9.-]*:[\w.-]+\/[\w.-]+\.git$/),
+  commit: z.string(),
+  deployKey: z.string(),
+  ref: z
+    .string()
+    .regex(/^refs\/[\w./-]+$/)
+    .optional(),
+  knownHosts: z.string().max(16_384).optional(),
+});
+
+export type Checkout = z.infer<typeof checkoutSchema>;
+
 export const jobBodySchema = z
   .object({
     version: z.literal(JOB_VERSION),
@@ -60,13 +79,7 @@ export const jobBodySchema = z
     /** A random id of this one job: an agent runs a nonce once (a replay of it is refused). */
     nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
     /** How steps clone the repository: over SSH with a read-only deploy key for this repository only. */
-    checkout: z
-      .object({
-        url: z.string().regex(/^git@github\.com:[\w.-]+\/[\w.-]+\.git$/),
-        commit: z.string(),
-        deployKey: z.string(),
-      })
-      .optional(),
+    checkout: checkoutSchema.optional(),
     issuedAt: z.iso.datetime(),
     expiresAt: z.iso.datetime(),
   })

@@ -59,6 +59,7 @@ export class Builder {
         ...(build.event ? { event: build.event } : {}),
         ...runOutcome(compiled),
         ...(build.held ? { held: true } : {}),
+        ...(build.checkoutRef ? { checkoutRef: build.checkoutRef } : {}),
         approvedGates: [],
         createdAt: this.now().toISOString(),
       });

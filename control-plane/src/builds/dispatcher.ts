@@ -7,6 +7,7 @@ import { planKey } from '@dockercise/shared';
 import { type JobBody, MAX_INLINE_JOB_BYTES, queueArn, sha256Hex, signJob } from '@dockercise/shared/node';
 import type { AccountAccess } from '../aws/account-access.js';
 import { isStaleOutputs, refreshOutputs } from '../aws/stack-refresh.js';
+import type { GitSsh } from '../config.js';
 import type { AwsAccount, Repo, RunRecord, Store } from '../store/store.js';
 import { jobBase } from './job-body.js';
 import { type RunSender, sendable } from './run-sender.js';
@@ -23,6 +24,8 @@ export class Dispatcher implements RunSender {
     private readonly access: AccountAccess,
     private readonly signingKey: KeyObject,
     private readonly logger: Logger,
+    /** Where steps clone from: github.com unless the control plane serves a GitHub Enterprise Server. */
+    private readonly git: GitSsh = { host: 'github.com' },
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -61,9 +64,11 @@ export class Dispatcher implements RunSender {
         queue: queueArn(account.queueUrl, account.region),
       }),
       checkout: {
-        url: `git@github.com:${repo.fullName}.git`,
+        url: `git@${this.git.host}:${repo.fullName}.git`,
         commit: run.commit,
         deployKey: repo.deployPrivateKey,
+        ...(run.checkoutRef ? { ref: run.checkoutRef } : {}),
+        ...(this.git.knownHosts ? { knownHosts: this.git.knownHosts } : {}),
       },
     };
     let message = JSON.stringify(signJob({ ...base, plan }, this.signingKey));

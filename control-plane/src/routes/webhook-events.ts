@@ -95,6 +95,9 @@ export function readPullRequest(payload: unknown, repoId: number): EventReading 
       message: `#${p.number} ${p.pull_request.title}`.slice(0, 200),
       ...(p.sender ? { triggeredBy: `pull request by ${p.sender.login}` } : {}),
       ...(fork ? { held: true } : {}),
+      // GitHub keeps every pull request's head in the base repository under this ref, so the deploy
+      // key (which reads only the base repository) can fetch a fork's commit.
+      checkoutRef: `refs/pull/${p.number}/head`,
     },
   };
 }

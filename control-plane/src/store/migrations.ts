@@ -102,4 +102,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE builds ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE runs ADD COLUMN event TEXT;
    ALTER TABLE runs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;`,
+  // A pull request's head commit may be on no branch of the repository (a fork's): steps fetch it
+  // by the ref GitHub keeps for it in the base repository.
+  `ALTER TABLE builds ADD COLUMN checkout_ref TEXT;
+   ALTER TABLE runs ADD COLUMN checkout_ref TEXT;`,
 ];

@@ -194,8 +194,8 @@ export class SqliteStore implements Store {
   async claimDelivery(build: DeliveryClaim, at: string): Promise<boolean> {
     // No conflict target: a repeated delivery id and a repeated body are both a duplicate.
     const result = this.sql(
-      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, event, held, status, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, event, held, checkout_ref, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
     ).run(
       build.deliveryId,
       build.bodySha256,
@@ -207,6 +207,7 @@ export class SqliteStore implements Store {
       build.changed ? JSON.stringify(build.changed) : null,
       build.event ?? null,
       build.held ? 1 : 0,
+      build.checkoutRef ?? null,
       at,
     );
     return result.changes === 1;
@@ -235,8 +236,8 @@ export class SqliteStore implements Store {
 
   async recordRun(run: RunRecord): Promise<RunRecord> {
     this.sql(
-      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held, checkout_ref)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ).run(
       run.runId,
       run.repoId,
@@ -255,6 +256,7 @@ export class SqliteStore implements Store {
       run.createdAt,
       run.event ?? null,
       run.held ? 1 : 0,
+      run.checkoutRef ?? null,
     );
     const row = (
       run.deliveryId

@@ -71,6 +71,8 @@ export interface Build {
   event?: 'push' | 'pull_request';
   /** A pull request from a fork: its run waits for the repository owner's leave (RunRecord `held`). */
   held?: boolean;
+  /** The ref steps fetch to find the commit: a pull request's `refs/pull/<n>/head`. */
+  checkoutRef?: string;
   status: 'pending' | 'done' | 'failed';
   attempts: number;
   notBefore?: string;
@@ -89,7 +91,16 @@ export interface RunSummary {
 /** A push delivery as first recorded, with its body's digest (a replay under a new id is a duplicate). */
 export type DeliveryClaim = Pick<
   Build,
-  'deliveryId' | 'repoId' | 'commit' | 'branch' | 'message' | 'triggeredBy' | 'changed' | 'event' | 'held'
+  | 'deliveryId'
+  | 'repoId'
+  | 'commit'
+  | 'branch'
+  | 'message'
+  | 'triggeredBy'
+  | 'changed'
+  | 'event'
+  | 'held'
+  | 'checkoutRef'
 > & { bodySha256: string };
 
 export interface RunRecord {
@@ -109,6 +120,8 @@ export interface RunRecord {
   held?: boolean;
   /** What started the run, as the language's `when: { event }` sees it: a push unless said. */
   event?: 'push' | 'pull_request';
+  /** The ref steps fetch to find the commit (a fork's pull request is on no branch of the repository). */
+  checkoutRef?: string;
   /** The compiled pipeline; absent for an invalid one, whose errors are kept instead. */
   plan?: Plan;
   errors?: string[];
