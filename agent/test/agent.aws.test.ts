@@ -126,6 +126,34 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     expect(await queueCounts(account, account.queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
+  it('reports its host to the bucket: idle, busy with the run, idle again, and stopped when it stops', async () => {
+    const account = await newAccount();
+    const body = jobBody(account, compile({ 'a.dockercise.yaml': `slow:\n  img: ${IMG}\n  run: sleep 2\n` }));
+    const key = 'hosts/i-0123456789abcdef0.json';
+    const report = async () => {
+      const text = await readObject(account, key);
+      return text ? (JSON.parse(text) as { state: string; runs: string[]; since: string }) : undefined;
+    };
+    const agent = startAgent(account, { instanceId: 'i-0123456789abcdef0' });
+    await eventually(async () => (await report())?.state === 'idle', 10_000, 'an idle report');
+    await sendJob(account, body);
+    const busy = await eventually(
+      async () => ((await report())?.state === 'busy' ? report() : undefined),
+      20_000,
+      'a busy report',
+    );
+    expect(busy?.runs).toEqual([body.runId]);
+    await resultWhen(account, body, (r) => r.status === 'succeeded', 'the run');
+    const idle = await eventually(
+      async () => ((await report())?.state === 'idle' ? report() : undefined),
+      10_000,
+      'idle again',
+    );
+    expect(Date.parse(idle?.since ?? '')).toBeGreaterThan(Date.parse(busy?.since ?? ''));
+    await agent.stop();
+    expect(await report()).toMatchObject({ state: 'stopped', runs: [] });
+  });
+
   it('dead-letters malformed, wrong-version and badly signed messages with their reasons, and keeps serving', async () => {
     const account = await newAccount();
     const plan = compile({ 'a.dockercise.yaml': `ok:\n  img: ${IMG}\n  run: echo fine\n` });

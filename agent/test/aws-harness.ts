@@ -121,6 +121,8 @@ export function inProcessAgent(
     stopHost?: () => Promise<string>;
     logger?: Logger;
     engine?: DockerEngine;
+    /** The instance it stands for: with one, it reports its state to the bucket. */
+    instanceId?: string;
   } = {},
 ): Agent {
   return wireAgent({
@@ -137,6 +139,7 @@ export function inProcessAgent(
     stepConcurrency: 4,
     retryDelaySeconds: 1,
     stopHost: options.stopHost ?? (async () => 'none'),
+    ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     logger: options.logger ?? quietLogger,
     options: {
       concurrency: options.concurrency ?? 2,

@@ -5,6 +5,7 @@ import {
   CreateStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoint, eventually, publicKeyBase64, REGION } from '../../agent/test/aws-harness.js';
 import { type ControlPlane, controlPlane, signIn } from './harness.js';
@@ -77,13 +78,36 @@ describe('connecting an AWS account without pasting anything', () => {
     expect(account?.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/dockercise-control-plane-${REGION}`);
     expect(account?.queueUrl).toMatch(new RegExp(`^https://sqs\\.${REGION}\\.amazonaws\\.com/${ACCOUNT}/`));
 
-    // Its page: the queue's depth and the stack's agent version, read through the role.
+    // Its page: the hosts' own reports, the queue's depth and the stack's agent version, read
+    // through the role. One host runs a job; another stopped writing an hour ago without saying
+    // it stopped, so it is lost.
+    const now = Date.now();
+    const report = (instanceId: string, state: string, at: number, runs: string[] = []) => ({
+      instanceId,
+      state,
+      since: new Date(at - 60_000).toISOString(),
+      updatedAt: new Date(at).toISOString(),
+      agentVersion: '0.1.0',
+      runs,
+    });
+    const s3 = new S3Client({ region: REGION, endpoint: endpoint(), forcePathStyle: true });
+    const busy = report('i-0aaaaaaaaaaaaaaa1', 'busy', now, ['20261128T000000Z-b05y00']);
+    const gone = report('i-0aaaaaaaaaaaaaaa2', 'idle', now - 60 * 60_000);
+    for (const r of [busy, gone, { not: 'a report' }])
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: account?.bucket,
+          Key: `hosts/${'instanceId' in r ? r.instanceId : 'junk'}.json`,
+          Body: JSON.stringify(r),
+        }),
+      );
     const overview = await cp.app.request(`/api/accounts/${ACCOUNT}/overview`, { headers: { cookie } });
     expect(await overview.json()).toEqual({
       accountId: ACCOUNT,
       region: REGION,
       queue: { waiting: 0, running: 0 },
       stack: { agentVersion: '0.1.0', newest: '0.1.0', behind: false },
+      hosts: [busy, { ...gone, state: 'lost' }],
       runs: [],
     });
 

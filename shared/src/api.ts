@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HOST_STATES } from './host.js';
 import type { Plan } from './pipeline/plan.js';
 import { runResultSchema, runStatusSchema } from './result.js';
 
@@ -109,7 +110,29 @@ export const accountOverviewSchema = z.object({
   accountId: z.string(),
   region: z.string(),
   queue: z.object({ waiting: z.number(), running: z.number() }).nullable(),
-  stack: z.object({ agentVersion: z.string(), newest: z.string(), behind: z.boolean() }).nullable(),
+  stack: z
+    .object({
+      agentVersion: z.string(),
+      newest: z.string(),
+      behind: z.boolean(),
+      /** When behind: the console's update page, and the same as a command. */
+      updateUrl: z.string().optional(),
+      updateCommand: z.string().optional(),
+    })
+    .nullable(),
+  /** Each host's own report; null when the bucket cannot be read. */
+  hosts: z
+    .array(
+      z.object({
+        instanceId: z.string(),
+        state: z.enum([...HOST_STATES, 'lost']),
+        since: z.string(),
+        updatedAt: z.string(),
+        agentVersion: z.string(),
+        runs: z.array(z.string()),
+      }),
+    )
+    .nullable(),
   runs: z.array(
     z.object({
       pipeline: z.string(),

@@ -1,4 +1,5 @@
 export * from './api.js';
+export * from './host.js';
 export * from './launch-link.js';
 export * from './layout.js';
 export * from './logger.js';

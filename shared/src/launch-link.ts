@@ -58,3 +58,22 @@ export function launchStackUrl(input: LaunchLinkInput): string {
   const region = encodeURIComponent(input.region);
   return `https://${region}.console.aws.amazon.com/cloudformation/home?region=${region}#/stacks/create/review?${query.join('&')}`;
 }
+
+export interface UpdateLinkInput {
+  region: string;
+  /** The stack's id (its ARN), as DescribeStacks gives it. */
+  stackId: string;
+  templateUrl: string;
+}
+
+/**
+ * The console's "Update stack" page for the stack, with the newest template already chosen. AWS
+ * documents the quick-create link, not this one; it is the console's own address for that page
+ * and widely linked to, and the account page offers the equivalent CLI command beside it.
+ */
+export function updateStackUrl(input: UpdateLinkInput): string {
+  if (!REGION.test(input.region)) throw new Error(`not an AWS region: ${input.region}`);
+  const region = encodeURIComponent(input.region);
+  const query = `stackId=${encodeURIComponent(input.stackId)}&templateURL=${encodeURIComponent(input.templateUrl)}`;
+  return `https://${region}.console.aws.amazon.com/cloudformation/home?region=${region}#/stacks/update/template?${query}`;
+}

@@ -7,12 +7,15 @@
  *   runs/<pipeline>/<run-id>/cancel             the control plane's request to cancel
  *   plans/<run-id>.json                         a plan too large for a queue message
  *   jobs/<nonce>                                a signed job an agent has accepted
+ *   hosts/<instance-id>.json                    an agent host's state (host.ts)
  *   <pipeline>/<run-id>/<step>                  a step's CloudWatch Logs stream
  */
 export const runPrefix = (pipeline: string, runId: string): string => `runs/${pipeline}/${runId}/`;
 export const CANCEL_MARKER = 'cancel';
 export const planKey = (runId: string): string => `plans/${runId}.json`;
 export const jobRecordKey = (nonce: string): string => `jobs/${nonce}`;
+export const HOSTS_PREFIX = 'hosts/';
+export const hostKey = (instanceId: string): string => `${HOSTS_PREFIX}${instanceId}.json`;
 export const logStreamPrefix = (pipeline: string, runId: string): string => `${pipeline}/${runId}/`;
 export const logStreamName = (pipeline: string, runId: string, step: string): string =>
   logStreamPrefix(pipeline, runId) + step;

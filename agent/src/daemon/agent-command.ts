@@ -28,6 +28,12 @@ export async function agentCommand(options: {
     process.stderr.write(`dockercise agent: ${error.message}\n`);
     return EXIT_CONFIG;
   }
+  // The instance the agent runs on, for its host reports; an agent off EC2 (against moto, say) has none.
+  const metadata = new InstanceMetadata(config.metadataEndpoint);
+  const identity = await metadata.identity().catch((error: unknown) => {
+    logger.warn({ err: error }, 'no instance metadata: this host will not report its state');
+    return undefined;
+  });
   const aws = createAwsClients({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
@@ -50,8 +56,9 @@ export async function agentCommand(options: {
     },
     cacheMaxBytes: config.cacheMaxBytes,
     retryDelaySeconds: 30,
+    ...(identity ? { instanceId: identity.instanceId } : {}),
     stopHost: () =>
-      stopOwnInstance(new InstanceMetadata(config.metadataEndpoint), (region) =>
+      stopOwnInstance(metadata, (region) =>
         region === config.region
           ? aws.ec2
           : createAwsClients({ region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }).ec2,

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { LOG_LEVELS } from '../logs/pino-logger.js';
 import { agentCommand } from './agent-command.js';
+import { agentVersion } from './agent-version.js';
 import { type RawSettings, SETTINGS, type SettingName } from './config.js';
 
 /** Exit code of a command line that is wrong: EX_USAGE of sysexits.h. */
@@ -48,9 +48,4 @@ export async function agentMain(argv: readonly string[]): Promise<number> {
     throw error;
   }
   return exitCode;
-}
-
-/** From the agent's package.json, which sits two folders above this file in src/ and dist/ alike. */
-function agentVersion(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }

@@ -2,8 +2,10 @@ import type { Logger } from '@dockercise/shared';
 import type { ContainerEngine } from '../engine/engine.js';
 import { type JobQueue, QueueUnusableError } from '../queue/job-queue.js';
 import { Backoff, sleep } from './backoff.js';
+import type { HostReporter } from './host-reporter.js';
 import type { JobHandlerDeps, JobOutcome } from './job-handler.js';
 import { handleJob } from './job-handler.js';
+import { RunsInProgress } from './runs-in-progress.js';
 
 export interface AgentOptions {
   /** Jobs run at once. */
@@ -22,6 +24,8 @@ export interface AgentDeps {
   handler: Omit<JobHandlerDeps, 'queue' | 'engine' | 'logger' | 'runsInProgress'>;
   /** Stops the machine the agent runs on; resolves with what was stopped. */
   stopHost(): Promise<string>;
+  /** Says how the host stands (the account page shows it); none for an agent beside the code. */
+  host?: HostReporter;
   logger: Logger;
   now?: () => number;
 }
@@ -36,23 +40,28 @@ export class Agent {
   private readonly kill = new AbortController();
   private readonly active = new Set<Promise<JobOutcome>>();
   private readonly backoff = new Backoff(1000, 60_000);
-  private readonly runsInProgress = new Set<string>();
+  private readonly runsInProgress = new RunsInProgress();
   private graceTimer: NodeJS.Timeout | undefined;
   private lastBusy: number;
   private hostStopped = false;
+  private polling = false;
 
   constructor(
     private readonly deps: AgentDeps,
     private readonly options: AgentOptions,
   ) {
     this.lastBusy = this.now();
+    this.runsInProgress.onChange(() => this.reportState());
   }
 
   /** Serves until shut down; rejects only for what retrying cannot fix (the queue is gone or forbidden). */
   async run(): Promise<void> {
     const { logger, queue } = this.deps;
+    await this.deps.host?.start();
     await this.waitForEngine();
     logger.info({ concurrency: this.options.concurrency }, 'agent polling for jobs');
+    this.polling = true;
+    this.reportState();
     try {
       while (!this.stopping.signal.aborted) {
         const free = this.options.concurrency - this.active.size;
@@ -79,6 +88,7 @@ export class Agent {
     } finally {
       await Promise.allSettled(this.active);
       if (this.graceTimer) clearTimeout(this.graceTimer);
+      await this.deps.host?.stop();
     }
     logger.info({}, 'agent stopped');
   }
@@ -123,8 +133,17 @@ export class Agent {
       .finally(() => {
         this.active.delete(running);
         this.lastBusy = this.now();
+        this.reportState();
       });
     this.active.add(running);
+  }
+
+  /** Busy while it runs anything, idle otherwise; starting until it polls. */
+  private reportState(): void {
+    const host = this.deps.host;
+    if (!host || !this.polling || host.state === 'stopped') return;
+    const runs = [...this.runsInProgress];
+    void host.set(this.active.size > 0 || runs.length > 0 ? 'busy' : 'idle', runs);
   }
 
   /** Retries the Docker engine with backoff until it answers (or the agent shuts down). */

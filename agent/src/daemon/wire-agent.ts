@@ -7,6 +7,7 @@ import {
   fetchPlanObject,
   S3CacheStore,
   S3CancelRequests,
+  S3HostReports,
   S3JobLedger,
   S3LogSink,
   S3ResultStore,
@@ -16,7 +17,9 @@ import type { ContainerEngine, ResourceLimits } from '../engine/engine.js';
 import { teeSinks } from '../logs/log-sink.js';
 import { DEFAULT_CACHE_MAX_BYTES } from '../store/cache-store.js';
 import { Agent, type AgentOptions } from './agent.js';
+import { agentVersion } from './agent-version.js';
 import type { AgentConfig } from './config.js';
+import { HostReporter } from './host-reporter.js';
 
 /** Where the account's resources are, as the configuration names them. */
 type AccountResources = Pick<
@@ -35,6 +38,8 @@ export interface AgentWiring extends AccountResources {
   cacheMaxBytes?: number;
   retryDelaySeconds: number;
   stopHost(): Promise<string>;
+  /** The EC2 instance the agent runs on: its reports go to the bucket under this id. */
+  instanceId?: string;
   logger: Logger;
   options: AgentOptions;
 }
@@ -76,6 +81,15 @@ export function wireAgent(w: AgentWiring): Agent {
         retryDelaySeconds: w.retryDelaySeconds,
       },
       stopHost: w.stopHost,
+      ...(w.instanceId
+        ? {
+            host: new HostReporter(
+              new S3HostReports(aws.s3, w.bucket),
+              { instanceId: w.instanceId, agentVersion: agentVersion() },
+              logger,
+            ),
+          }
+        : {}),
       logger,
     },
     w.options,

@@ -10,7 +10,13 @@ export const controlPlaneRoleArn = (accountId: string, region: string): string =
 export type Discovery =
   | { stage: 'waiting-for-stack'; detail: string }
   | { stage: 'role-assumed'; detail: string }
-  | { stage: 'stack-found'; outputs: Record<string, string> };
+  | {
+      stage: 'stack-found';
+      outputs: Record<string, string>;
+      /** The stack's id (its ARN) and its parameters' names: what an update link needs. */
+      stackId: string;
+      parameters: string[];
+    };
 
 const DONE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE']);
 
@@ -61,7 +67,8 @@ export async function readStack(
         o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : [],
       ),
     );
-    return { stage: 'stack-found', outputs };
+    const parameters = (stack.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : []));
+    return { stage: 'stack-found', outputs, stackId: stack.StackId ?? STACK_NAME, parameters };
   } catch (error) {
     return {
       stage: 'role-assumed',

@@ -59,7 +59,14 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
     if (!account?.verifiedAt || account.ownerId !== c.get('user').id)
       throw new HttpError(404, 'no such AWS account');
     const runs = await deps.store.recentRuns(account.accountId, 10);
-    return c.json(await accountOverview(deps.access, account, runs, deps.config.agentVersion));
+    const { config } = deps;
+    const newest = {
+      version: config.agentVersion,
+      tarballUrl: agentTarballUrl(config),
+      ...(config.agentTarballSha256 ? { tarballSha256: config.agentTarballSha256 } : {}),
+      templateUrl: config.templateUrl,
+    };
+    return c.json(await accountOverview(deps.access, account, runs, newest, now().getTime()));
   });
 
   app.post('/', async (c) => {
@@ -95,7 +102,7 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
         ControlPlaneRoleArn: config.controlPlaneRoleArn,
         ExternalId: claim.externalId,
         JobSigningPublicKey: config.jobSigningPublicKey,
-        AgentTarballUrl: `${config.publicUrl}/agent/dockercise-agent-${config.agentVersion}.tgz`,
+        AgentTarballUrl: agentTarballUrl(config),
         AgentTarballSha256: config.agentTarballSha256,
         AgentVersion: config.agentVersion,
       },
@@ -190,3 +197,7 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
   });
   return app;
 }
+
+/** Where hosts download the agent this control plane offers. */
+const agentTarballUrl = (config: CloudDeps['config']): string =>
+  `${config.publicUrl}/agent/dockercise-agent-${config.agentVersion}.tgz`;

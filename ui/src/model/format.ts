@@ -68,3 +68,15 @@ export function parseLogLine(line: string): LogLine {
   const stream = match[2] === 'err' ? 'err' : match[2] === 'out' ? 'out' : 'unknown';
   return { time, stream, text: match[3] ?? '' };
 }
+
+type HostStateName = 'starting' | 'idle' | 'busy' | 'leaving' | 'stopped' | 'lost';
+
+/** What a host's own report says, as a sentence's start: "idle since …". */
+export const HOST_WORDS: Record<HostStateName, string> = {
+  starting: 'starting since',
+  idle: 'idle since',
+  busy: 'running jobs since',
+  leaving: 'stopping since',
+  stopped: 'stopped since',
+  lost: 'not heard from since',
+};

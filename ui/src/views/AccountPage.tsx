@@ -2,10 +2,10 @@ import { A } from '@solidjs/router';
 import { For, Show } from 'solid-js';
 import { useApi } from '../api/context.js';
 import { poll } from '../api/poll.js';
-import { formatTime, statusSymbol, statusWords } from '../model/format.js';
+import { formatTime, HOST_WORDS, statusSymbol, statusWords } from '../model/format.js';
 import { Loaded } from './Loaded.js';
 
-/** An AWS account: how deep its queue is, whether its stack is current, its last runs. */
+/** An AWS account: its hosts, how deep its queue is, whether its stack is current, its last runs. */
 export function AccountPage(props: { accountId: string }) {
   const api = useApi();
   const overview = poll(
@@ -31,13 +31,51 @@ export function AccountPage(props: { accountId: string }) {
               <Show when={data().stack} fallback={<span class="muted">its version cannot be read</span>}>
                 {(stack) => (
                   <Show when={stack().behind} fallback={<>agent {stack().agentVersion}, the newest</>}>
-                    agent {stack().agentVersion}; {stack().newest} is out: update the stack with the newest
-                    template
+                    agent {stack().agentVersion}; {stack().newest} is out:{' '}
+                    <Show when={stack().updateUrl} fallback={<>update the stack with the newest template</>}>
+                      {(url) => (
+                        <a href={url()} target="_blank" rel="noopener noreferrer">
+                          update the stack
+                        </a>
+                      )}
+                    </Show>
+                    <Show when={stack().updateCommand}>
+                      {(command) => (
+                        <details>
+                          <summary>or with the AWS CLI</summary>
+                          <pre class="command">{command()}</pre>
+                        </details>
+                      )}
+                    </Show>
                   </Show>
                 )}
               </Show>
             </dd>
           </dl>
+          <h2>Hosts</h2>
+          <Show when={data().hosts} fallback={<p class="muted">The hosts' reports cannot be read.</p>}>
+            {(hosts) => (
+              <ul class="hosts">
+                <For
+                  each={hosts()}
+                  fallback={<li class="muted">No host has reported yet: one starts for the first run.</li>}
+                >
+                  {(host) => (
+                    <li>
+                      <code>{host.instanceId}</code>{' '}
+                      <span class={`host-state host-${host.state}`}>{HOST_WORDS[host.state]}</span>{' '}
+                      {formatTime(host.state === 'lost' ? host.updatedAt : host.since)}
+                      <Show when={host.runs.length > 0}>
+                        {' '}
+                        <span class="muted">({host.runs.join(', ')})</span>
+                      </Show>{' '}
+                      <span class="muted">agent {host.agentVersion}</span>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            )}
+          </Show>
           <h2>Last runs</h2>
           <ul class="runs">
             <For each={data().runs} fallback={<li class="muted">No run yet.</li>}>

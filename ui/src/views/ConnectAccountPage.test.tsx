@@ -1,6 +1,7 @@
 import { fireEvent, render } from '@solidjs/testing-library';
 import { describe, expect, it } from 'vitest';
 import { App } from '../App.js';
+import { formatTime } from '../model/format.js';
 import { apiAnswering, tick } from '../test-support.js';
 
 function open(path: string, answer: Parameters<typeof apiAnswering>[0]) {
@@ -140,7 +141,7 @@ describe('the repositories page', () => {
 });
 
 describe('the account page', () => {
-  it('shows the queue, whether the stack is current, and the last runs', async () => {
+  it('shows the hosts, the queue, whether the stack is current (and how to update it), and the last runs', async () => {
     const { view } = open('/results/accounts/111122223333', (path) =>
       path === '/accounts/111122223333/overview'
         ? {
@@ -148,7 +149,32 @@ describe('the account page', () => {
               accountId: '111122223333',
               region: 'eu-west-1',
               queue: { waiting: 2, running: 1 },
-              stack: { agentVersion: '0.1.0', newest: '0.2.0', behind: true },
+              stack: {
+                agentVersion: '0.1.0',
+                newest: '0.2.0',
+                behind: true,
+                updateUrl:
+                  'https://eu-west-1.console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/update/template?stackId=s',
+                updateCommand: 'aws cloudformation update-stack --stack-name dockercise',
+              },
+              hosts: [
+                {
+                  instanceId: 'i-0aaa',
+                  state: 'busy',
+                  since: '2026-11-28T00:00:00.000Z',
+                  updatedAt: '2026-11-28T00:01:00.000Z',
+                  agentVersion: '0.1.0',
+                  runs: ['20261128T000000Z-abcdef'],
+                },
+                {
+                  instanceId: 'i-0bbb',
+                  state: 'lost',
+                  since: '2026-11-27T00:00:00.000Z',
+                  updatedAt: '2026-11-27T01:00:00.000Z',
+                  agentVersion: '0.1.0',
+                  runs: [],
+                },
+              ],
               runs: [
                 {
                   pipeline: 'octo.app',
@@ -164,7 +190,16 @@ describe('the account page', () => {
     );
     await tick(30);
     expect(view.getByText('2 waiting, 1 being run')).toBeTruthy();
-    expect(view.getByText(/0\.2\.0 is out: update the stack/)).toBeTruthy();
+    expect(view.getByText(/0\.2\.0 is out:/)).toBeTruthy();
+    expect(view.getByRole('link', { name: 'update the stack' }).getAttribute('href')).toContain(
+      '#/stacks/update/template?stackId=s',
+    );
+    expect(view.getByText('aws cloudformation update-stack --stack-name dockercise')).toBeTruthy();
+    const hosts = view.getAllByRole('listitem').filter((li) => li.textContent?.startsWith('i-0'));
+    expect(hosts.map((li) => li.textContent)).toEqual([
+      `i-0aaa running jobs since ${formatTime('2026-11-28T00:00:00.000Z')} (20261128T000000Z-abcdef) agent 0.1.0`,
+      `i-0bbb not heard from since ${formatTime('2026-11-27T01:00:00.000Z')} agent 0.1.0`,
+    ]);
     expect(view.getByRole('link', { name: 'octo.app 20261128T000000Z-abcdef' }).getAttribute('href')).toBe(
       '/results/111122223333/octo.app/20261128T000000Z-abcdef',
     );

@@ -3,6 +3,7 @@ export { type AwsClients, awsErrorName, createAwsClients } from './clients.js';
 export { CloudWatchLogSink } from './cloudwatch-log-sink.js';
 export { S3CacheStore } from './s3-cache-store.js';
 export { S3CancelRequests } from './s3-cancel-requests.js';
+export { S3HostReports } from './s3-host-reports.js';
 export { S3JobLedger } from './s3-job-ledger.js';
 export { S3LogSink } from './s3-log-sink.js';
 export { fetchPlanObject } from './s3-plan-store.js';
