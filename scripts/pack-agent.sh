@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Packs the agent into one tarball that a host installs with `npm install --global <url>`: the
-# agent's build and systemd unit, with @dockercise/shared bundled inside; its other dependencies come
-# from the npm registry at install time. Usage: pack-agent.sh [OUT_DIR]  (default: dist/)
+# Packs the agent into the one tarball a host installs: the agent and every dependency bundled into
+# a single ES module (dist/agent.mjs, see bundle.mjs), its program, and the host's scripts and
+# systemd units (agent/host). Nothing is resolved, fetched or built on the host, and the same
+# tarball runs on x86_64 and arm64. Usage: pack-agent.sh [OUT_DIR]  (default: dist/)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(mkdir -p "${1:-$root/dist}" && cd "${1:-$root/dist}" && pwd)"
@@ -12,27 +13,40 @@ fi
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-cp -r "$root/agent/bin" "$root/agent/dist" "$root/agent/dockercise-agent.service" "$stage/"
-mkdir -p "$stage/node_modules/@dockercise/shared"
-cp -r "$root/shared/dist" "$root/shared/package.json" "$stage/node_modules/@dockercise/shared/"
-# npm counts a bundled package's own dependencies as part of the bundle, so they travel in it too
-# (both have no dependencies of their own).
-for dependency in zod yaml; do cp -r "$root/node_modules/$dependency" "$stage/node_modules/$dependency"; done
+mkdir -p "$stage/bin" "$stage/dist"
+node "$root/scripts/bundle.mjs" "$root/agent/dist/daemon/agent-program.js" "$stage/dist/agent.mjs"
+cp -r "$root/agent/host" "$stage/host"
+cat >"$stage/bin/dockercise-agent.js" <<'PROGRAM'
+#!/usr/bin/env node
+import { agentMain } from '../dist/agent.mjs';
 
-# The agent's package.json, with shared's own dependencies added and shared bundled.
+agentMain(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    console.error('dockercise-agent: internal error:', error);
+    process.exitCode = 70;
+  },
+);
+PROGRAM
+chmod 0755 "$stage/bin/dockercise-agent.js" "$stage/host/dockercise-leave" "$stage/host/dockercise-watchdog"
+
+# The agent's package.json without dependencies: the bundle holds them all.
 node --input-type=module - "$root" "$stage" <<'SCRIPT'
 import { readFileSync, writeFileSync } from 'node:fs';
 const [root, stage] = process.argv.slice(2);
 const agent = JSON.parse(readFileSync(`${root}/agent/package.json`, 'utf8'));
-const shared = JSON.parse(readFileSync(`${root}/shared/package.json`, 'utf8'));
-delete agent.devDependencies;
-delete agent.scripts;
-agent.private = false;
-const version = (name) => JSON.parse(readFileSync(`${stage}/node_modules/${name}/package.json`, 'utf8')).version;
-agent.dependencies = { ...agent.dependencies, '@dockercise/shared': shared.version, zod: version('zod'), yaml: version('yaml') };
-agent.bundleDependencies = ['@dockercise/shared', ...Object.keys(shared.dependencies)];
-agent.files = ['bin', 'dist', 'dockercise-agent.service'];
-writeFileSync(`${stage}/package.json`, `${JSON.stringify(agent, null, 2)}\n`);
+const pkg = {
+  name: agent.name,
+  version: agent.version,
+  description: agent.description,
+  type: 'module',
+  bin: { 'dockercise-agent': 'bin/dockercise-agent.js' },
+  files: ['bin', 'dist', 'host'],
+  engines: { node: '>=20.19' },
+};
+writeFileSync(`${stage}/package.json`, `${JSON.stringify(pkg, null, 2)}\n`);
 SCRIPT
 
 (cd "$stage" && npm pack --silent --pack-destination "$out" >/dev/null)
