@@ -1,17 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
-  CloudFormationClient,
-  CreateStackCommand,
-  DescribeStackResourcesCommand,
-  DescribeStacksCommand,
-  type Output,
-} from '@aws-sdk/client-cloudformation';
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribePoliciesCommand,
+  DescribeWarmPoolCommand,
+  SetDesiredCapacityCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
   DescribeSecurityGroupsCommand,
+  EC2Client,
 } from '@aws-sdk/client-ec2';
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
@@ -21,6 +19,7 @@ import {
   GetPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { runPrefix } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
 import {
@@ -38,12 +37,10 @@ import {
   sendJob,
 } from './aws-harness.js';
 import { compile, IMG } from './harness.js';
+import { deployStack, launchParameters } from './stack-harness.js';
 
-const TEMPLATE = readFileSync(
-  fileURLToPath(new URL('../../cloudformation/dockercise.yaml', import.meta.url)),
-  'utf8',
-);
 const EXTERNAL_ID = 'external-id-0123456789abcdef0123456789';
+const at = { region: REGION, endpoint: endpoint() };
 
 const errorName = (promise: Promise<unknown>): Promise<string> =>
   promise.then(
@@ -52,61 +49,34 @@ const errorName = (promise: Promise<unknown>): Promise<string> =>
   );
 
 describe('the customer stack deployed into moto', () => {
-  it('creates every resource, and an agent configured from its outputs runs a job end to end', async () => {
+  it('creates every resource, an update of the agent replaces nothing, and an agent configured from the outputs runs a job', async () => {
     const aws = clients();
-    const cloudformation = new CloudFormationClient({ region: REGION, endpoint: endpoint() });
-    const iam = new IAMClient({ region: REGION, endpoint: endpoint() });
+    const iam = new IAMClient(at);
+    const ec2 = new EC2Client(at);
+    const autoscaling = new AutoScalingClient(at);
+    const ssm = new SSMClient(at);
     const stackName = `dockercise-${Date.now()}`;
-    const parameter = (key: string, value: string) => ({ ParameterKey: key, ParameterValue: value });
-    await cloudformation.send(
-      new CreateStackCommand({
-        StackName: stackName,
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-        Parameters: [
-          parameter('ControlPlaneRoleArn', 'arn:aws:iam::111122223333:role/dockercise-control-plane'),
-          parameter('AgentTarballSha256', 'a'.repeat(64)),
-          parameter('ExternalId', EXTERNAL_ID),
-          parameter('JobSigningPublicKey', publicKeyBase64),
-          parameter('AgentTarballUrl', 'https://control-plane.example/agent/dockercise-agent-0.1.0.tgz'),
-          parameter('LogRetentionDays', '14'),
-        ],
-      }),
+    const stack = await deployStack(
+      stackName,
+      launchParameters(EXTERNAL_ID, { LogRetentionDays: '14', MaxHosts: '2' }),
     );
-    const stack = await eventually(
-      async () => {
-        const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
-        const status = Stacks?.[0]?.StackStatus ?? '';
-        if (status.endsWith('_FAILED') || status.startsWith('ROLLBACK'))
-          throw new Error(`stack ${status}: ${Stacks?.[0]?.StackStatusReason}`);
-        return status === 'CREATE_COMPLETE' ? Stacks?.[0] : undefined;
-      },
-      60_000,
-      'the stack',
-    );
-    const outputs = Object.fromEntries(
-      (stack.Outputs ?? []).map((o: Output) => [o.OutputKey, o.OutputValue ?? '']),
-    );
+    const { outputs, physical } = stack;
     expect(Object.keys(outputs).sort()).toEqual([
       'AgentVersion',
       'BucketName',
       'DeadLetterQueueUrl',
-      'InstanceId',
+      'HostGroupName',
+      'JobsPerHost',
       'LogGroupName',
+      'MaxHosts',
       'QueueUrl',
       'Region',
       'RoleArn',
+      'TemplateVersion',
     ]);
-    expect(outputs.Region).toBe(REGION);
+    expect(outputs).toMatchObject({ Region: REGION, MaxHosts: '2', JobsPerHost: '2', TemplateVersion: '2' });
 
     // moto reports CREATE_COMPLETE even for what it skipped: check each resource directly.
-    const { StackResources } = await cloudformation.send(
-      new DescribeStackResourcesCommand({ StackName: stackName }),
-    );
-    const physical = Object.fromEntries(
-      (StackResources ?? []).map((r) => [r.LogicalResourceId, r.PhysicalResourceId]),
-    );
-
     const bucket = outputs.BucketName ?? '';
     const encryption = await aws.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
     expect(
@@ -156,28 +126,109 @@ describe('the customer stack deployed into moto', () => {
       new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'dockercise-control-plane' }),
     );
     // Another gap: moto returns inline policies made by CloudFormation as a Python repr, not JSON,
-    // so the document is checked as text: StartInstances is scoped to this stack's instance.
+    // so the document is checked as text: the group's size is all the role may set of the hosts.
     const document = decodeURIComponent(inline.PolicyDocument ?? '');
     expect(document).toContain(
-      `'Sid': 'StartTheHost', 'Effect': 'Allow', 'Action': 'ec2:StartInstances', 'Resource': 'arn:aws:ec2:${REGION}:123456789012:instance/${outputs.InstanceId}'`,
+      `'Sid': 'SetHostCapacity', 'Effect': 'Allow', 'Action': 'autoscaling:SetDesiredCapacity', 'Resource': 'arn:aws:autoscaling:${REGION}:123456789012:autoScalingGroup:*:autoScalingGroupName/dockercise-hosts-${stackName}'`,
     );
     expect(document).not.toContain("'Resource': '*'");
+    expect(document).not.toContain('ec2:');
 
-    const { Reservations } = await aws.ec2.send(
-      new DescribeInstancesCommand({ InstanceIds: [outputs.InstanceId ?? ''] }),
+    // The hosts: a group of none yet, at most MaxHosts, each new host protected from scale-in.
+    const groupName = outputs.HostGroupName ?? '';
+    expect(groupName).toBe(`dockercise-hosts-${stackName}`);
+    const { AutoScalingGroups } = await autoscaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }),
     );
-    const instance = Reservations?.[0]?.Instances?.[0];
-    expect(instance?.Tags).toContainEqual({ Key: 'dockercise:stack', Value: stackName });
-    const template = await aws.ec2.send(
+    const group = AutoScalingGroups?.[0];
+    expect(group).toMatchObject({
+      MinSize: 0,
+      MaxSize: 2,
+      DesiredCapacity: 0,
+      NewInstancesProtectedFromScaleIn: true,
+    });
+    expect(group?.Instances ?? []).toEqual([]);
+    expect(group?.LaunchTemplate?.LaunchTemplateId).toBe(physical.AgentLaunchTemplate);
+    // Gaps of moto: it makes no warm pool, no scaling policy and no lifecycle hook from the
+    // template (it skips those resource types), and never waits for HostBootstrapped's signal.
+    // The template test holds their properties; the host tests make the policy themselves.
+    expect(
+      (await autoscaling.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: groupName })))
+        .WarmPoolConfiguration,
+    ).toBeUndefined();
+    expect(
+      (await autoscaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: groupName })))
+        .ScalingPolicies,
+    ).toEqual([]);
+
+    const template = await ec2.send(
       new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: physical.AgentLaunchTemplate }),
     );
-    expect(template.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.MetadataOptions?.HttpTokens).toBe(
-      'required',
-    );
-    const { SecurityGroups } = await aws.ec2.send(
+    const data = template.LaunchTemplateVersions?.[0]?.LaunchTemplateData;
+    expect(data?.MetadataOptions?.HttpTokens).toBe('required');
+    expect(data?.InstanceType).toBe('t3.small');
+    const { SecurityGroups } = await ec2.send(
       new DescribeSecurityGroupsCommand({ GroupIds: [physical.AgentSecurityGroup ?? ''] }),
     );
     expect(SecurityGroups?.[0]?.IpPermissions).toEqual([]);
+
+    // What hosts read at boot: the agent to install and how to reach the account's resources.
+    const settings = async () =>
+      JSON.parse(
+        (await ssm.send(new GetParameterCommand({ Name: `/dockercise/${stackName}/agent` }))).Parameter
+          ?.Value ?? '{}',
+      ) as Record<string, string>;
+    expect(await settings()).toMatchObject({
+      agentVersion: '0.1.0',
+      tarballSha256: 'a'.repeat(64),
+      publicKey: publicKeyBase64,
+      queueUrl: outputs.QueueUrl,
+      bucket,
+      logGroup: outputs.LogGroupName,
+      jobsPerHost: '2',
+    });
+
+    // The control plane sizes the group by its name, through its role (moto launches the host).
+    await autoscaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: groupName, DesiredCapacity: 1 }),
+    );
+    const launched = await autoscaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }),
+    );
+    expect(launched.AutoScalingGroups?.[0]?.Instances).toHaveLength(1);
+    expect(launched.AutoScalingGroups?.[0]?.Instances?.[0]?.ProtectedFromScaleIn).toBe(true);
+    await autoscaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: groupName, DesiredCapacity: 0 }),
+    );
+
+    // A new agent version: only the hosts' settings change. The group and the launch template stay
+    // (no host replaced, and the template's version the group uses is the same), and no output the
+    // control plane keeps moves. (moto replaces little on update anyway; template.test.ts checks
+    // that nothing but the settings refers to the agent's parameters.)
+    const updated = await deployStack(
+      stackName,
+      launchParameters(EXTERNAL_ID, {
+        LogRetentionDays: '14',
+        MaxHosts: '2',
+        AgentVersion: '0.2.0',
+        AgentTarballUrl: 'https://control-plane.example/agent/dockercise-agent-0.2.0.tgz',
+        AgentTarballSha256: 'b'.repeat(64),
+      }),
+      'update',
+    );
+    expect(updated.physical.HostGroup).toBe(physical.HostGroup);
+    expect(updated.physical.AgentLaunchTemplate).toBe(physical.AgentLaunchTemplate);
+    const versions = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: physical.AgentLaunchTemplate }),
+    );
+    expect(versions.LaunchTemplateVersions).toHaveLength(1);
+    expect({ ...updated.outputs, AgentVersion: outputs.AgentVersion }).toEqual(outputs);
+    expect(updated.outputs.AgentVersion).toBe('0.2.0');
+    // Gap of moto: it leaves the parameter's value as it was on UpdateStack. On AWS a new Value
+    // updates it in place ("Update requires: No interruption"), which is how every host sees the
+    // new agent at its next boot.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html
+    expect(await settings()).toMatchObject({ agentVersion: '0.1.0' });
 
     // An agent configured from nothing but the stack's outputs.
     const account: Account = {

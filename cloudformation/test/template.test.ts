@@ -5,22 +5,47 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STACK_PARAMETER_NAMES } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
-import { asList, loadTemplate, namesStackResource, type Statement, TEMPLATE_PATH } from './template.js';
+import {
+  asList,
+  bootScript,
+  loadTemplate,
+  namesStackResource,
+  referencesTo,
+  type Statement,
+  TEMPLATE_PATH,
+  userData,
+} from './template.js';
 
 const template = loadTemplate();
 const logicalIds = new Set(Object.keys(template.Resources));
 const CFN_LINT = fileURLToPath(new URL('../../.venv/bin/cfn-lint', import.meta.url));
+const resource = (id: string) => {
+  const found = template.Resources[id];
+  if (!found) throw new Error(`no ${id} in the template`);
+  return found;
+};
 
-function policyStatements(role: string): Statement[] {
-  const policies = (template.Resources[role]?.Properties.Policies ?? []) as Array<{
-    PolicyDocument: { Statement: Statement[] };
-  }>;
+/** Every statement of every policy the template grants: the roles' inline ones and the IAM::Policy resources. */
+function policyStatements(id: string): Statement[] {
+  const r = resource(id);
+  if (r.Type === 'AWS::IAM::Policy')
+    return (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+  const policies = (r.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>;
   return policies.flatMap((p) => p.PolicyDocument.Statement);
 }
 
-const roles = Object.entries(template.Resources)
-  .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+const grants = Object.entries(template.Resources)
+  .filter(([, r]) => r.Type === 'AWS::IAM::Role' || r.Type === 'AWS::IAM::Policy')
   .map(([id]) => id);
+
+/** Shellcheck's verdict on a script: '' when clean. */
+function shellcheck(script: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'script-')), 'script.sh');
+  writeFileSync(file, script);
+  execFileSync('bash', ['-n', file]);
+  const check = spawnSync('shellcheck', ['--shell=bash', file], { encoding: 'utf8' });
+  return check.stdout + (check.status === 0 ? '' : `exit ${check.status}`);
+}
 
 describe('the customer stack template', () => {
   it('passes cfn-lint with no findings', () => {
@@ -30,40 +55,51 @@ describe('the customer stack template', () => {
   });
 
   it('grants no wildcard action, and scopes every statement to this stack', () => {
-    expect(roles.sort()).toEqual(['AgentRole', 'ControlPlaneRole']);
-    for (const role of roles) {
-      for (const statement of policyStatements(role)) {
-        const where = `${role} ${statement.Sid}`;
+    expect(grants.sort()).toEqual(['AgentHostPolicy', 'AgentRole', 'ControlPlaneRole']);
+    for (const id of grants) {
+      for (const statement of policyStatements(id)) {
+        const where = `${id} ${statement.Sid}`;
         for (const action of asList(statement.Action)) expect(action, where).not.toContain('*');
         const resources = asList(statement.Resource);
         expect(resources.length, where).toBeGreaterThan(0);
-        // A resource that cannot name the stack's own (the instance, from its own role) is scoped by the stack's tag.
-        const byTag =
-          JSON.stringify(statement.Condition ?? {}) ===
-          JSON.stringify({ StringEquals: { 'aws:ResourceTag/dockercise:stack': { Ref: 'AWS::StackName' } } });
-        for (const resource of resources) {
-          expect(resource, where).not.toBe('*');
-          expect(namesStackResource(resource, logicalIds) || byTag, where).toBe(true);
+        for (const r of resources) {
+          expect(r, where).not.toBe('*');
+          expect(namesStackResource(r, logicalIds), where).toBe(true);
         }
       }
     }
+    // The one policy of AWS's own: Session Manager, for a shell on a host without keys or ports.
+    expect(resource('AgentRole').Properties.ManagedPolicyArns).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' },
+    ]);
   });
 
-  it("names the control plane's role so it can find the stack, and lets it read only this stack", () => {
-    const role = template.Resources.ControlPlaneRole;
-    expect(role?.Properties.RoleName).toEqual({ 'Fn::Sub': 'dockercise-control-plane-${AWS::Region}' });
-    expect(policyStatements('ControlPlaneRole')).toContainEqual({
+  it("names the control plane's role so it can find the stack; it sets the group's size and nothing of EC2", () => {
+    expect(resource('ControlPlaneRole').Properties.RoleName).toEqual({
+      'Fn::Sub': 'dockercise-control-plane-${AWS::Region}',
+    });
+    const statements = policyStatements('ControlPlaneRole');
+    expect(statements).toContainEqual({
       Sid: 'DescribeThisStack',
       Effect: 'Allow',
       Action: 'cloudformation:DescribeStacks',
       Resource: { Ref: 'AWS::StackId' },
     });
+    expect(statements.find((s) => s.Sid === 'SetHostCapacity')).toMatchObject({
+      Action: 'autoscaling:SetDesiredCapacity',
+      Resource: {
+        'Fn::Sub':
+          'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${HostGroup}',
+      },
+    });
+    const actions = statements.flatMap((s) => asList(s.Action));
+    expect(actions.filter((a) => a.startsWith('ec2:'))).toEqual([]);
   });
 
   it("trusts only the control plane's role (not its whole account), and only with the ExternalId", () => {
-    const role = template.Resources.ControlPlaneRole;
-    if (!role) throw new Error('no ControlPlaneRole');
-    const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
+    const trust = (
+      resource('ControlPlaneRole').Properties.AssumeRolePolicyDocument as { Statement: Statement[] }
+    ).Statement;
     expect(trust).toEqual([
       {
         Effect: 'Allow',
@@ -75,20 +111,28 @@ describe('the customer stack template', () => {
     expect(template.Parameters.ExternalId).toMatchObject({ Type: 'String', NoEcho: true, MinLength: 32 });
   });
 
-  it('lets the agent stop only an instance tagged with this stack, which the host is', () => {
-    const stop = policyStatements('AgentRole').find((s) => s.Action === 'ec2:StopInstances');
-    expect(stop?.Condition).toEqual({
-      StringEquals: { 'aws:ResourceTag/dockercise:stack': { Ref: 'AWS::StackName' } },
-    });
-    expect(template.Resources.AgentInstance?.Properties.Tags).toContainEqual({
-      Key: 'dockercise:stack',
-      Value: { Ref: 'AWS::StackName' },
-    });
+  it('lets a host hold or leave only its own group; it never stops itself through EC2', () => {
+    const hold = policyStatements('AgentHostPolicy').find((s) => s.Sid === 'HoldOrLeaveTheGroup');
+    expect(asList(hold?.Action).sort()).toEqual([
+      'autoscaling:CompleteLifecycleAction',
+      'autoscaling:ExecutePolicy',
+      'autoscaling:SetInstanceProtection',
+      'autoscaling:TerminateInstanceInAutoScalingGroup',
+    ]);
+    expect(JSON.stringify(hold?.Resource)).toContain('autoScalingGroupName/${HostGroup}');
+    // An in-service instance stopped behind the group's back is unhealthy and replaced: a loop.
+    const actions = [...policyStatements('AgentRole'), ...policyStatements('AgentHostPolicy')].flatMap((s) =>
+      asList(s.Action),
+    );
+    expect(actions).not.toContain('ec2:StopInstances');
+    // The group can be named by the hosts' policy without a cycle only because the policy is apart
+    // from the role, and the warm pool (the first hosts) waits for it.
+    expect(resource('HostWarmPool')).toMatchObject({ DependsOn: ['AgentHostPolicy', 'AgentSettings'] });
   });
 
   // moto skips these when it deploys the stack (see agent/test/stack.aws.test.ts), so they are held here.
-  it('encrypts and locks down the bucket: no public access, TLS only, runs expire', () => {
-    const bucket = template.Resources.ResultsBucket?.Properties ?? {};
+  it('encrypts and locks down the bucket: no public access, TLS only, runs and host reports expire', () => {
+    const bucket = resource('ResultsBucket').Properties;
     expect(bucket.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,
@@ -105,9 +149,11 @@ describe('the customer stack template', () => {
       Status: 'Enabled',
       ExpirationInDays: 14,
     });
-    const policy = template.Resources.ResultsBucketPolicy?.Properties.PolicyDocument as {
-      Statement: Statement[];
-    };
+    expect(rules.find((r) => r.Prefix === 'hosts/')).toMatchObject({
+      Status: 'Enabled',
+      ExpirationInDays: 30,
+    });
+    const policy = resource('ResultsBucketPolicy').Properties.PolicyDocument as { Statement: Statement[] };
     expect(policy.Statement).toContainEqual(
       expect.objectContaining({
         Effect: 'Deny',
@@ -118,47 +164,170 @@ describe('the customer stack template', () => {
   });
 
   it('encrypts the queues, redrives after a few receives, and matches the visibility to the lease', () => {
-    const queue = template.Resources.JobQueue?.Properties ?? {};
-    expect(queue).toMatchObject({
+    expect(resource('JobQueue').Properties).toMatchObject({
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 300,
       RedrivePolicy: { maxReceiveCount: 5 },
     });
-    expect(template.Resources.DeadLetterQueue?.Properties).toMatchObject({ SqsManagedSseEnabled: true });
-    expect(template.Resources.LogGroup?.Properties.RetentionInDays).toEqual({ Ref: 'LogRetentionDays' });
+    expect(resource('DeadLetterQueue').Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    expect(resource('LogGroup').Properties.RetentionInDays).toEqual({ Ref: 'LogRetentionDays' });
   });
 
-  it('runs the host on Amazon Linux 2023 with IMDSv2, an encrypted disk and no inbound rules', () => {
-    expect(template.Parameters.LatestAmiId).toEqual({
+  it('runs hosts on Amazon Linux 2023 of the chosen architecture, with IMDSv2, an encrypted disk, no inbound rules', () => {
+    expect(template.Parameters.LatestAmiIdX86).toMatchObject({
       Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
       Default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
-      Description: 'Amazon Linux 2023, from the public SSM parameter.',
     });
-    const data = template.Resources.AgentLaunchTemplate?.Properties.LaunchTemplateData as Record<
-      string,
-      unknown
-    >;
+    expect(template.Parameters.LatestAmiIdArm64).toMatchObject({
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+      Default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
+    });
+    const data = resource('AgentLaunchTemplate').Properties.LaunchTemplateData as Record<string, unknown>;
+    expect(data.ImageId).toEqual({
+      'Fn::If': ['IsArm64', { Ref: 'LatestAmiIdArm64' }, { Ref: 'LatestAmiIdX86' }],
+    });
     expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
     expect(JSON.stringify(data.BlockDeviceMappings)).toContain('"Encrypted":true');
-    const group = template.Resources.AgentSecurityGroup?.Properties ?? {};
-    expect(group.SecurityGroupIngress).toBeUndefined();
+    expect(data.NetworkInterfaces).toEqual([
+      expect.objectContaining({ AssociatePublicIpAddress: { Ref: 'AssignPublicIp' } }),
+    ]);
+    expect(resource('AgentSecurityGroup').Properties.SecurityGroupIngress).toBeUndefined();
+    expect(template.Parameters.Architecture).toMatchObject({
+      Default: 'x86_64',
+      AllowedValues: ['x86_64', 'arm64'],
+    });
   });
 
-  it('gives the control plane every output it registers the account with, and its agent version', () => {
+  it('refuses a VPC without subnets (or the reverse), and a Graviton host without arm64, before creating anything', () => {
+    const rules = template.Rules ?? {};
+    expect(JSON.stringify(rules.VpcAndSubnetsTogether)).toContain('{"Ref":"VpcId"}');
+    expect(JSON.stringify(rules.VpcAndSubnetsTogether)).toContain('{"Ref":"SubnetIds"}');
+    const graviton = rules.GravitonNeedsArm64 as {
+      RuleCondition: unknown;
+      Assertions: Array<{ Assert: unknown }>;
+    };
+    expect(graviton.RuleCondition).toEqual({ 'Fn::Equals': [{ Ref: 'Architecture' }, 'arm64'] });
+    expect(JSON.stringify(graviton.Assertions)).toContain('t4g.small');
+  });
+
+  // moto does not model the warm pool, lifecycle hooks, scaling policies or CreationPolicy: their
+  // semantics are AWS's (cited in the template), and these properties are what is checked.
+  it('keeps hosts in an Auto Scaling group that idles them stopped, never sized by an update', () => {
+    const group = resource('HostGroup').Properties;
+    expect(group).toMatchObject({
+      MinSize: '0',
+      MaxSize: { Ref: 'MaxHosts' },
+      NewInstancesProtectedFromScaleIn: true,
+      LifecycleHookSpecificationList: [
+        {
+          LifecycleHookName: 'dockercise-boot',
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          DefaultResult: 'CONTINUE',
+        },
+      ],
+    });
+    expect(group.DesiredCapacity).toBeUndefined();
+    expect(group.LaunchTemplate).toEqual({
+      LaunchTemplateId: { Ref: 'AgentLaunchTemplate' },
+      Version: { 'Fn::GetAtt': ['AgentLaunchTemplate', 'LatestVersionNumber'] },
+    });
+    expect(resource('HostWarmPool').Properties).toEqual({
+      AutoScalingGroupName: { Ref: 'HostGroup' },
+      PoolState: 'Stopped',
+      MinSize: 0,
+      InstanceReusePolicy: { ReuseOnScaleIn: true },
+    });
+    expect(resource('ScaleInOne').Properties).toMatchObject({
+      AdjustmentType: 'ChangeInCapacity',
+      ScalingAdjustment: -1,
+    });
+  });
+
+  it('completes the stack only once a host has booted, and a failed boot reports and leaves service', () => {
+    expect(resource('HostBootstrapped')).toMatchObject({
+      Type: 'AWS::CloudFormation::WaitCondition',
+      DependsOn: 'HostWarmPool',
+      CreationPolicy: { ResourceSignal: { Count: 1, Timeout: 'PT20M' } },
+    });
+    const boot = bootScript(template);
+    expect(boot).toContain('--logical-resource-id HostBootstrapped');
+    expect(boot).toContain("trap 'failed $LINENO' ERR");
+    const failed = boot.slice(boot.indexOf('failed() {'), boot.indexOf("trap 'failed"));
+    for (const step of [
+      'report failed',
+      'ship_log',
+      'signal_stack FAILURE',
+      'end_launch_hook',
+      'dockercise-leave',
+    ])
+      expect(failed).toContain(step);
+    // A host launched into the warm pool never starts the agent: it would be stopped mid-job.
+    expect(boot).toContain('if [ "$target" = InService ]; then systemctl start dockercise-agent; fi');
+  });
+
+  it('installs the agent only from a tarball whose sha256 matches, with Node.js 22, and nothing resolved on the host', () => {
+    const boot = bootScript(template);
+    const check = boot.indexOf('| sha256sum --check --strict -');
+    const unpack = boot.indexOf('tar -xzf "$tarball"');
+    expect(check).toBeGreaterThan(0);
+    expect(unpack).toBeGreaterThan(check);
+    expect(boot).toContain('set -euo pipefail');
+    expect(boot).toContain('dnf install -y -q docker nodejs22');
+    expect(boot).not.toMatch(/npm(-\d+)? install/);
+  });
+
+  it('reaches every host with an agent upgrade or a new signing key, and replaces none for it', () => {
+    // What an upgrade changes flows only into the settings the hosts read at every boot: not the
+    // launch template (no new version, no instance refresh) and not the group.
+    for (const parameter of [
+      'AgentVersion',
+      'AgentTarballUrl',
+      'AgentTarballSha256',
+      'JobSigningPublicKey',
+    ]) {
+      expect(referencesTo(template, parameter), parameter).toEqual(
+        parameter === 'AgentVersion' ? ['AgentSettings', 'Outputs.AgentVersion'] : ['AgentSettings'],
+      );
+    }
+    // Hosts find the settings by a name, not a reference, so the launch template never depends on them.
+    expect(userData(template)).toContain('DOCKERCISE_SETTINGS_PARAMETER=/dockercise/${AWS::StackName}/agent');
+    expect(resource('AgentSettings').Properties.Name).toEqual({
+      'Fn::Sub': '/dockercise/${AWS::StackName}/agent',
+    });
+    // Every output the control plane stores is a name an update keeps.
+    for (const output of [
+      'RoleArn',
+      'QueueUrl',
+      'DeadLetterQueueUrl',
+      'BucketName',
+      'LogGroupName',
+      'HostGroupName',
+    ])
+      expect(JSON.stringify(template.Outputs[output]?.Value), output).not.toMatch(
+        /Agent(Version|Tarball)|JobSigning/,
+      );
+  });
+
+  it('gives the control plane every output it registers the account with, and the versions', () => {
     expect(Object.keys(template.Outputs).sort()).toEqual([
       'AgentVersion',
       'BucketName',
       'DeadLetterQueueUrl',
-      'InstanceId',
+      'HostGroupName',
+      'JobsPerHost',
       'LogGroupName',
+      'MaxHosts',
       'QueueUrl',
       'Region',
       'RoleArn',
+      'TemplateVersion',
     ]);
   });
 
-  it("has exactly the parameters the launch link fills in (and the AMI's, which the link leaves alone)", () => {
-    expect(Object.keys(template.Parameters).sort()).toEqual([...STACK_PARAMETER_NAMES, 'LatestAmiId'].sort());
+  it("has exactly the parameters the launch link fills in (and the images', which the link leaves alone)", () => {
+    expect(Object.keys(template.Parameters).sort()).toEqual(
+      [...STACK_PARAMETER_NAMES, 'LatestAmiIdX86', 'LatestAmiIdArm64'].sort(),
+    );
     const required = Object.entries(template.Parameters)
       .filter(([, p]) => p.Default === undefined)
       .map(([name]) => name);
@@ -171,37 +340,15 @@ describe('the customer stack template', () => {
     ]);
   });
 
-  it('installs the agent only from a tarball whose sha256 matches the stack parameter', () => {
-    const instance = template.Resources.AgentInstance;
-    if (!instance) throw new Error('no AgentInstance');
-    const userData = (instance.Properties.UserData as { 'Fn::Base64': { 'Fn::Sub': string } })['Fn::Base64'][
-      'Fn::Sub'
-    ];
-    const check = userData.indexOf('echo "${AgentTarballSha256}  $tarball" | sha256sum --check --strict -');
-    const install = userData.indexOf('npm-20 install --global --prefix "$prefix" --omit=dev "$tarball"');
-    expect(check).toBeGreaterThan(0);
-    expect(install).toBeGreaterThan(check);
-    // set -e makes a failed check stop the script before the install.
-    expect(userData).toContain('set -euo pipefail');
-    expect(userData).not.toContain('install --global --prefix "$prefix" --omit=dev "${AgentTarballUrl}"');
-  });
-
-  it('has a UserData script that passes shellcheck', () => {
-    const userData = template.Resources.AgentInstance?.Properties.UserData as {
-      'Fn::Base64': { 'Fn::Sub': string };
-    };
-    const script = userData['Fn::Base64']['Fn::Sub']
+  it('has a UserData and a boot script that pass shellcheck', () => {
+    const script = userData(template)
       .replace(/\$\{!([^}]+)\}/g, '$${$1}')
       .replace(/\$\{([A-Za-z0-9:]+)\}/g, (_, name: string) => `sample-${name.replace(/[^A-Za-z0-9]/g, '')}`);
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
-    const file = join(mkdtempSync(join(tmpdir(), 'userdata-')), 'userdata.sh');
-    writeFileSync(file, script);
-    const check = spawnSync('shellcheck', ['--shell=bash', file], { encoding: 'utf8' });
-    expect(check.stdout).toBe('');
-    expect(check.status).toBe(0);
-    // The paths the script relies on are the ones the agent's tarball really installs (agent-tarball.test.ts).
-    expect(script).toContain('"$prefix/lib/node_modules/@dockercise/agent/dockercise-agent.service"');
-    expect(script).toContain('ln -sf "$prefix/bin/dockercise-agent" /usr/local/bin/dockercise-agent');
-    execFileSync('bash', ['-n', file]);
+    expect(shellcheck(script)).toBe('');
+    expect(shellcheck(bootScript(template))).toBe('');
+    // The paths the boot script relies on are the ones the agent's tarball really holds (agent-tarball.test.ts).
+    for (const path of ['bin/dockercise-agent.js', 'host/dockercise-leave', 'host/dockercise-watchdog'])
+      expect(bootScript(template)).toContain(`/opt/dockercise/current/${path}`);
   });
 });

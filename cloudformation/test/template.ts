@@ -15,7 +15,8 @@ export interface Statement {
 
 export interface Template {
   Parameters: Record<string, { Type: string; Default?: unknown }>;
-  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  Rules?: Record<string, unknown>;
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown }>;
   Outputs: Record<string, { Value: unknown }>;
 }
 
@@ -41,4 +42,40 @@ export function namesStackResource(value: unknown, logicalIds: ReadonlySet<strin
     return [...sub.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}/g)].some((m) => logicalIds.has(m[1] ?? ''));
   }
   return false;
+}
+
+/** The launch template's UserData, as written (before Fn::Sub). */
+export function userData(template: Template): string {
+  const data = template.Resources.AgentLaunchTemplate?.Properties.LaunchTemplateData as {
+    UserData: { 'Fn::Base64': { 'Fn::Sub': string } };
+  };
+  return data.UserData['Fn::Base64']['Fn::Sub'];
+}
+
+/** The boot script that UserData writes to /usr/local/sbin/dockercise-boot. */
+export function bootScript(template: Template): string {
+  const [, rest = ''] = userData(template).split("<<'BOOT'\n");
+  return `${rest.split('\nBOOT\n')[0] ?? ''}\n`;
+}
+
+/** Where a parameter is used: the logical ids of the resources (and `Outputs.X`) that reference it. */
+export function referencesTo(template: Template, name: string): string[] {
+  const uses = (value: unknown): boolean => {
+    if (typeof value === 'string') return false;
+    if (Array.isArray(value)) return value.some(uses);
+    if (!value || typeof value !== 'object') return false;
+    const object = value as Record<string, unknown>;
+    if (object.Ref === name) return true;
+    const sub = object['Fn::Sub'];
+    if (typeof sub === 'string' && sub.includes(`\${${name}}`)) return true;
+    return Object.values(object).some(uses);
+  };
+  return [
+    ...Object.entries(template.Resources)
+      .filter(([, r]) => uses(r))
+      .map(([id]) => id),
+    ...Object.entries(template.Outputs)
+      .filter(([, o]) => uses(o))
+      .map(([id]) => `Outputs.${id}`),
+  ];
 }

@@ -11,8 +11,12 @@ export interface StackParameters {
   AgentTarballSha256: string;
   AgentVersion?: string;
   InstanceType?: string;
+  Architecture?: 'x86_64' | 'arm64';
+  MaxHosts?: number;
+  JobsPerHost?: number;
   VpcId?: string;
-  SubnetId?: string;
+  SubnetIds?: string;
+  AssignPublicIp?: 'true' | 'false';
   IdleStopMinutes?: number;
   ResultsRetentionDays?: number;
   LogRetentionDays?: number;
@@ -26,8 +30,12 @@ export const STACK_PARAMETER_NAMES = [
   'AgentTarballSha256',
   'AgentVersion',
   'InstanceType',
+  'Architecture',
+  'MaxHosts',
+  'JobsPerHost',
   'VpcId',
-  'SubnetId',
+  'SubnetIds',
+  'AssignPublicIp',
   'IdleStopMinutes',
   'ResultsRetentionDays',
   'LogRetentionDays',
