@@ -1,13 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { runPrefix } from '@dockercise/shared';
 import { signJob } from '@dockercise/shared/node';
 import Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InstanceMetadata, stopOwnInstance } from '../src/daemon/idle-stop.js';
 import { DockerEngine } from '../src/engine/docker-engine.js';
 import {
   type Account,
@@ -388,38 +384,6 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     expect(s3Log.split('\n').filter(Boolean).length).toBe(100_000);
   }, 180_000);
 
-  it('stops its own instance, named by IMDSv2, once idle', async () => {
-    const account = await newAccount();
-    const { Instances } = await account.aws.ec2.send(
-      new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1 }),
-    );
-    const instanceId = Instances?.[0]?.InstanceId ?? '';
-    const metadata = await imdsServer(instanceId);
-    try {
-      startAgent(account, {
-        idleStopMinutes: 0.02,
-        stopHost: () => stopOwnInstance(new InstanceMetadata(metadata.url), () => account.aws.ec2),
-      });
-      const state = await eventually(
-        async () => {
-          const { Reservations } = await account.aws.ec2.send(
-            new DescribeInstancesCommand({ InstanceIds: [instanceId] }),
-          );
-          const name = Reservations?.[0]?.Instances?.[0]?.State?.Name;
-          return name === 'stopped' || name === 'stopping' ? name : undefined;
-        },
-        30_000,
-        'the instance to stop',
-      );
-      expect(['stopped', 'stopping']).toContain(state);
-      // IMDSv2: every metadata read carried the session token.
-      expect(metadata.unauthorised).toBe(0);
-      expect(metadata.tokens).toBeGreaterThan(0);
-    } finally {
-      metadata.server.close();
-    }
-  });
-
   it('Docker engine down at start and mid-run: waits for it, releases the job, loses nothing', async () => {
     const account = await newAccount();
     const proxy = new DockerSocketProxy();
@@ -488,50 +452,3 @@ describe('the agent against a local AWS endpoint (moto) and the real Docker engi
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });
-
-/** A local IMDSv2: a PUT gives a token, and metadata is served only with it. */
-function imdsServer(
-  instanceId: string,
-): Promise<{ server: Server; url: string; tokens: number; unauthorised: number }> {
-  const state = { tokens: 0, unauthorised: 0 };
-  const token = 'imds-token-123';
-  const server = createServer((req, res) => {
-    if (
-      req.method === 'PUT' &&
-      req.url === '/latest/api/token' &&
-      req.headers['x-aws-ec2-metadata-token-ttl-seconds']
-    ) {
-      state.tokens++;
-      res.end(token);
-      return;
-    }
-    if (req.headers['x-aws-ec2-metadata-token'] !== token) {
-      state.unauthorised++;
-      res.statusCode = 401;
-      res.end();
-      return;
-    }
-    if (req.url === '/latest/meta-data/instance-id') res.end(instanceId);
-    else if (req.url === '/latest/meta-data/placement/region') res.end(REGION);
-    else {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      const result = {
-        server,
-        url: `http://127.0.0.1:${port}`,
-        get tokens() {
-          return state.tokens;
-        },
-        get unauthorised() {
-          return state.unauthorised;
-        },
-      };
-      resolve(result);
-    }),
-  );
-}

@@ -29,7 +29,9 @@ import {
 } from '@dockercise/shared/node';
 import { inject } from 'vitest';
 import { type AwsClients, createAwsClients } from '../src/backends/aws/clients.js';
+import { InstanceMetadata } from '../src/backends/aws/instance-metadata.js';
 import type { Agent, AgentOptions } from '../src/daemon/agent.js';
+import type { DiskOps } from '../src/daemon/disk-janitor.js';
 import { wireAgent } from '../src/daemon/wire-agent.js';
 import { DockerEngine } from '../src/engine/docker-engine.js';
 import { docker } from './harness.js';
@@ -118,15 +120,20 @@ export function inProcessAgent(
   account: Account,
   options: Partial<AgentOptions> & {
     visibilitySeconds?: number;
-    stopHost?: () => Promise<string>;
     logger?: Logger;
     engine?: DockerEngine;
     /** The instance it stands for: with one, it reports its state to the bucket. */
     instanceId?: string;
+    /** That instance's metadata service (imds.ts), and the Auto Scaling group it is in. */
+    metadataUrl?: string;
+    group?: { name: string; scaleInPolicy: string };
+    disk?: DiskOps;
+    /** Its own AWS clients (a fault injected in one of them), else the account's. */
+    aws?: AwsClients;
   } = {},
 ): Agent {
   return wireAgent({
-    aws: account.aws,
+    aws: options.aws ?? account.aws,
     engine: options.engine ?? new DockerEngine(docker),
     queueUrl: account.queueUrl,
     deadLetterQueueUrl: account.deadLetterQueueUrl,
@@ -138,14 +145,25 @@ export function inProcessAgent(
     cancelPollMs: 1000,
     stepConcurrency: 4,
     retryDelaySeconds: 1,
-    stopHost: options.stopHost ?? (async () => 'none'),
-    ...(options.instanceId ? { instanceId: options.instanceId } : {}),
+    ...(options.instanceId
+      ? {
+          host: {
+            instanceId: options.instanceId,
+            metadata: new InstanceMetadata(options.metadataUrl ?? 'http://127.0.0.1:9'),
+            ...(options.group ? { group: options.group } : {}),
+          },
+          holder: options.instanceId,
+        }
+      : {}),
+    ...(options.disk ? { disk: options.disk } : {}),
     logger: options.logger ?? quietLogger,
     options: {
       concurrency: options.concurrency ?? 2,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
       idleStopMinutes: options.idleStopMinutes ?? 0,
       waitSeconds: options.waitSeconds ?? 1,
+      leaveWaitMs: options.leaveWaitMs ?? 10_000,
+      lifecyclePollMs: options.lifecyclePollMs ?? 200,
     },
   });
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * account page reads these instead of EC2 (whose Describe calls IAM cannot scope to one stack).
  * Written at every change of state and refreshed every HOST_HEARTBEAT_MS while the agent runs.
  */
-export const HOST_STATES = ['starting', 'idle', 'busy', 'leaving', 'stopped'] as const;
+export const HOST_STATES = ['starting', 'idle', 'busy', 'leaving', 'stopped', 'failed'] as const;
 export type HostState = (typeof HOST_STATES)[number];
 
 export const hostReportSchema = z.object({
@@ -18,6 +18,8 @@ export const hostReportSchema = z.object({
   agentVersion: z.string().max(32),
   /** The runs it is running now (`busy`). */
   runs: z.array(z.string().max(128)).max(64),
+  /** Why, for a host that `failed` (its boot did: the boot log is in the stack's log group). */
+  detail: z.string().max(1000).optional(),
 });
 export type HostReport = z.infer<typeof hostReportSchema>;
 
@@ -25,5 +27,9 @@ export const HOST_HEARTBEAT_MS = 5 * 60 * 1000;
 
 /** A host that stopped writing without saying it stopped: its agent or its instance died. */
 export function hostIsLost(report: HostReport, now: number): boolean {
-  return report.state !== 'stopped' && now - Date.parse(report.updatedAt) > 3 * HOST_HEARTBEAT_MS;
+  return (
+    report.state !== 'stopped' &&
+    report.state !== 'failed' &&
+    now - Date.parse(report.updatedAt) > 3 * HOST_HEARTBEAT_MS
+  );
 }

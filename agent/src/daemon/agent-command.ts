@@ -1,13 +1,23 @@
+import { hostname } from 'node:os';
 import { createAwsClients } from '../backends/aws/clients.js';
+import { CloudWatchAgentLog } from '../backends/aws/cloudwatch-agent-log.js';
+import { InstanceMetadata } from '../backends/aws/instance-metadata.js';
+import { DockerDisk } from '../engine/docker-disk.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { createLogger } from '../logs/pino-logger.js';
 import { QueueUnusableError } from '../queue/job-queue.js';
 import { ConfigError, loadAgentConfig, type RawSettings } from './config.js';
-import { InstanceMetadata, stopOwnInstance } from './idle-stop.js';
 import { wireAgent } from './wire-agent.js';
 
-/** Exit code for a configuration that cannot work (sysexits EX_CONFIG); systemd does not restart on it. */
+/**
+ * Exit code for what restarting cannot fix (sysexits EX_CONFIG): a setting that cannot work, or a
+ * queue that is gone or forbidden. systemd does not restart on it (RestartPreventExitStatus), so
+ * the unit fails and the host leaves service instead of crash-looping.
+ */
 export const EXIT_CONFIG = 78;
+
+/** Where the host's watchdog reads the agent's state (dockercise-watchdog). */
+const HOST_REPORT_FILE = '/run/dockercise/host.json';
 
 /** The daemon on a customer's host (`dockercise-agent`, or `dockercise agent` in a checkout). Wires the AWS and Docker adapters. */
 export async function agentCommand(options: {
@@ -15,7 +25,6 @@ export async function agentCommand(options: {
   logLevel: string;
   flags: RawSettings;
 }): Promise<number> {
-  const logger = createLogger(options.logLevel);
   let config: Awaited<ReturnType<typeof loadAgentConfig>>;
   try {
     config = await loadAgentConfig({
@@ -28,19 +37,27 @@ export async function agentCommand(options: {
     process.stderr.write(`dockercise agent: ${error.message}\n`);
     return EXIT_CONFIG;
   }
-  // The instance the agent runs on, for its host reports; an agent off EC2 (against moto, say) has none.
-  const metadata = new InstanceMetadata(config.metadataEndpoint);
-  const identity = await metadata.identity().catch((error: unknown) => {
-    logger.warn({ err: error }, 'no instance metadata: this host will not report its state');
-    return undefined;
-  });
   const aws = createAwsClients({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
   });
+  // The instance the agent runs on: its reports, its group, its own log. An agent off EC2 (against
+  // moto, say) has none of these.
+  const metadata = new InstanceMetadata(config.metadataEndpoint);
+  const identity = await metadata.identity().catch(() => undefined);
+  const shipped = identity
+    ? new CloudWatchAgentLog(aws.logs, config.logGroup, identity.instanceId)
+    : undefined;
+  const logger = createLogger(options.logLevel, 'json', shipped);
+  if (!identity) logger.warn({}, 'no instance metadata: this host will not report its state');
+  if (config.hostGroup && !identity) {
+    process.stderr.write('dockercise agent: DOCKERCISE_HOST_GROUP is set, but this is not an EC2 instance\n');
+    return EXIT_CONFIG;
+  }
+  const docker = new DockerEngine();
   const agent = wireAgent({
     aws,
-    engine: new DockerEngine(),
+    engine: docker,
     queueUrl: config.queueUrl,
     deadLetterQueueUrl: config.deadLetterQueueUrl,
     region: config.region,
@@ -56,13 +73,18 @@ export async function agentCommand(options: {
     },
     cacheMaxBytes: config.cacheMaxBytes,
     retryDelaySeconds: 30,
-    ...(identity ? { instanceId: identity.instanceId } : {}),
-    stopHost: () =>
-      stopOwnInstance(metadata, (region) =>
-        region === config.region
-          ? aws.ec2
-          : createAwsClients({ region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) }).ec2,
-      ),
+    ...(identity
+      ? {
+          host: {
+            instanceId: identity.instanceId,
+            metadata,
+            reportFile: HOST_REPORT_FILE,
+            ...(config.hostGroup ? { group: config.hostGroup } : {}),
+          },
+          disk: new DockerDisk(docker.client),
+        }
+      : {}),
+    holder: identity?.instanceId ?? `${hostname()}-${process.pid}`,
     logger,
     options: {
       concurrency: config.concurrency,
@@ -80,11 +102,12 @@ export async function agentCommand(options: {
     if (error instanceof QueueUnusableError) {
       logger.error({ err: error }, 'the job queue cannot be used; stopping');
       process.stderr.write(`dockercise agent: ${error.message}\n`);
-      return 1;
+      return EXIT_CONFIG;
     }
     throw error;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await shipped?.close();
   }
 }

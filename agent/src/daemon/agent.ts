@@ -2,6 +2,8 @@ import type { Logger } from '@dockercise/shared';
 import type { ContainerEngine } from '../engine/engine.js';
 import { type JobQueue, QueueUnusableError } from '../queue/job-queue.js';
 import { Backoff, sleep } from './backoff.js';
+import type { DiskJanitor } from './disk-janitor.js';
+import { type HostGroup, IN_SERVICE } from './host-group.js';
 import type { HostReporter } from './host-reporter.js';
 import type { JobHandlerDeps, JobOutcome } from './job-handler.js';
 import { handleJob } from './job-handler.js';
@@ -12,18 +14,24 @@ export interface AgentOptions {
   concurrency: number;
   /** How long running jobs may take to finish after a shutdown signal before they are interrupted. */
   shutdownGraceMs: number;
-  /** Stop the host after this many idle minutes; 0 never. */
+  /** Leave service (its host stopped, disk kept) after this many idle minutes; 0 never. */
   idleStopMinutes: number;
   /** SQS long-poll wait. */
   waitSeconds?: number;
+  /** How long a host that asked to leave waits for its group to take it before it serves on. */
+  leaveWaitMs?: number;
+  /** How often it looks, meanwhile, and while it waits in the warm pool. */
+  lifecyclePollMs?: number;
 }
 
 export interface AgentDeps {
   queue: JobQueue;
   engine: ContainerEngine & { ping(): Promise<void> };
   handler: Omit<JobHandlerDeps, 'queue' | 'engine' | 'logger' | 'runsInProgress'>;
-  /** Stops the machine the agent runs on; resolves with what was stopped. */
-  stopHost(): Promise<string>;
+  /** The Auto Scaling group of its host: with one, an idle host leaves service (see host-group.ts). */
+  hostGroup?: HostGroup;
+  /** Frees disk (images, stale volumes, old caches) before the host leaves, and when space runs low. */
+  disk?: DiskJanitor;
   /** Says how the host stands (the account page shows it); none for an agent beside the code. */
   host?: HostReporter;
   logger: Logger;
@@ -32,7 +40,7 @@ export interface AgentDeps {
 
 /**
  * The daemon: long-polls the queue for as many jobs as it has free slots, runs each through the
- * job handler, backs off on errors, stops its host when idle, and shuts down gracefully.
+ * job handler, backs off on errors, leaves service when idle, and shuts down gracefully.
  */
 export class Agent {
   private readonly stopping = new AbortController();
@@ -43,7 +51,6 @@ export class Agent {
   private readonly runsInProgress = new RunsInProgress();
   private graceTimer: NodeJS.Timeout | undefined;
   private lastBusy: number;
-  private hostStopped = false;
   private polling = false;
 
   constructor(
@@ -59,6 +66,7 @@ export class Agent {
     const { logger, queue } = this.deps;
     await this.deps.host?.start();
     await this.waitForEngine();
+    await this.enterService();
     logger.info({ concurrency: this.options.concurrency }, 'agent polling for jobs');
     this.polling = true;
     this.reportState();
@@ -83,7 +91,7 @@ export class Agent {
         }
         for (const job of jobs) this.start(job);
         if (this.active.size > 0 || jobs.length > 0) this.lastBusy = this.now();
-        await this.stopWhenIdle();
+        await this.leaveWhenIdle();
       }
     } finally {
       await Promise.allSettled(this.active);
@@ -128,6 +136,7 @@ export class Agent {
       })
       .then(async (outcome) => {
         if (outcome === 'engine-down') await this.waitForEngine();
+        else if (this.active.size <= 1) await this.deps.disk?.tidyIfLow().catch(() => {});
         return outcome;
       })
       .finally(() => {
@@ -141,7 +150,7 @@ export class Agent {
   /** Busy while it runs anything, idle otherwise; starting until it polls. */
   private reportState(): void {
     const host = this.deps.host;
-    if (!host || !this.polling || host.state === 'stopped') return;
+    if (!host || !this.polling || host.state === 'stopped' || host.state === 'leaving') return;
     const runs = [...this.runsInProgress];
     void host.set(this.active.size > 0 || runs.length > 0 ? 'busy' : 'idle', runs);
   }
@@ -164,18 +173,96 @@ export class Agent {
     }
   }
 
-  private async stopWhenIdle(): Promise<void> {
-    const minutes = this.options.idleStopMinutes;
-    if (minutes <= 0 || this.hostStopped || this.active.size > 0) return;
-    if (this.now() - this.lastBusy < minutes * 60_000) return;
-    try {
-      const instance = await this.deps.stopHost();
-      this.hostStopped = true;
-      this.deps.logger.info({ instance, idleMinutes: minutes }, 'idle: stopping this host');
-    } catch (error) {
-      this.lastBusy = this.now(); // try again after another idle period, not on every poll
-      this.deps.logger.warn({ err: error }, 'idle, but could not stop this host');
+  /**
+   * A host in the warm pool takes no job: it is about to be stopped. Once in service it keeps
+   * itself from scale-in, so the group never takes a host that is running something.
+   */
+  private async enterService(): Promise<void> {
+    const group = this.deps.hostGroup;
+    if (!group) return;
+    let told = false;
+    while (!this.stopping.signal.aborted) {
+      const state = await group.targetState().catch(() => IN_SERVICE);
+      if (state === IN_SERVICE) break;
+      if (!told) this.deps.logger.info({ state }, 'not in service yet: waiting before taking jobs');
+      told = true;
+      await sleep(this.options.lifecyclePollMs ?? 5000, this.stopping.signal);
     }
+    await this.protect(true);
+  }
+
+  private async protect(fromScaleIn: boolean): Promise<void> {
+    const group = this.deps.hostGroup;
+    if (!group) return;
+    const backoff = new Backoff(1000, 15_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await group.protect(fromScaleIn);
+        return;
+      } catch (error) {
+        // Serving unprotected is better than not serving: at worst a scale-in ends a job, which
+        // another host then runs again (host-lost).
+        if (attempt >= 5 || this.stopping.signal.aborted) {
+          this.deps.logger.error(
+            { err: error, fromScaleIn },
+            "could not set this host's scale-in protection",
+          );
+          return;
+        }
+        await sleep(backoff.next(), this.stopping.signal);
+      }
+    }
+  }
+
+  /**
+   * After `idleStopMinutes` without a job: stop taking jobs, check that none waits, free disk,
+   * drop the protection and make the group one smaller, then wait for the group to take the host
+   * (it is stopped into the warm pool, and the system's shutdown stops the agent). Still in
+   * service after a while — a new run raised the group again — it serves on.
+   */
+  private async leaveWhenIdle(): Promise<void> {
+    const { hostGroup: group, logger, queue } = this.deps;
+    const minutes = this.options.idleStopMinutes;
+    if (!group || minutes <= 0 || this.active.size > 0 || this.stopping.signal.aborted) return;
+    if (this.now() - this.lastBusy < minutes * 60_000) return;
+    await this.deps.host?.set('leaving');
+    logger.info({ idleMinutes: minutes }, 'idle: leaving service');
+    try {
+      const waiting = await queue.waiting();
+      if (waiting > 0) {
+        logger.info({ waiting }, 'jobs are waiting: serving on');
+        return this.serveOn();
+      }
+      await this.deps.disk
+        ?.tidy()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not free disk'));
+      await group.protect(false);
+      await group.scaleInOne();
+    } catch (error) {
+      logger.warn({ err: error }, 'could not leave service; serving on');
+      await this.protect(true);
+      return this.serveOn();
+    }
+    const deadline = this.now() + (this.options.leaveWaitMs ?? 120_000);
+    while (!this.stopping.signal.aborted && this.now() < deadline) {
+      const state = await group.targetState().catch(() => IN_SERVICE);
+      if (state !== IN_SERVICE) {
+        logger.info({ state }, 'the group is taking this host out of service');
+        // Nothing more to do: the host stops, and its shutdown stops the agent.
+        await abortion(this.stopping.signal);
+        return;
+      }
+      await sleep(this.options.lifecyclePollMs ?? 5000, this.stopping.signal);
+    }
+    if (this.stopping.signal.aborted) return;
+    logger.info({}, 'still in service: more runs came; serving on');
+    await this.protect(true);
+    this.serveOn();
+  }
+
+  private serveOn(): void {
+    this.lastBusy = this.now();
+    void this.deps.host?.set('idle');
   }
 
   private now(): number {

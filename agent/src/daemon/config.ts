@@ -28,6 +28,8 @@ export interface AgentConfig {
   cancelPollSeconds: number;
   endpoint?: string;
   metadataEndpoint: string;
+  /** The host's Auto Scaling group, and the policy an idle host runs to leave it (both, or neither). */
+  hostGroup?: { name: string; scaleInPolicy: string };
 }
 
 /** Each setting: its variable (in the file and the environment), its flag, and its default if it has one. */
@@ -74,8 +76,18 @@ export const SETTINGS = {
   idleStopMinutes: {
     env: 'DOCKERCISE_IDLE_STOP_MINUTES',
     flag: '--idle-stop-minutes',
-    what: 'idle minutes before the host stops',
+    what: 'idle minutes before the host leaves service',
     default: '15',
+  },
+  hostGroup: {
+    env: 'DOCKERCISE_HOST_GROUP',
+    flag: '--host-group',
+    what: "the host's Auto Scaling group",
+  },
+  scaleInPolicy: {
+    env: 'DOCKERCISE_SCALE_IN_POLICY',
+    flag: '--scale-in-policy',
+    what: "the group's scale-in-by-one policy, which an idle host runs to leave",
   },
   visibilityTimeoutSeconds: {
     env: 'DOCKERCISE_VISIBILITY_TIMEOUT',
@@ -238,6 +250,12 @@ export async function loadAgentConfig(options: {
   url('endpoint', endpoint);
   const metadataEndpoint = value('metadataEndpoint') ?? SETTINGS.metadataEndpoint.default;
   url('metadataEndpoint', metadataEndpoint);
+  const groupName = value('hostGroup');
+  const scaleInPolicy = value('scaleInPolicy');
+  if ((groupName === undefined) !== (scaleInPolicy === undefined))
+    problems.push(
+      `${SETTINGS.hostGroup.env} and ${SETTINGS.scaleInPolicy.env} go together: give both (the stack writes them) or neither`,
+    );
 
   const config = {
     queueUrl,
@@ -255,6 +273,7 @@ export async function loadAgentConfig(options: {
     cancelPollSeconds: integer('cancelPollSeconds', 1),
     metadataEndpoint,
     ...(endpoint ? { endpoint } : {}),
+    ...(groupName && scaleInPolicy ? { hostGroup: { name: groupName, scaleInPolicy } } : {}),
   };
   if (problems.length > 0 || !publicKey) throw new ConfigError(problems);
   return { ...config, publicKey };

@@ -23,8 +23,10 @@ import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
 import type { CacheStore } from '../store/cache-store.js';
 import type { JobLedger } from '../store/job-ledger.js';
 import type { ResultStore } from '../store/result-store.js';
+import { isHeld, type RunLeases } from '../store/run-leases.js';
 import { type CancelRequests, watchForCancel } from './cancel-watch.js';
 import { holdLease } from './lease.js';
+import { holdRunLease } from './run-lease-hold.js';
 
 export interface JobHandlerDeps {
   queue: JobQueue;
@@ -55,6 +57,10 @@ export interface JobHandlerDeps {
   sourceFor?(runId: string): string | undefined;
   /** Runs this agent is running now: a second delivery of one of them must not start it twice. */
   runsInProgress: Set<string>;
+  /** Who runs each run, across agents: no run runs on two hosts at once. */
+  leases?: RunLeases;
+  /** This agent, as its leases name it (the instance id on a host). */
+  holder?: string;
   logger: Logger;
 }
 
@@ -112,10 +118,42 @@ export async function handleJob(
     await queue.release(job, deps.visibilitySeconds);
     return 'released';
   }
+  const prefix = runPrefix(body.pipeline, body.runId);
+  const ttlMs = deps.visibilitySeconds * 1000;
+  let runLease: Awaited<ReturnType<RunLeases['acquire']>> | undefined;
+  try {
+    runLease = await deps.leases?.acquire(prefix, deps.holder ?? 'agent', ttlMs);
+  } catch (error) {
+    logger.warn({ ...log, err: error }, "could not take the run's lease; it is offered again later");
+    await queue.release(job, deps.retryDelaySeconds);
+    return 'released';
+  }
+  if (runLease && isHeld(runLease)) {
+    // The same message, delivered again while another agent still runs it (its extensions did
+    // not reach SQS): back to the queue until that agent's lease would run out.
+    logger.warn(
+      { ...log, heldBy: runLease.heldBy, forMs: runLease.forMs },
+      'the run is running on another host: released until its lease runs out',
+    );
+    await queue.release(job, Math.ceil(runLease.forMs / 1000) + 1);
+    return 'released';
+  }
   deps.runsInProgress.add(body.runId);
   const lease = holdLease(queue, job, deps.visibilitySeconds, (error) =>
     logger.warn({ ...log, err: error }, 'could not extend the lease'),
   );
+  const cancel = new AbortController();
+  const runHold = runLease
+    ? holdRunLease(
+        runLease,
+        ttlMs,
+        () => {
+          logger.error(log, "lost the run's lease: another agent has the run; stopping it here");
+          cancel.abort();
+        },
+        (error) => logger.warn({ ...log, err: error }, "could not renew the run's lease"),
+      )
+    : undefined;
   try {
     let plan: Plan;
     if (body.plan) {
@@ -130,8 +168,7 @@ export async function handleJob(
       plan = loaded.plan;
     }
 
-    const prefix = runPrefix(body.pipeline, body.runId);
-    const store = deps.storeFor(prefix);
+    const store = fenced(deps.storeFor(prefix), () => runHold?.lost === true);
     const previous = await store.loadResult();
     // A re-run is a new attempt only once: a repeated delivery of it finds the attempt under way.
     const rerun = body.rerun && (previous?.attempt ?? 1) < body.rerun.attempt ? body.rerun : undefined;
@@ -162,7 +199,6 @@ export async function handleJob(
         'resuming the run',
       );
 
-    const cancel = new AbortController();
     let cancelRequested = false;
     const watch = watchForCancel(
       deps.cancelRequests,
@@ -213,6 +249,12 @@ export async function handleJob(
       control.interrupt.removeEventListener('abort', onInterrupt);
     }
 
+    if (runHold?.lost) {
+      // Its message is another agent's now (delivered again): neither deleted nor released here.
+      await lease.stop();
+      logger.warn(log, 'run stopped: another agent has it');
+      return 'released';
+    }
     if (control.interrupt.aborted && !cancelRequested && result.status === 'cancelled') {
       // Not the user's cancel: the agent is going away. Hand the run back, resumable, to whoever comes next.
       await store.saveResult(handBack(result));
@@ -238,8 +280,24 @@ export async function handleJob(
     return 'released';
   } finally {
     await lease.stop();
+    await runHold?.stop();
     deps.runsInProgress.delete(body.runId);
   }
+}
+
+/** A result store that writes nothing once the run is another agent's: its results are theirs. */
+function fenced(store: ResultStore, lost: () => boolean): ResultStore {
+  return {
+    location: store.location,
+    loadResult: () => store.loadResult(),
+    loadOutput: (step) => store.loadOutput(step),
+    saveResult: async (result) => {
+      if (!lost()) await store.saveResult(result);
+    },
+    saveOutput: async (step, output) => {
+      if (!lost()) await store.saveOutput(step, output);
+    },
+  };
 }
 
 type PlanLoad = { ok: true; plan: Plan } | { ok: false; reason: string };

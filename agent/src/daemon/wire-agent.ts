@@ -2,23 +2,30 @@ import type { Logger } from '@dockercise/shared';
 import { logStreamPrefix } from '@dockercise/shared';
 import { queueArn } from '@dockercise/shared/node';
 import {
+  AsgHostGroup,
   type AwsClients,
   CloudWatchLogSink,
   fetchPlanObject,
+  type InstanceMetadata,
   S3CacheStore,
   S3CancelRequests,
   S3HostReports,
   S3JobLedger,
   S3LogSink,
   S3ResultStore,
+  S3RunLeases,
   SqsJobQueue,
 } from '../backends/aws/index.js';
+import { FileHostReports } from '../backends/local/file-host-reports.js';
 import type { ContainerEngine, ResourceLimits } from '../engine/engine.js';
 import { teeSinks } from '../logs/log-sink.js';
+import { RUN_LABEL } from '../runner/run-options.js';
 import { DEFAULT_CACHE_MAX_BYTES } from '../store/cache-store.js';
+import type { HostReports } from '../store/host-reports.js';
 import { Agent, type AgentOptions } from './agent.js';
 import { agentVersion } from './agent-version.js';
 import type { AgentConfig } from './config.js';
+import { type DiskOps, HostDiskJanitor } from './disk-janitor.js';
 import { HostReporter } from './host-reporter.js';
 
 /** Where the account's resources are, as the configuration names them. */
@@ -26,6 +33,15 @@ type AccountResources = Pick<
   AgentConfig,
   'queueUrl' | 'deadLetterQueueUrl' | 'region' | 'bucket' | 'logGroup' | 'publicKey'
 >;
+
+/** The EC2 host the agent runs on, when it does: its id, and its Auto Scaling group. */
+export interface HostWiring {
+  instanceId: string;
+  metadata: InstanceMetadata;
+  group?: { name: string; scaleInPolicy: string };
+  /** Also writes its report here, for the host's watchdog (/run/dockercise/host.json). */
+  reportFile?: string;
+}
 
 export interface AgentWiring extends AccountResources {
   aws: AwsClients;
@@ -37,19 +53,24 @@ export interface AgentWiring extends AccountResources {
   /** Past it a cache archive is not saved to the bucket (2 GiB unless said). */
   cacheMaxBytes?: number;
   retryDelaySeconds: number;
-  stopHost(): Promise<string>;
-  /** The EC2 instance the agent runs on: its reports go to the bucket under this id. */
-  instanceId?: string;
+  host?: HostWiring;
+  /** The host's Docker disk: with it the agent keeps images, volumes and caches in check. */
+  disk?: DiskOps & { keepDays?: number; minFreeRatio?: number };
+  /** Who the run leases name: the instance id on a host. */
+  holder?: string;
   logger: Logger;
   options: AgentOptions;
 }
 
 /**
- * The agent on AWS: SQS for jobs, S3 for results, plans and cancel markers, CloudWatch Logs and S3
- * for logs. `dockercise-agent` and the tests both build it here, so the tests run what ships.
+ * The agent on AWS: SQS for jobs, S3 for results, plans, leases and cancel markers, CloudWatch Logs
+ * and S3 for logs, the stack's Auto Scaling group for its host. `dockercise-agent` and the tests
+ * both build it here, so the tests run what ships.
  */
 export function wireAgent(w: AgentWiring): Agent {
-  const { aws, logger } = w;
+  const { aws, logger, host } = w;
+  const reports: HostReports[] = [new S3HostReports(aws.s3, w.bucket)];
+  if (host?.reportFile) reports.push(new FileHostReports(host.reportFile));
   return new Agent(
     {
       queue: new SqsJobQueue(aws.sqs, w.queueUrl, w.deadLetterQueueUrl, w.visibilitySeconds),
@@ -62,6 +83,8 @@ export function wireAgent(w: AgentWiring): Agent {
           queue: queueArn(w.queueUrl, w.region),
         },
         ledger: new S3JobLedger(aws.s3, w.bucket),
+        leases: new S3RunLeases(aws.s3, w.bucket),
+        holder: w.holder ?? host?.instanceId ?? 'agent',
         storeFor: (prefix) => new S3ResultStore(aws.s3, w.bucket, prefix),
         caches: new S3CacheStore(aws.s3, w.bucket, w.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
         logsFor: (pipeline, runId, prefix) =>
@@ -80,14 +103,30 @@ export function wireAgent(w: AgentWiring): Agent {
         ...(w.stepLimits ? { stepLimits: w.stepLimits } : {}),
         retryDelaySeconds: w.retryDelaySeconds,
       },
-      stopHost: w.stopHost,
-      ...(w.instanceId
+      ...(host?.group
+        ? {
+            hostGroup: new AsgHostGroup(aws.autoscaling, host.metadata, {
+              ...host.group,
+              instanceId: host.instanceId,
+            }),
+          }
+        : {}),
+      ...(host
         ? {
             host: new HostReporter(
-              new S3HostReports(aws.s3, w.bucket),
-              { instanceId: w.instanceId, agentVersion: agentVersion() },
+              { save: async (report) => void (await Promise.all(reports.map((r) => r.save(report)))) },
+              { instanceId: host.instanceId, agentVersion: agentVersion() },
               logger,
             ),
+          }
+        : {}),
+      ...(w.disk
+        ? {
+            disk: new HostDiskJanitor(w.disk, logger, {
+              keepDays: w.disk.keepDays ?? 7,
+              minFreeRatio: w.disk.minFreeRatio ?? 0.2,
+              runLabel: RUN_LABEL,
+            }),
           }
         : {}),
       logger,

@@ -18,6 +18,11 @@ import {
 export class DockerEngine implements ContainerEngine {
   constructor(private readonly docker: Docker = new Docker()) {}
 
+  /** The Docker client underneath, for the host's other uses of the same daemon (its disk). */
+  get client(): Docker {
+    return this.docker;
+  }
+
   /** Fails with a clear message when the daemon cannot be reached. */
   async ping(): Promise<void> {
     await this.call('reach the Docker engine', () => this.docker.ping());

@@ -10,9 +10,17 @@ const RANK: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40,
  * dockercise's own diagnostics, on stderr so stdout stays the pipeline's: JSON lines for machines
  * (the daemon, or `--log-format json`), sentences for a person at a terminal.
  */
-export function createLogger(level: string, format: LogFormat = 'json'): Logger & { level: string } {
-  if (format === 'json')
-    return pino({ level, base: { name: 'dockercise' } }, pino.destination({ fd: 2, sync: true }));
+export function createLogger(
+  level: string,
+  format: LogFormat = 'json',
+  /** Another place for each JSON line as well (the daemon's own log in CloudWatch). */
+  also?: { write(line: string): void },
+): Logger & { level: string } {
+  if (format === 'json') {
+    const stderr = pino.destination({ fd: 2, sync: true });
+    const destination = also ? pino.multistream([{ stream: stderr }, { stream: also }]) : stderr;
+    return pino({ level, base: { name: 'dockercise' } }, destination);
+  }
   return textLogger(level, (line) => process.stderr.write(line));
 }
 

@@ -18,6 +18,8 @@ export interface JobQueue {
   release(job: QueuedJob, delaySeconds: number): Promise<void>;
   /** Moves a job that can never succeed to the dead-letter queue, with the reason, and deletes it. */
   deadLetter(job: QueuedJob, reason: string): Promise<void>;
+  /** About how many jobs wait to be taken (SQS's counts are approximate): a host checks before it leaves. */
+  waiting(): Promise<number>;
 }
 
 /** The queue is gone or forbidden: retrying will not help, and the agent stops with the reason. */

@@ -100,7 +100,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         stepConcurrency: options.stepConcurrency ?? 4,
         retryDelaySeconds: 5,
       },
-      stopHost: () => Promise.resolve('nothing: the local server never stops its machine'),
       logger,
     },
     {

@@ -1,5 +1,5 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -17,7 +17,7 @@ export interface AwsClients {
   sqs: SQSClient;
   s3: S3Client;
   logs: CloudWatchLogsClient;
-  ec2: EC2Client;
+  autoscaling: AutoScalingClient;
 }
 
 /**
@@ -37,7 +37,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     // Path-style addressing: a local endpoint has no per-bucket host names.
     s3: new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined }),
     logs: new CloudWatchLogsClient(common),
-    ec2: new EC2Client(common),
+    autoscaling: new AutoScalingClient(common),
   };
 }
 

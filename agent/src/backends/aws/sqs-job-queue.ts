@@ -1,6 +1,7 @@
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
@@ -50,6 +51,23 @@ export class SqsJobQueue implements JobQueue {
       }));
     } catch (error) {
       throw this.classify(error, 'receive from');
+    }
+  }
+
+  async waiting(): Promise<number> {
+    try {
+      const { Attributes } = await this.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'],
+        }),
+      );
+      return (
+        Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
+      );
+    } catch (error) {
+      throw this.classify(error, 'read the depth of');
     }
   }
 

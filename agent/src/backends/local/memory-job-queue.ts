@@ -51,6 +51,12 @@ export class MemoryJobQueue implements JobQueue {
     }
   }
 
+  /** Every message not yet acknowledged that no one holds right now. */
+  async waiting(): Promise<number> {
+    const now = this.now();
+    return [...this.messages.values()].filter((m) => m.visibleAt <= now).length;
+  }
+
   async delete(job: QueuedJob): Promise<void> {
     const message = this.held(job);
     if (message) this.messages.delete(message.messageId);

@@ -1,0 +1,45 @@
+import {
+  type AutoScalingClient,
+  ExecutePolicyCommand,
+  SetInstanceProtectionCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { type HostGroup, IN_SERVICE } from '../../daemon/host-group.js';
+import type { InstanceMetadata } from './instance-metadata.js';
+
+/**
+ * The stack's Auto Scaling group. Leaving is the stack's scale-in-by-one policy: executing it needs
+ * no knowledge of the group's size (DescribeAutoScalingGroups cannot be scoped to one group), and
+ * a host that dropped its protection first is the one the group removes, to its warm pool.
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html
+ */
+export class AsgHostGroup implements HostGroup {
+  constructor(
+    private readonly autoscaling: AutoScalingClient,
+    private readonly metadata: InstanceMetadata,
+    private readonly group: { name: string; scaleInPolicy: string; instanceId: string },
+  ) {}
+
+  async targetState(): Promise<string> {
+    return (await this.metadata.targetLifecycleState()) ?? IN_SERVICE;
+  }
+
+  async protect(fromScaleIn: boolean): Promise<void> {
+    await this.autoscaling.send(
+      new SetInstanceProtectionCommand({
+        AutoScalingGroupName: this.group.name,
+        InstanceIds: [this.group.instanceId],
+        ProtectedFromScaleIn: fromScaleIn,
+      }),
+    );
+  }
+
+  async scaleInOne(): Promise<void> {
+    await this.autoscaling.send(
+      new ExecutePolicyCommand({
+        AutoScalingGroupName: this.group.name,
+        PolicyName: this.group.scaleInPolicy,
+        HonorCooldown: false,
+      }),
+    );
+  }
+}
