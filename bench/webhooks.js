@@ -5,7 +5,8 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -43,8 +44,23 @@ export async function webhookThroughput(results, seconds = 10, connections = 16)
         AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
       }),
     );
-    const { Instances } = await new EC2Client({ region: REGION, endpoint }).send(
-      new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1 }),
+    // The account's host group, as the stack makes it: every build sizes it.
+    const { LaunchTemplate } = await new EC2Client({ region: REGION, endpoint }).send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: `hosts-${id}`,
+        LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 't3.small' },
+      }),
+    );
+    const hostGroup = `dockercise-hosts-${id}`;
+    await new AutoScalingClient({ region: REGION, endpoint }).send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: hostGroup,
+        MinSize: 0,
+        MaxSize: 1,
+        DesiredCapacity: 0,
+        AvailabilityZones: [`${REGION}a`],
+        LaunchTemplate: { LaunchTemplateId: LaunchTemplate.LaunchTemplateId, Version: '$Latest' },
+      }),
     );
 
     const store = new SqliteStore(
@@ -87,7 +103,9 @@ export async function webhookThroughput(results, seconds = 10, connections = 16)
         deadLetterQueueUrl: dlq.QueueUrl,
         bucket: `results-${id}`,
         logGroup: '/bench',
-        instanceId: Instances[0].InstanceId,
+        hostGroup,
+        maxHosts: 1,
+        jobsPerHost: 2,
         region: REGION,
       },
       new Date().toISOString(),

@@ -3,11 +3,13 @@ import type { Logger } from '@dockercise/shared';
 import { PipelineCompiler } from '@dockercise/shared/node';
 import { createApp } from './app.js';
 import type { AccountAccess } from './aws/account-access.js';
+import { HostCapacity } from './aws/host-capacity.js';
 import { BuildQueue } from './builds/build-queue.js';
 import { Builder } from './builds/builder.js';
 import { Dispatcher } from './builds/dispatcher.js';
 import { Reconciler } from './builds/reconciler.js';
 import { StatusReporter } from './builds/status-reporter.js';
+import { StrandedRuns } from './builds/stranded-runs.js';
 import type { GitSsh } from './config.js';
 import type { AppConfig } from './deps.js';
 import type { GitHub } from './github/github.js';
@@ -26,6 +28,10 @@ export interface ControlPlaneParts {
   buildConcurrency?: number;
   /** Recorded runs younger than this are left to the request that recorded them. */
   reconcileGraceMs?: number;
+  /** Sent runs with no result after this long get their host asked for again (3 minutes). */
+  strandedAfterMs?: number;
+  /** The waits between tries while a host group is busy (5 s, doubling, about 5 minutes in all). */
+  capacityRetryMs?: readonly number[];
   /** Where steps clone from (github.com unless said). */
   gitSsh?: GitSsh;
   /** The clock; a test's. */
@@ -35,11 +41,21 @@ export interface ControlPlaneParts {
 /** The control plane, assembled: index.ts, the tests and the benchmark all build it here. */
 export function wireControlPlane(parts: ControlPlaneParts) {
   const { store, github, access, logger } = parts;
-  const dispatcher = new Dispatcher(store, access, parts.signingKey, logger, parts.gitSsh);
+  const capacity = new HostCapacity(store, access, logger, undefined, parts.capacityRetryMs);
+  const dispatcher = new Dispatcher(store, access, capacity, parts.signingKey, logger, parts.gitSsh);
   const compiler = new PipelineCompiler();
   const builder = new Builder(store, github, dispatcher, logger, (sources) => compiler.compile(sources));
   const builds = new BuildQueue(builder, parts.buildConcurrency ?? 4);
-  const reconciler = new Reconciler(store, builds, dispatcher, logger, parts.reconcileGraceMs ?? 10_000);
+  const stranded = new StrandedRuns(store, capacity, logger, parts.strandedAfterMs);
+  const reconciler = new Reconciler(
+    store,
+    builds,
+    dispatcher,
+    logger,
+    parts.reconcileGraceMs ?? 10_000,
+    undefined,
+    stranded,
+  );
   const results = new AwsResultReader(access, (accountId) => store.getAccount(accountId));
   const statuses = new StatusReporter(
     store,
@@ -62,5 +78,5 @@ export function wireControlPlane(parts: ControlPlaneParts) {
     logger,
     ...(parts.now ? { now: parts.now } : {}),
   });
-  return { app, dispatcher, builder, builds, reconciler, statuses, compiler };
+  return { app, dispatcher, builder, builds, reconciler, statuses, compiler, capacity };
 }

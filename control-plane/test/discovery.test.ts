@@ -1,19 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import {
-  CloudFormationClient,
-  CreateStackCommand,
-  DescribeStacksCommand,
-} from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpoint, eventually, publicKeyBase64, REGION } from '../../agent/test/aws-harness.js';
+import { endpoint, REGION } from '../../agent/test/aws-harness.js';
+import { deployStack, launchParameters } from '../../agent/test/stack-harness.js';
 import { type ControlPlane, controlPlane, signIn } from './harness.js';
 
-const TEMPLATE = readFileSync(
-  fileURLToPath(new URL('../../cloudformation/dockercise.yaml', import.meta.url)),
-  'utf8',
-);
 /** moto keeps every resource in this one account. */
 const ACCOUNT = '123456789012';
 
@@ -51,25 +41,7 @@ describe('connecting an AWS account without pasting anything', () => {
     const before = (await (await discover()).json()) as { stage: string };
     expect(['waiting-for-stack', 'role-assumed']).toContain(before.stage);
 
-    const cloudformation = new CloudFormationClient({ region: REGION, endpoint: endpoint() });
-    await cloudformation.send(
-      new CreateStackCommand({
-        StackName: 'dockercise',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-        Parameters: Object.entries({
-          ControlPlaneRoleArn: 'arn:aws:iam::111122223333:role/dockercise-control-plane',
-          AgentTarballSha256: 'a'.repeat(64),
-          ExternalId: externalId ?? '',
-          JobSigningPublicKey: publicKeyBase64,
-          AgentTarballUrl: 'https://control-plane.example/agent/dockercise-agent-0.1.0.tgz',
-        }).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-      }),
-    );
-    await eventually(async () => {
-      const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: 'dockercise' }));
-      return Stacks?.[0]?.StackStatus === 'CREATE_COMPLETE' ? true : undefined;
-    });
+    await deployStack('dockercise', launchParameters(externalId ?? ''));
 
     const connected = (await (await discover()).json()) as { stage: string; accountId?: string };
     expect(connected).toMatchObject({ stage: 'connected', accountId: ACCOUNT });
@@ -106,14 +78,16 @@ describe('connecting an AWS account without pasting anything', () => {
       accountId: ACCOUNT,
       region: REGION,
       queue: { waiting: 0, running: 0 },
-      stack: { agentVersion: '0.1.0', newest: '0.1.0', behind: false },
+      stack: { agentVersion: '0.1.0', newest: '0.1.0', behind: false, templateVersion: '2' },
       hosts: [busy, { ...gone, state: 'lost' }],
+      capacity: null,
       runs: [],
     });
 
-    // A stack update replaced the host: the registered id is stale. A dispatch reads the outputs
-    // again through the role, and the job goes out to the stack's real host.
-    const real = account?.instanceId;
+    // The account as registered before host groups: no group to size. A dispatch reads the
+    // outputs again through the role, and the job goes out with the stack's group sized for it.
+    const real = account?.hostGroup;
+    expect(real).toBe('dockercise-hosts-dockercise');
     if (
       !account?.roleArn ||
       !account.queueUrl ||
@@ -130,7 +104,9 @@ describe('connecting an AWS account without pasting anything', () => {
         deadLetterQueueUrl: account.deadLetterQueueUrl,
         bucket: account.bucket,
         logGroup: account.logGroup,
-        instanceId: 'i-0123456789abcdef0',
+        hostGroup: '',
+        maxHosts: 1,
+        jobsPerHost: 1,
         region: REGION,
       },
       new Date().toISOString(),
@@ -156,8 +132,9 @@ describe('connecting an AWS account without pasting anything', () => {
       createdAt: new Date().toISOString(),
     });
     await cp.dispatcher.send(run);
-    expect((await cp.store.getAccount(ACCOUNT))?.instanceId).toBe(real);
+    expect((await cp.store.getAccount(ACCOUNT))?.hostGroup).toBe(real);
     expect((await cp.store.getRun(run.runId))?.status).toBe('sent');
+    expect((await cp.store.getAccount(ACCOUNT))?.capacityWanted).toBe(1);
 
     // Someone else cannot discover (or take) it, nor see its page.
     const other = await signIn(cp, { id: 4343, login: 'other' });

@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { silentLogger } from '@dockercise/shared';
 import { rawPublicKeyBase64 } from '@dockercise/shared/node';
@@ -14,6 +13,7 @@ import {
   newAccount,
   REGION,
 } from '../../agent/test/aws-harness.js';
+import { type HostGroupInMoto, hostGroupInMoto } from '../../agent/test/host-group-harness.js';
 import { AccountAccess } from '../src/aws/account-access.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import type { Env } from '../src/deps.js';
@@ -31,6 +31,7 @@ export interface ControlPlane {
   reconciler: ReturnType<typeof wireControlPlane>['reconciler'];
   dispatcher: ReturnType<typeof wireControlPlane>['dispatcher'];
   statuses: ReturnType<typeof wireControlPlane>['statuses'];
+  capacity: ReturnType<typeof wireControlPlane>['capacity'];
   access: AccountAccess;
   /** Waits for the work requests started after answering (webhook builds). */
   idle(): Promise<void>;
@@ -40,13 +41,18 @@ export interface ControlPlane {
 /** The control plane wired as index.ts wires it, with a fresh SQLite file. */
 export function controlPlane(
   dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), 'store.db'),
-  options: { uiDir?: string; now?: () => Date } = {},
+  options: {
+    uiDir?: string;
+    now?: () => Date;
+    strandedAfterMs?: number;
+    capacityRetryMs?: readonly number[];
+  } = {},
 ): ControlPlane {
   const { uiDir } = options;
   const store = new SqliteStore(dbPath, new SecretBox('test-store-secret-0123456789abcdef'));
   const github = new GitHub({ clientId: 'client-id', clientSecret: 'client-secret' });
   const access = AccountAccess.create(REGION, endpoint());
-  const { app, builds, reconciler, dispatcher, statuses } = wireControlPlane({
+  const { app, builds, reconciler, dispatcher, statuses, capacity } = wireControlPlane({
     store,
     github,
     access,
@@ -54,6 +60,8 @@ export function controlPlane(
     logger: silentLogger,
     reconcileGraceMs: 0,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.strandedAfterMs !== undefined ? { strandedAfterMs: options.strandedAfterMs } : {}),
+    ...(options.capacityRetryMs ? { capacityRetryMs: options.capacityRetryMs } : {}),
     config: {
       publicUrl: PUBLIC_URL,
       sessionSecret: 'session-secret-for-tests-0123456789',
@@ -72,6 +80,7 @@ export function controlPlane(
     reconciler,
     dispatcher,
     statuses,
+    capacity,
     access,
     dbPath,
     idle: () => builds.idle(),
@@ -98,8 +107,10 @@ export async function signIn(
   return session.split(';')[0] ?? '';
 }
 
-/** A customer account as the stack makes it: queues, bucket, log group, role, and a stopped host. */
-export async function customerAccount(): Promise<Account & { roleArn: string; instanceId: string }> {
+/** A customer account as the stack makes it: queues, bucket, log group, role, and an empty host group. */
+export async function customerAccount(
+  maxHosts = 1,
+): Promise<Account & { roleArn: string; group: HostGroupInMoto; maxHosts: number }> {
   const account = await newAccount(30);
   const iam = new IAMClient({ region: REGION, endpoint: endpoint() });
   const role = await iam.send(
@@ -113,12 +124,8 @@ export async function customerAccount(): Promise<Account & { roleArn: string; in
       }),
     }),
   );
-  const { Instances } = await account.aws.ec2.send(
-    new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1 }),
-  );
-  const instanceId = Instances?.[0]?.InstanceId ?? '';
-  await account.aws.ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
-  return { ...account, roleArn: role.Role?.Arn ?? '', instanceId };
+  const group = await hostGroupInMoto(maxHosts);
+  return { ...account, roleArn: role.Role?.Arn ?? '', group, maxHosts };
 }
 
 /** Registers an account for a signed-in user, through the API as a user would. */
@@ -136,7 +143,9 @@ export function stackOutputs(account: Awaited<ReturnType<typeof customerAccount>
     DeadLetterQueueUrl: awsQueueUrl(account.deadLetterQueueUrl),
     BucketName: account.bucket,
     LogGroupName: account.logGroup,
-    InstanceId: account.instanceId,
+    HostGroupName: account.group.name,
+    MaxHosts: String(account.maxHosts),
+    JobsPerHost: '1',
     Region: REGION,
   };
 }

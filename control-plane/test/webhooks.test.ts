@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { parseSignedJob } from '@dockercise/shared/node';
@@ -220,11 +219,9 @@ describe('GitHub webhooks', () => {
     expect(job.accountId).toBe(accountId);
     expect(job.queue).toBe(`arn:aws:sqs:us-east-1:${accountId}:${account.queueUrl.split('/').pop()}`);
     expect(Date.parse(job.expiresAt) - Date.parse(job.issuedAt)).toBe(24 * 60 * 60 * 1000);
-    // The host was stopped; the dispatch started it.
-    const { Reservations } = await account.aws.ec2.send(
-      new DescribeInstancesCommand({ InstanceIds: [account.instanceId] }),
-    );
-    expect(['pending', 'running']).toContain(Reservations?.[0]?.Instances?.[0]?.State?.Name);
+    // The group had no host; the dispatch asked it for one.
+    expect(await account.group.desired()).toBe(1);
+    expect((await cp.store.getAccount(accountId))?.capacityWanted).toBe(1);
 
     // GitHub hears the run is queued, on the pushed commit, linked to its page.
     const statuses: Array<{ state: string; description: string; target_url: string; context: string }> = [];

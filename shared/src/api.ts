@@ -115,6 +115,8 @@ export const accountOverviewSchema = z.object({
       agentVersion: z.string(),
       newest: z.string(),
       behind: z.boolean(),
+      /** The template's generation (its TemplateVersion output), when it has one. */
+      templateVersion: z.string().optional(),
       /** When behind: the console's update page, and the same as a command. */
       updateUrl: z.string().optional(),
       updateCommand: z.string().optional(),
@@ -130,9 +132,12 @@ export const accountOverviewSchema = z.object({
         updatedAt: z.string(),
         agentVersion: z.string(),
         runs: z.array(z.string()),
+        detail: z.string().optional(),
       }),
     )
     .nullable(),
+  /** How many hosts the control plane last asked the group for, and when. */
+  capacity: z.object({ wanted: z.number(), requestedAt: z.string() }).nullable(),
   runs: z.array(
     z.object({
       pipeline: z.string(),

@@ -1,15 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CloudFormationClient,
-  CreateStackCommand,
-  DescribeStacksCommand,
-} from '@aws-sdk/client-cloudformation';
 import { silentLogger } from '@dockercise/shared';
 import { rawPublicKeyBase64 } from '@dockercise/shared/node';
 import { serve } from '@hono/node-server';
@@ -24,6 +19,8 @@ import {
   publicKeyBase64,
   REGION,
 } from '../../agent/test/aws-harness.js';
+import { groupHostMetadata, groupHosts } from '../../agent/test/host-group-harness.js';
+import { deployStack } from '../../agent/test/stack-harness.js';
 import { AccountAccess } from '../../control-plane/src/aws/account-access.js';
 import { SecretBox } from '../../control-plane/src/crypto/secret-box.js';
 import { GitHub } from '../../control-plane/src/github/github.js';
@@ -34,10 +31,6 @@ import { type StandInGitHub, startStandInGitHub } from './github-stand-in.js';
 
 const IMG = 'dockercise-test/busybox:latest';
 const UI_DIR = fileURLToPath(new URL('../dist', import.meta.url));
-const TEMPLATE = readFileSync(
-  fileURLToPath(new URL('../../cloudformation/dockercise.yaml', import.meta.url)),
-  'utf8',
-);
 /** moto keeps every resource in this one account. */
 const ACCOUNT = '123456789012';
 const REPO = { id: 4242, fullName: 'octo/app' };
@@ -141,21 +134,12 @@ describe('the hosted product in Chromium: sign in to a status on the commit', ()
     await page.getByRole('button', { name: 'Continue' }).click();
     const launch = (await page.getByRole('link', { name: 'Launch Stack' }).getAttribute('href')) ?? '';
     const parameters = new URLSearchParams(launch.split('#/stacks/create/review?')[1]);
-    const cloudformation = new CloudFormationClient({ region: REGION, endpoint: endpoint() });
-    await cloudformation.send(
-      new CreateStackCommand({
-        StackName: parameters.get('stackName') ?? '',
-        TemplateBody: TEMPLATE,
-        Capabilities: ['CAPABILITY_NAMED_IAM'],
-        Parameters: ['ControlPlaneRoleArn', 'ExternalId', 'AgentTarballUrl', 'AgentTarballSha256']
-          .map((name) => ({ ParameterKey: name, ParameterValue: parameters.get(`param_${name}`) ?? '' }))
-          .concat([{ ParameterKey: 'JobSigningPublicKey', ParameterValue: publicKeyBase64 }]),
-      }),
+    await deployStack(
+      parameters.get('stackName') ?? '',
+      ['ControlPlaneRoleArn', 'ExternalId', 'AgentTarballUrl', 'AgentTarballSha256']
+        .map((name) => ({ ParameterKey: name, ParameterValue: parameters.get(`param_${name}`) ?? '' }))
+        .concat([{ ParameterKey: 'JobSigningPublicKey', ParameterValue: publicKeyBase64 }]),
     );
-    await eventually(async () => {
-      const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: 'dockercise' }));
-      return Stacks?.[0]?.StackStatus === 'CREATE_COMPLETE' ? true : undefined;
-    });
     await page.getByText('Connected.').waitFor({ timeout: 20_000 });
 
     // Connect the repository to it.
@@ -197,6 +181,15 @@ describe('the hosted product in Chromium: sign in to a status on the commit', ()
     // The status's link opens the run's page, signed in.
     await page.goto(target);
     await page.getByTestId('run-status').filter({ hasText: 'succeeded' }).waitFor();
+
+    // The account's page: the host the push asked for, in its own words, and the run.
+    await page.goto(`${publicUrl}/results/accounts/${ACCOUNT}`);
+    await page.getByText(/^1 host asked for at/).waitFor();
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: /i-[0-9a-f]+ (idle|stopped) since/ })
+      .first()
+      .waitFor();
     signedIn = page;
   });
 
@@ -275,16 +268,31 @@ describe('the hosted product in Chromium: sign in to a status on the commit', ()
   });
 });
 
-/** The agent on the connected account's host, as its stack would configure it. */
+/** The agent on the host the dispatch asked the account's group for, as its stack would start it. */
 async function connectedAgent() {
   const account = await store.getAccount(ACCOUNT);
-  if (!account?.queueUrl || !account.deadLetterQueueUrl || !account.bucket || !account.logGroup)
+  if (
+    !account?.queueUrl ||
+    !account.deadLetterQueueUrl ||
+    !account.bucket ||
+    !account.logGroup ||
+    !account.hostGroup
+  )
     throw new Error('the account is not connected');
-  return inProcessAgent({
-    aws: clients(),
-    queueUrl: account.queueUrl,
-    deadLetterQueueUrl: account.deadLetterQueueUrl,
-    bucket: account.bucket,
-    logGroup: account.logGroup,
-  });
+  const [host = ''] = await groupHosts(account.hostGroup, 1);
+  const metadata = await groupHostMetadata(host);
+  const agent = inProcessAgent(
+    {
+      aws: clients(),
+      queueUrl: account.queueUrl,
+      deadLetterQueueUrl: account.deadLetterQueueUrl,
+      bucket: account.bucket,
+      logGroup: account.logGroup,
+    },
+    { instanceId: host, metadataUrl: metadata.url },
+  );
+  return {
+    run: () => agent.run().finally(() => metadata.close()),
+    shutdown: () => agent.shutdown(),
+  };
 }

@@ -1,6 +1,6 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -9,7 +9,7 @@ import type { AwsAccount } from '../store/store.js';
 export interface AccountClients {
   sqs: SQSClient;
   s3: S3Client;
-  ec2: EC2Client;
+  autoscaling: AutoScalingClient;
   logs: CloudWatchLogsClient;
   cloudformation: CloudFormationClient;
 }
@@ -99,7 +99,7 @@ export class AccountAccess {
         // Queue URLs are the customer's data: never let one choose the host requests go to.
         sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: false }),
         s3: new S3Client({ ...config, forcePathStyle: this.endpoint !== undefined }),
-        ec2: new EC2Client(config),
+        autoscaling: new AutoScalingClient(config),
         logs: new CloudWatchLogsClient(config),
         cloudformation: new CloudFormationClient(config),
       },

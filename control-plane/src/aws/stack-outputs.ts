@@ -1,5 +1,6 @@
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { StackOutputs } from '../store/store.js';
 import type { AccountClients } from './account-access.js';
 
 /**
@@ -38,4 +39,30 @@ export async function checkStackResources(
   for (const QueueUrl of [outputs.queueUrl, outputs.deadLetterQueueUrl])
     await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await clients.s3.send(new HeadBucketCommand({ Bucket: outputs.bucket }));
+}
+
+/** A host group's name, as the template makes it (`dockercise-hosts-<stack>`) or any valid one. */
+const GROUP_NAME = /^[\w.:/-]{1,255}$/;
+
+/**
+ * The outputs the control plane keeps, from the stack's own (by their output names); undefined
+ * when one is missing or malformed (a stack from an older template has no host group).
+ */
+export function outputsOf(o: Record<string, string | undefined>): StackOutputs | undefined {
+  const maxHosts = Number(o.MaxHosts);
+  const jobsPerHost = Number(o.JobsPerHost);
+  if (!o.HostGroupName || !GROUP_NAME.test(o.HostGroupName)) return undefined;
+  if (!Number.isInteger(maxHosts) || maxHosts < 1 || !Number.isInteger(jobsPerHost) || jobsPerHost < 1)
+    return undefined;
+  return {
+    roleArn: o.RoleArn ?? '',
+    queueUrl: o.QueueUrl ?? '',
+    deadLetterQueueUrl: o.DeadLetterQueueUrl ?? '',
+    bucket: o.BucketName ?? '',
+    logGroup: o.LogGroupName ?? '',
+    hostGroup: o.HostGroupName,
+    maxHosts,
+    jobsPerHost,
+    region: o.Region ?? '',
+  };
 }

@@ -1,16 +1,18 @@
 import type { AwsAccount, Store } from '../store/store.js';
 import type { AccountAccess } from './account-access.js';
 import { discoverStack } from './stack-discovery.js';
-import { isBucketName, isSqsQueueUrl } from './stack-outputs.js';
+import { isBucketName, isSqsQueueUrl, outputsOf } from './stack-outputs.js';
 
 /**
  * AWS errors that say the registered outputs no longer name the stack's resources: an update
- * replaced the host (or the queue), and the role's policy now names the new one.
+ * replaced the queue (or the group), and the role's policy now names the new one.
  */
 const STALE = new Set([
-  'InvalidInstanceID.NotFound',
-  'InvalidInstanceID.Malformed',
-  'UnauthorizedOperation',
+  // The group was renamed (a new stack name), or the outputs are of a stack from before groups.
+  'ValidationError',
+  'StackOutdatedError',
+  'AccessDenied',
+  'AccessDeniedException',
   'AWS.SimpleQueueService.NonExistentQueue',
   'QueueDoesNotExist',
   'NoSuchBucket',
@@ -33,22 +35,13 @@ export async function refreshOutputs(
 ): Promise<AwsAccount | undefined> {
   const found = await discoverStack(access, account);
   if (found.stage !== 'stack-found') return undefined;
-  const o = found.outputs;
-  const next = {
-    roleArn: o.RoleArn ?? '',
-    queueUrl: o.QueueUrl ?? '',
-    deadLetterQueueUrl: o.DeadLetterQueueUrl ?? '',
-    bucket: o.BucketName ?? '',
-    logGroup: o.LogGroupName ?? '',
-    instanceId: o.InstanceId ?? '',
-    region: o.Region ?? '',
-  };
+  const next = outputsOf(found.outputs);
+  if (!next) return undefined;
   const valid =
     next.roleArn.includes(`::${account.accountId}:`) &&
     isSqsQueueUrl(next.queueUrl, account.accountId, next.region) &&
     isSqsQueueUrl(next.deadLetterQueueUrl, account.accountId, next.region) &&
-    isBucketName(next.bucket) &&
-    /^i-[0-9a-f]+$/.test(next.instanceId);
+    isBucketName(next.bucket);
   if (!valid) return undefined;
   const unchanged = (Object.keys(next) as Array<keyof typeof next>).every((k) => account[k] === next[k]);
   if (unchanged) return undefined;

@@ -1,11 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Logger, Plan } from '@dockercise/shared';
 import { planKey } from '@dockercise/shared';
 import { type JobBody, MAX_INLINE_JOB_BYTES, queueArn, sha256Hex, signJob } from '@dockercise/shared/node';
 import type { AccountAccess } from '../aws/account-access.js';
+import type { HostCapacity } from '../aws/host-capacity.js';
 import { isStaleOutputs, refreshOutputs } from '../aws/stack-refresh.js';
 import type { GitSsh } from '../config.js';
 import type { AwsAccount, Repo, RunRecord, Store } from '../store/store.js';
@@ -13,8 +13,8 @@ import { jobBase } from './job-body.js';
 import { type RunSender, sendable } from './run-sender.js';
 
 /**
- * Puts a recorded run on the customer's queue: starts their host, signs the job, moves a plan too
- * large for a message to their bucket, sends, and only then marks the run sent. A crash before the
+ * Puts a recorded run on the customer's queue: sizes their host group for it, signs the job, moves
+ * a plan too large for a message to their bucket, sends, and only then marks the run sent. A crash before the
  * mark leaves the run recorded, and the reconciler sends it again; a second copy of a job is
  * harmless, since the agent resumes or acknowledges a run it has seen.
  */
@@ -22,6 +22,7 @@ export class Dispatcher implements RunSender {
   constructor(
     private readonly store: Store,
     private readonly access: AccountAccess,
+    private readonly capacity: HostCapacity,
     private readonly signingKey: KeyObject,
     private readonly logger: Logger,
     /** Where steps clone from: github.com unless the control plane serves a GitHub Enterprise Server. */
@@ -53,10 +54,11 @@ export class Dispatcher implements RunSender {
   }
 
   private async sendTo(account: AwsAccount, run: RunRecord, plan: Plan, repo: Repo): Promise<void> {
-    if (!account.queueUrl || !account.bucket || !account.instanceId)
+    if (!account.queueUrl || !account.bucket)
       throw new Error(`account ${account.accountId} is not registered`);
     const clients = await this.access.clients(account);
-    await this.startHost(clients.ec2, account.instanceId, run.runId);
+    // The run is counted already (recorded, not held): the group grows to what it and the others need.
+    await this.capacity.ensure(account);
 
     const base: Omit<JobBody, 'plan' | 'planPointer'> = {
       ...jobBase(run, repo.fullName, this.now(), {
@@ -93,24 +95,5 @@ export class Dispatcher implements RunSender {
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: account.queueUrl, MessageBody: message }));
     await this.store.markRunSent(run.runId, this.now().toISOString());
     this.logger.info({ runId: run.runId, account: run.accountId }, 'job sent');
-  }
-
-  /** StartInstances is idempotent: a running host stays running, a stopped one starts. */
-  private async startHost(
-    ec2: import('@aws-sdk/client-ec2').EC2Client,
-    instanceId: string,
-    runId: string,
-  ): Promise<void> {
-    try {
-      const { StartingInstances } = await ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }));
-      const previous = StartingInstances?.[0]?.PreviousState?.Name;
-      if (previous && previous !== 'running')
-        this.logger.info({ runId, instanceId, previous }, 'starting the agent host');
-    } catch (error) {
-      // A host that is stopping cannot start yet; the job waits in the queue, and the next dispatch
-      // (a later push, or the reconciler) starts the host.
-      if ((error as { name?: string }).name !== 'IncorrectInstanceState') throw error;
-      this.logger.warn({ runId, instanceId }, 'the agent host is stopping; the job waits in the queue');
-    }
   }
 }

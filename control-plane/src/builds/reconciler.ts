@@ -4,8 +4,9 @@ import type { BuildQueue } from './build-queue.js';
 import type { RunSender } from './run-sender.js';
 
 /**
- * Finishes what a crash or an outage interrupted: pushes recorded but not yet built, and runs
- * recorded but not yet sent. Runs every few seconds and at start-up; each item is idempotent.
+ * Finishes what a crash or an outage interrupted: pushes recorded but not yet built, runs recorded
+ * but not yet sent, and runs sent that no host took. Runs every few seconds and at start-up; each
+ * item is idempotent.
  */
 export class Reconciler {
   private running: Promise<void> | undefined;
@@ -18,6 +19,8 @@ export class Reconciler {
     /** Runs younger than this are left to the request that recorded them. */
     private readonly graceMs = 10_000,
     private readonly now: () => Date = () => new Date(),
+    /** Sent runs no host took (hosted only: the local server's agent is always there). */
+    private readonly stranded?: { pass(): Promise<void> },
   ) {}
 
   /** One pass; concurrent calls share it. */
@@ -41,5 +44,6 @@ export class Reconciler {
         this.logger.warn({ runId: run.runId, err: error }, 'reconciler could not send a run; will try again');
       }
     }
+    await this.stranded?.pass();
   }
 }

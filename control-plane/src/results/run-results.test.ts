@@ -116,12 +116,19 @@ describe('RunResults', () => {
     expect((await store.getRun(run.runId))?.summary?.status).toBe('succeeded');
   });
 
-  it('stands in for a run its agent has not written yet, without storing it as final', async () => {
+  it('stands in for a run its agent has not written yet, storing nothing: its result was never seen', async () => {
     const { store, record } = await setUp();
     const reader = new WrittenResults();
     const results = new RunResults(store, reader);
     const run = await record('20261128T000000Z-cccccc');
     expect((await results.current(run)).status).toBe('pending');
-    expect((await store.getRun(run.runId))?.summary?.status).toBe('pending');
+    expect((await store.getRun(run.runId))?.summary).toBeUndefined();
+    await store.requeueRun(run.runId);
+    await store.markRunSent(run.runId, '2026-11-28T00:00:00.000Z');
+    // Sent, and no result.json since: what the reconciler looks for to start a host again.
+    expect((await store.strandedRuns('2026-11-28T00:05:00.000Z')).map((r) => r.runId)).toEqual([run.runId]);
+    reader.written.set(run.runId, written(run.runId, 'running'));
+    await results.current(run);
+    expect(await store.strandedRuns('2026-11-28T00:05:00.000Z')).toEqual([]);
   });
 });

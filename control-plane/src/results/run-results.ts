@@ -17,7 +17,9 @@ export class RunResults {
     const stored = run.status === 'invalid' ? undefined : await this.reader.result(run);
     const result = stored ? awaitingRerun(stored, run) : synthesized(run);
     const summary = summaryOf(result);
-    if (JSON.stringify(summary) !== JSON.stringify(run.summary))
+    // Only what the agent wrote (or an invalid pipeline's end) is kept: a run without a summary is
+    // one whose result.json has never been seen, which is how a stranded run is found.
+    if ((stored || run.status === 'invalid') && JSON.stringify(summary) !== JSON.stringify(run.summary))
       await this.store.saveRunSummary(run.runId, summary);
     const approvals = await this.store.approvals(run.runId);
     result.gates = result.gates.map((gate) => {

@@ -54,6 +54,7 @@ export async function accountOverview(
             agentVersion,
             newest: newest.version,
             behind,
+            ...(found.outputs.TemplateVersion ? { templateVersion: found.outputs.TemplateVersion } : {}),
             ...(behind ? updateOf(account.region, found.stackId, found.parameters, newest) : {}),
           };
         },
@@ -69,6 +70,10 @@ export async function accountOverview(
     queue,
     stack,
     hosts,
+    capacity:
+      account.capacityWanted !== undefined && account.capacityRequestedAt
+        ? { wanted: account.capacityWanted, requestedAt: account.capacityRequestedAt }
+        : null,
     runs: runs.map((run) => ({
       pipeline: run.pipeline,
       runId: run.runId,

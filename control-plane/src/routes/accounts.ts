@@ -19,7 +19,10 @@ const outputsSchema = z.object({
   DeadLetterQueueUrl: z.url(),
   BucketName: z.string().min(3),
   LogGroupName: z.string().min(1),
-  InstanceId: z.string().regex(/^i-[0-9a-f]+$/),
+  HostGroupName: z.string().regex(/^[\w.:/-]{1,255}$/),
+  // Numbers as CloudFormation gives every output: text.
+  MaxHosts: z.coerce.number().int().min(1).max(1000),
+  JobsPerHost: z.coerce.number().int().min(1).max(64),
   Region: z.string(),
 });
 
@@ -152,7 +155,9 @@ export function accountRoutes(deps: CloudDeps): Hono<Env> {
       deadLetterQueueUrl: o.DeadLetterQueueUrl,
       bucket: o.BucketName,
       logGroup: o.LogGroupName,
-      instanceId: o.InstanceId,
+      hostGroup: o.HostGroupName,
+      maxHosts: o.MaxHosts,
+      jobsPerHost: o.JobsPerHost,
       region: o.Region,
     };
     const candidate = { accountId, ownerId: userId, externalId, ...registered };

@@ -25,6 +25,7 @@ describe('reading GitHub deliveries into builds', () => {
         branch: 'master',
         message: '#2 Update the README with new information.',
         triggeredBy: 'pull request by Codertocat',
+        checkoutRef: 'refs/pull/2/head',
       },
     });
     expect('build' in readPullRequest(pr('synchronize'), REPO_ID)).toBe(true);

@@ -106,4 +106,16 @@ export const MIGRATIONS: readonly string[] = [
   // by the ref GitHub keeps for it in the base repository.
   `ALTER TABLE builds ADD COLUMN checkout_ref TEXT;
    ALTER TABLE runs ADD COLUMN checkout_ref TEXT;`,
+  // Hosts in an Auto Scaling group, sized by the control plane from the runs that need one: no
+  // instance id is kept (instance_id stays, unused, for stacks from before). The summary's status
+  // has a column of its own, to count the runs still going.
+  `ALTER TABLE aws_accounts ADD COLUMN host_group TEXT;
+   ALTER TABLE aws_accounts ADD COLUMN max_hosts INTEGER;
+   ALTER TABLE aws_accounts ADD COLUMN jobs_per_host INTEGER;
+   ALTER TABLE aws_accounts ADD COLUMN capacity_requested_at TEXT;
+   ALTER TABLE aws_accounts ADD COLUMN capacity_wanted INTEGER;
+   ALTER TABLE runs ADD COLUMN summary_status TEXT;
+   UPDATE runs SET summary_status = json_extract(summary, '$.status') WHERE summary IS NOT NULL;
+   CREATE INDEX runs_active ON runs(account_id, status, summary_status);
+   CREATE INDEX runs_stranded ON runs(status, sent_at) WHERE summary_status IS NULL;`,
 ];

@@ -60,8 +60,12 @@ export function accountFromRow(row: Row, box: SecretBox): AwsAccount {
     deadLetterQueueUrl: text(row.dead_letter_queue_url),
     bucket: text(row.bucket),
     logGroup: text(row.log_group),
-    instanceId: text(row.instance_id),
+    hostGroup: text(row.host_group),
+    maxHosts: num(row.max_hosts),
+    jobsPerHost: num(row.jobs_per_host),
     verifiedAt: text(row.verified_at),
+    capacityRequestedAt: text(row.capacity_requested_at),
+    capacityWanted: num(row.capacity_wanted),
   });
 }
 

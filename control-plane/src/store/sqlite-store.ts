@@ -136,14 +136,17 @@ export class SqliteStore implements Store {
       })();
     this.sql(
       `UPDATE aws_accounts SET role_arn = ?, queue_url = ?, dead_letter_queue_url = ?, bucket = ?, log_group = ?,
-         instance_id = ?, region = ?, verified_at = ? WHERE account_id = ? AND owner_id = coalesce(?, owner_id)`,
+         host_group = ?, max_hosts = ?, jobs_per_host = ?, region = ?, verified_at = ?
+         WHERE account_id = ? AND owner_id = coalesce(?, owner_id)`,
     ).run(
       o.roleArn,
       o.queueUrl,
       o.deadLetterQueueUrl,
       o.bucket,
       o.logGroup,
-      o.instanceId,
+      o.hostGroup,
+      o.maxHosts,
+      o.jobsPerHost,
       o.region,
       verifiedAt,
       accountId,
@@ -318,7 +321,7 @@ export class SqliteStore implements Store {
 
   async requestRerun(runId: string, rerun: RunRerun): Promise<RunRecord> {
     this.sql(
-      `UPDATE runs SET rerun = ?, status = 'recorded', summary = NULL, reported_status = NULL WHERE run_id = ?`,
+      `UPDATE runs SET rerun = ?, status = 'recorded', summary = NULL, summary_status = NULL, reported_status = NULL WHERE run_id = ?`,
     ).run(JSON.stringify(rerun), runId);
     return runFromRow(this.sql('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row);
   }
@@ -338,7 +341,32 @@ export class SqliteStore implements Store {
   }
 
   async saveRunSummary(runId: string, summary: RunSummary): Promise<void> {
-    this.sql('UPDATE runs SET summary = ? WHERE run_id = ?').run(JSON.stringify(summary), runId);
+    this.sql('UPDATE runs SET summary = ?, summary_status = ? WHERE run_id = ?').run(
+      JSON.stringify(summary),
+      summary.status,
+      runId,
+    );
+  }
+
+  async activeRunCount(accountId: string): Promise<number> {
+    const row = this.sql(
+      `SELECT COUNT(*) AS n FROM runs WHERE account_id = ? AND status IN ('recorded', 'sent') AND held = 0
+         AND (summary_status IS NULL OR summary_status IN ('pending', 'running'))`,
+    ).get(accountId) as { n: number };
+    return row.n;
+  }
+
+  async strandedRuns(sentBefore: string): Promise<RunRecord[]> {
+    const rows = this.sql(
+      `SELECT * FROM runs WHERE status = 'sent' AND summary_status IS NULL AND sent_at <= ? ORDER BY sent_at`,
+    ).all(sentBefore) as Row[];
+    return rows.map(runFromRow);
+  }
+
+  async saveCapacityRequest(accountId: string, wanted: number, at: string): Promise<void> {
+    this.sql(
+      'UPDATE aws_accounts SET capacity_requested_at = ?, capacity_wanted = ? WHERE account_id = ?',
+    ).run(at, wanted, accountId);
   }
 
   async approveGate(approval: Omit<Approval, 'login'>): Promise<RunRecord> {
@@ -350,10 +378,9 @@ export class SqliteStore implements Store {
       const gates = new Set(runFromRow(row).approvedGates);
       gates.add(approval.gate);
       // The continuation is sent like a new run: recorded first, so a crash before sending loses nothing.
-      this.sql(`UPDATE runs SET approved_gates = ?, status = 'recorded' WHERE run_id = ?`).run(
-        JSON.stringify([...gates].sort()),
-        approval.runId,
-      );
+      this.sql(
+        `UPDATE runs SET approved_gates = ?, status = 'recorded', summary_status = NULL WHERE run_id = ?`,
+      ).run(JSON.stringify([...gates].sort()), approval.runId);
       return runFromRow(this.sql('SELECT * FROM runs WHERE run_id = ?').get(approval.runId) as Row);
     })();
   }

@@ -24,8 +24,14 @@ export interface AwsAccount {
   deadLetterQueueUrl?: string;
   bucket?: string;
   logGroup?: string;
-  instanceId?: string;
+  /** The stack's Auto Scaling group of hosts, how many it may run, and how many runs each takes. */
+  hostGroup?: string;
+  maxHosts?: number;
+  jobsPerHost?: number;
   verifiedAt?: string;
+  /** When the control plane last set the group's size, and to what: a host starting since then. */
+  capacityRequestedAt?: string;
+  capacityWanted?: number;
 }
 
 /** One user's unproven claim on an AWS account: the ExternalId their stack's role must trust. */
@@ -40,7 +46,15 @@ export interface AccountClaim {
 export type StackOutputs = Required<
   Pick<
     AwsAccount,
-    'roleArn' | 'queueUrl' | 'deadLetterQueueUrl' | 'bucket' | 'logGroup' | 'instanceId' | 'region'
+    | 'roleArn'
+    | 'queueUrl'
+    | 'deadLetterQueueUrl'
+    | 'bucket'
+    | 'logGroup'
+    | 'hostGroup'
+    | 'maxHosts'
+    | 'jobsPerHost'
+    | 'region'
   >
 >;
 
@@ -203,6 +217,12 @@ export interface Store {
   saveReportedStatus(runId: string, status: NonNullable<RunRecord['reportedStatus']>): Promise<void>;
   /** Keeps what the run's result last said, for lists that should not read every result. */
   saveRunSummary(runId: string, summary: RunSummary): Promise<void>;
+  /** The account's runs that need a host: sent or about to be, not held, neither ended nor at a gate. */
+  activeRunCount(accountId: string): Promise<number>;
+  /** Runs sent before `sentBefore` whose result has never been read: their host may never have come. */
+  strandedRuns(sentBefore: string): Promise<RunRecord[]>;
+  /** Records that the account's group was set to `wanted` hosts at `at`. */
+  saveCapacityRequest(accountId: string, wanted: number, at: string): Promise<void>;
   /** The account's newest runs, of every pipeline. */
   recentRuns(accountId: string, limit: number): Promise<RunRecord[]>;
   listRuns(accountId: string, pipeline: string, limit: number): Promise<RunRecord[]>;

@@ -69,7 +69,7 @@ export function parseLogLine(line: string): LogLine {
   return { time, stream, text: match[3] ?? '' };
 }
 
-type HostStateName = 'starting' | 'idle' | 'busy' | 'leaving' | 'stopped' | 'lost';
+type HostStateName = 'starting' | 'idle' | 'busy' | 'leaving' | 'stopped' | 'failed' | 'lost';
 
 /** What a host's own report says, as a sentence's start: "idle since …". */
 export const HOST_WORDS: Record<HostStateName, string> = {
@@ -78,5 +78,6 @@ export const HOST_WORDS: Record<HostStateName, string> = {
   busy: 'running jobs since',
   leaving: 'stopping since',
   stopped: 'stopped since',
+  failed: 'failed to start at',
   lost: 'not heard from since',
 };

@@ -30,7 +30,15 @@ export function AccountPage(props: { accountId: string }) {
             <dd>
               <Show when={data().stack} fallback={<span class="muted">its version cannot be read</span>}>
                 {(stack) => (
-                  <Show when={stack().behind} fallback={<>agent {stack().agentVersion}, the newest</>}>
+                  <Show
+                    when={stack().behind}
+                    fallback={
+                      <>
+                        agent {stack().agentVersion}, the newest
+                        <Show when={stack().templateVersion}>{(v) => <> (template {v()})</>}</Show>
+                      </>
+                    }
+                  >
                     agent {stack().agentVersion}; {stack().newest} is out:{' '}
                     <Show when={stack().updateUrl} fallback={<>update the stack with the newest template</>}>
                       {(url) => (
@@ -53,6 +61,15 @@ export function AccountPage(props: { accountId: string }) {
             </dd>
           </dl>
           <h2>Hosts</h2>
+          <Show when={data().capacity}>
+            {(capacity) => (
+              <p class="muted">
+                {capacity().wanted === 1 ? '1 host' : `${capacity().wanted} hosts`} asked for at{' '}
+                {formatTime(capacity().requestedAt)}; each host leaves service (stopped, its disk kept) when
+                idle.
+              </p>
+            )}
+          </Show>
           <Show when={data().hosts} fallback={<p class="muted">The hosts' reports cannot be read.</p>}>
             {(hosts) => (
               <ul class="hosts">
@@ -68,7 +85,8 @@ export function AccountPage(props: { accountId: string }) {
                       <Show when={host.runs.length > 0}>
                         {' '}
                         <span class="muted">({host.runs.join(', ')})</span>
-                      </Show>{' '}
+                      </Show>
+                      <Show when={host.detail}>{(detail) => <>: {detail()}</>}</Show>{' '}
                       <span class="muted">agent {host.agentVersion}</span>
                     </li>
                   )}

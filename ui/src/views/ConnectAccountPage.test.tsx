@@ -157,6 +157,7 @@ describe('the account page', () => {
                   'https://eu-west-1.console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/update/template?stackId=s',
                 updateCommand: 'aws cloudformation update-stack --stack-name dockercise',
               },
+              capacity: { wanted: 2, requestedAt: '2026-11-28T00:00:00.000Z' },
               hosts: [
                 {
                   instanceId: 'i-0aaa',
@@ -190,6 +191,7 @@ describe('the account page', () => {
     );
     await tick(30);
     expect(view.getByText('2 waiting, 1 being run')).toBeTruthy();
+    expect(view.getByText(/^2 hosts asked for at/)).toBeTruthy();
     expect(view.getByText(/0\.2\.0 is out:/)).toBeTruthy();
     expect(view.getByRole('link', { name: 'update the stack' }).getAttribute('href')).toContain(
       '#/stacks/update/template?stackId=s',

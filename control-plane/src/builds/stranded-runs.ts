@@ -1,0 +1,56 @@
+import type { Logger } from '@dockercise/shared';
+import type { HostCapacity } from '../aws/host-capacity.js';
+import type { Store } from '../store/store.js';
+
+/** The longest wait between two tries for one account: once an hour while its runs stay stranded. */
+const MAX_WAIT_MS = 60 * 60 * 1000;
+
+/**
+ * Runs that were sent but whose result.json has not appeared after a few minutes: their job is on
+ * the queue, but no host came for it (the last host left just as it arrived, or its start failed).
+ * Each such account's group is sized again — once, then with a doubling wait, so a stack that can
+ * never start a host is not asked every few seconds.
+ */
+export class StrandedRuns {
+  private readonly next = new Map<string, { at: number; waitMs: number }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly capacity: HostCapacity,
+    private readonly logger: Logger,
+    /** How long a sent run may go without a result before its host is asked for again. */
+    private readonly afterMs = 3 * 60 * 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async pass(): Promise<void> {
+    const now = this.now();
+    const runs = await this.store.strandedRuns(new Date(now - this.afterMs).toISOString());
+    const accounts = new Set(runs.map((r) => r.accountId));
+    for (const accountId of this.next.keys()) if (!accounts.has(accountId)) this.next.delete(accountId);
+    for (const accountId of accounts) {
+      const due = this.next.get(accountId);
+      if (due && due.at > now) continue;
+      const waitMs = Math.min(due ? due.waitMs * 2 : this.afterMs, MAX_WAIT_MS);
+      this.next.set(accountId, { at: now + waitMs, waitMs });
+      const account = await this.store.getAccount(accountId);
+      if (!account?.verifiedAt) continue;
+      try {
+        const hosts = await this.capacity.ensure(account);
+        this.logger.warn(
+          {
+            account: accountId,
+            runs: runs.filter((r) => r.accountId === accountId).map((r) => r.runId),
+            hosts,
+          },
+          'runs were sent but no host took them: host capacity set again',
+        );
+      } catch (error) {
+        this.logger.warn(
+          { account: accountId, err: error },
+          'could not set the host capacity for stranded runs',
+        );
+      }
+    }
+  }
+}
