@@ -104,8 +104,22 @@ export default defineWorkspace([
       name: 'control-plane-aws',
       root: './control-plane',
       include: ['test/**/*.test.ts'],
-      exclude: ['test/**/*.docker.test.ts'],
+      exclude: ['test/**/*.docker.test.ts', 'test/**/*.pg.test.ts'],
       globalSetup: ['../agent/test/moto.global.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      fileParallelism: false,
+    },
+  },
+  {
+    // PostgreSQL (the cluster .ci/run starts, or one of its own) and moto: the store contract on
+    // PostgreSQL, and replicas of the control plane sharing one database.
+    resolve: { alias },
+    test: {
+      name: 'control-plane-pg',
+      root: './control-plane',
+      include: ['test/**/*.pg.test.ts'],
+      globalSetup: ['./test/postgres.global.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,

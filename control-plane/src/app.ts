@@ -21,6 +21,7 @@ import { repoRoutes } from './routes/repos.js';
 import { resultRoutes } from './routes/results.js';
 import { uiRoutes } from './routes/ui.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { StoreUnavailableError } from './store/store.js';
 
 export type { AppConfig, AppDeps, CloudDeps, LocalDeps } from './deps.js';
 
@@ -53,6 +54,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
     if (error instanceof AccountUnreachableError) return c.json({ error: error.message }, 502);
     if (error instanceof RunNotStartedError) return c.json({ error: error.message }, 409);
     if (error instanceof GitHubError) return c.json({ error: error.message }, 502);
+    if (error instanceof StoreUnavailableError || (error as { code?: string }).code === 'SQLITE_BUSY') {
+      deps.logger.warn({ err: error, path: c.req.path }, 'the database is unavailable');
+      c.header('retry-after', '5');
+      return c.json({ error: 'the database is unavailable for a moment: try again shortly' }, 503);
+    }
     deps.logger.error({ err: error, path: c.req.path }, 'request failed');
     return c.json({ error: 'internal error' }, 500);
   });

@@ -6,7 +6,8 @@ import { privateKeyFrom, rawPublicKeyBase64, sha256Hex } from '@dockercise/share
 export interface ControlPlaneConfig {
   port: number;
   publicUrl: string;
-  databasePath: string;
+  /** A PostgreSQL URL (several replicas) or a SQLite file (one process). */
+  database: string;
   storeSecret: string;
   sessionSecret: string;
   githubClientId: string;
@@ -27,6 +28,10 @@ export interface ControlPlaneConfig {
   agentTarballSha256?: string;
   uiDir?: string;
   awsEndpoint?: string;
+  /** How long a replica holds a build it took (DOCKERCISE_BUILD_CLAIM_SECONDS, 120) before another may. */
+  buildClaimMs: number;
+  /** How often the reconciler looks for work left undone (DOCKERCISE_RECONCILE_SECONDS, 5). */
+  reconcileMs: number;
 }
 
 export interface GitSsh {
@@ -75,6 +80,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     if (!value) problems.push(`${name} is missing`);
     return value ?? '';
   };
+  const seconds = (name: string, fallback: number): number => {
+    const value = env[name]?.trim();
+    if (!value) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      problems.push(`${name}=${value} is not a whole number of seconds of at least 1`);
+      return fallback;
+    }
+    return n;
+  };
   const keyPath = need('DOCKERCISE_SIGNING_KEY_FILE');
   let signingKey: KeyObject | undefined;
   if (keyPath) {
@@ -90,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
   const config = {
     port: Number(env.PORT ?? 8080),
     publicUrl: need('DOCKERCISE_PUBLIC_URL').replace(/\/$/, ''),
-    databasePath: env.DOCKERCISE_DATABASE ?? 'dockercise.db',
+    database: env.DATABASE_URL?.trim() || env.DOCKERCISE_DATABASE?.trim() || 'dockercise.db',
     storeSecret: need('DOCKERCISE_STORE_SECRET'),
     sessionSecret: need('DOCKERCISE_SESSION_SECRET'),
     githubClientId: need('GITHUB_CLIENT_ID'),
@@ -104,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ControlPlaneConfig {
     ...(env.DOCKERCISE_AGENT_DIR ? { agentDir: env.DOCKERCISE_AGENT_DIR } : {}),
     ...(env.DOCKERCISE_UI_DIR ? { uiDir: env.DOCKERCISE_UI_DIR } : {}),
     ...(env.DOCKERCISE_AWS_ENDPOINT ? { awsEndpoint: env.DOCKERCISE_AWS_ENDPOINT } : {}),
+    buildClaimMs: seconds('DOCKERCISE_BUILD_CLAIM_SECONDS', 120) * 1000,
+    reconcileMs: seconds('DOCKERCISE_RECONCILE_SECONDS', 5) * 1000,
   };
   if (
     config.controlPlaneRoleArn &&

@@ -1,7 +1,6 @@
 import type { Logger } from '@dockercise/shared';
 import type { AccountAccess } from './aws/account-access.js';
-import type { BuildQueue } from './builds/build-queue.js';
-import type { Builder } from './builds/builder.js';
+import type { Builds } from './builds/build-queue.js';
 import type { RunSender } from './builds/run-sender.js';
 import type { GitHub } from './github/github.js';
 import type { LocalTrigger } from './local/local-trigger.js';
@@ -27,6 +26,8 @@ export interface AppConfig {
   uiDir?: string;
   /** Local mode: the token every change must carry (see requireLocalToken). */
   localToken?: string;
+  /** How long this replica holds a build its webhook recorded (two minutes unless said). */
+  buildClaimMs?: number;
 }
 
 /** What every mode has: the store, where runs are sent and where their results are read. */
@@ -46,9 +47,10 @@ export interface CloudDeps extends CoreDeps {
   mode: 'cloud';
   github: GitHub;
   access: AccountAccess;
-  builder: Builder;
-  /** Where webhooks hand their builds: run a few at a time, after the answer. */
-  builds: BuildQueue;
+  /** Where webhooks hand their builds: run a few at a time, after the answer (a thread of its own in production). */
+  builds: Builds;
+  /** This process among the control plane's replicas: what its claims on shared work say. */
+  replica: string;
 }
 
 /** `dockercise server --local`: one user on loopback, runs of local git repositories. */

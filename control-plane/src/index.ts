@@ -1,13 +1,20 @@
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { AccountAccess } from './aws/account-access.js';
+import { WorkerBuilds } from './background/worker-builds.js';
+import { newReplicaId } from './builds/claims.js';
 import { loadConfig } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { GitHub } from './github/github.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { isPostgresUrl, openStore } from './store/open-store.js';
 import { wireControlPlane } from './wire.js';
 
-/** Serves the control plane: wiring only. Everything it serves is in createApp. */
+/**
+ * Serves the control plane: wiring only. Everything it serves is in createApp; builds, the
+ * reconciler and the status reporter run on a thread of their own (background/worker.ts), so the
+ * webhook's accept path never waits on them. Any number of these processes may share one
+ * PostgreSQL database: they share the work through it.
+ */
 let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig(process.env);
@@ -16,50 +23,45 @@ try {
   process.exit(78);
 }
 const logger = pino({ name: 'dockercise-control-plane' });
-const store = new SqliteStore(config.databasePath, new SecretBox(config.storeSecret));
+const replica = newReplicaId();
+const store = await openStore(config.database, new SecretBox(config.storeSecret)).catch((error: unknown) => {
+  process.stderr.write(`the control plane cannot open its database: ${(error as Error).message}\n`);
+  process.exit(69);
+});
 const github = new GitHub({
   clientId: config.githubClientId,
   clientSecret: config.githubClientSecret,
   apiUrl: config.githubApiUrl,
   webUrl: config.githubWebUrl,
 });
-const access = AccountAccess.create(config.region, config.awsEndpoint);
-const { app, builds, reconciler, statuses } = wireControlPlane({
+const builds = new WorkerBuilds(
+  new URL('./background/worker.js', import.meta.url),
+  replica,
+  logger,
+  // SQLite's file keeps one connection, this one; PostgreSQL's thread has a pool of its own.
+  isPostgresUrl(config.database) ? undefined : store,
+);
+const { app, capacity } = wireControlPlane({
   store,
   github,
-  access,
+  access: AccountAccess.create(config.region, config.awsEndpoint),
   signingKey: config.signingKey,
   gitSsh: config.gitSsh,
   config: { ...config, local: false },
   logger,
+  replica,
+  builds,
 });
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
-  logger.info({ port: info.port }, 'control plane listening'),
+  logger.info({ port: info.port, replica }, 'control plane listening'),
 );
-const timer = setInterval(() => {
-  reconciler.pass().catch((error: unknown) => logger.error({ err: error }, 'reconciler pass failed'));
-}, 5000);
-void reconciler.pass();
-// GitHub hears how each run stands: every second the reporter reads the runs due for a look.
-let reporting = false;
-const statusTimer = setInterval(() => {
-  if (reporting) return;
-  reporting = true;
-  statuses
-    .pass()
-    .catch((error: unknown) => logger.error({ err: error }, 'status pass failed'))
-    .finally(() => {
-      reporting = false;
-    });
-}, 1000);
 
 process.on('SIGTERM', () => {
-  clearInterval(timer);
-  clearInterval(statusTimer);
   server.close(async () => {
-    await builds.idle();
-    store.close();
+    await builds.close();
+    capacity.close();
+    await store.close();
     process.exit(0);
   });
 });

@@ -4,8 +4,9 @@ import { PipelineCompiler } from '@dockercise/shared/node';
 import { createApp } from './app.js';
 import type { AccountAccess } from './aws/account-access.js';
 import { HostCapacity } from './aws/host-capacity.js';
-import { BuildQueue } from './builds/build-queue.js';
+import { BuildQueue, type Builds } from './builds/build-queue.js';
 import { Builder } from './builds/builder.js';
+import { CLAIM_MS, claimFor, newReplicaId } from './builds/claims.js';
 import { Dispatcher } from './builds/dispatcher.js';
 import { Reconciler } from './builds/reconciler.js';
 import { StatusReporter } from './builds/status-reporter.js';
@@ -34,6 +35,10 @@ export interface ControlPlaneParts {
   capacityRetryMs?: readonly number[];
   /** Where steps clone from (github.com unless said). */
   gitSsh?: GitSsh;
+  /** This process among the replicas (a fresh id unless said). */
+  replica?: string;
+  /** Where the webhook hands builds: the background thread's (index.ts), else this process's own queue. */
+  builds?: Builds;
   /** The clock; a test's. */
   now?: () => Date;
 }
@@ -41,11 +46,22 @@ export interface ControlPlaneParts {
 /** The control plane, assembled: index.ts, the tests and the benchmark all build it here. */
 export function wireControlPlane(parts: ControlPlaneParts) {
   const { store, github, access, logger } = parts;
+  const replica = parts.replica ?? newReplicaId();
   const capacity = new HostCapacity(store, access, logger, undefined, parts.capacityRetryMs);
-  const dispatcher = new Dispatcher(store, access, capacity, parts.signingKey, logger, parts.gitSsh);
+  const dispatcher = new Dispatcher(store, access, capacity, parts.signingKey, logger, parts.gitSsh, replica);
   const compiler = new PipelineCompiler();
   const builder = new Builder(store, github, dispatcher, logger, (sources) => compiler.compile(sources));
   const builds = new BuildQueue(builder, parts.buildConcurrency ?? 4);
+  // What this replica builds it claims first, a few at a time, so a replica that dies mid-way
+  // leaves its builds to another once the claims run out.
+  builds.pullFrom((free) => {
+    const now = new Date();
+    return store.claimBuilds(
+      now.toISOString(),
+      claimFor(replica, parts.config.buildClaimMs ?? CLAIM_MS.build, now),
+      free,
+    );
+  });
   const stranded = new StrandedRuns(store, capacity, logger, parts.strandedAfterMs);
   const reconciler = new Reconciler(
     store,
@@ -55,6 +71,7 @@ export function wireControlPlane(parts: ControlPlaneParts) {
     parts.reconcileGraceMs ?? 10_000,
     undefined,
     stranded,
+    replica,
   );
   const results = new AwsResultReader(access, (accountId) => store.getAccount(accountId));
   const statuses = new StatusReporter(
@@ -64,6 +81,7 @@ export function wireControlPlane(parts: ControlPlaneParts) {
     parts.config.publicUrl,
     logger,
     parts.now,
+    replica,
   );
   const app = createApp({
     mode: 'cloud',
@@ -71,8 +89,8 @@ export function wireControlPlane(parts: ControlPlaneParts) {
     github,
     access,
     dispatcher,
-    builder,
-    builds,
+    builds: parts.builds ?? builds,
+    replica,
     results,
     config: parts.config,
     logger,

@@ -196,8 +196,10 @@ describe('GitHub webhooks', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(response.status).toBe(202);
     await cp.idle();
-    // From the hook's id to the job on the queue, the delivery reads its repository once.
-    expect(repoReads.map((read) => read.mock.calls.length)).toEqual([1, 0]);
+    // From the hook's id to the job on the queue, the delivery reads its repository at most once
+    // (not at all when a delivery of the last seconds read it: hook-repos.ts).
+    expect(repoReads[0]?.mock.calls.length).toBeLessThanOrEqual(1);
+    expect(repoReads[1]?.mock.calls.length).toBe(0);
     for (const read of repoReads) read.mockRestore();
     expect(await deliver(push, { delivery })).toSatisfy((r: Response) => r.status === 200);
 

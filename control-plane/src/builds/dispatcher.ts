@@ -9,6 +9,7 @@ import type { HostCapacity } from '../aws/host-capacity.js';
 import { isStaleOutputs, refreshOutputs } from '../aws/stack-refresh.js';
 import type { GitSsh } from '../config.js';
 import type { AwsAccount, Repo, RunRecord, Store } from '../store/store.js';
+import { CLAIM_MS, claimFor } from './claims.js';
 import { jobBase } from './job-body.js';
 import { type RunSender, sendable } from './run-sender.js';
 
@@ -27,11 +28,17 @@ export class Dispatcher implements RunSender {
     private readonly logger: Logger,
     /** Where steps clone from: github.com unless the control plane serves a GitHub Enterprise Server. */
     private readonly git: GitSsh = { host: 'github.com' },
+    /** This replica: a run is sent by the one that claims it, so two never send it at once. */
+    private readonly replica = 'control-plane',
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async send(run: RunRecord, known?: Repo): Promise<void> {
-    const what = await sendable(this.store, run, known);
+    const now = this.now();
+    const what = await sendable(this.store, run, known, {
+      now,
+      claim: claimFor(this.replica, CLAIM_MS.send, now),
+    });
     if (!what) return;
     const { plan, repo } = what;
     const account = await this.store.getAccount(run.accountId);

@@ -1,12 +1,15 @@
 import type { Logger } from '@dockercise/shared';
 import type { Store } from '../store/store.js';
 import type { BuildQueue } from './build-queue.js';
+import { CLAIM_MS, claimFor } from './claims.js';
 import type { RunSender } from './run-sender.js';
 
 /**
- * Finishes what a crash or an outage interrupted: pushes recorded but not yet built, runs recorded
- * but not yet sent, and runs sent that no host took. Runs every few seconds and at start-up; each
- * item is idempotent.
+ * Finishes what a crash or an outage interrupted: pushes recorded but not yet built (or whose
+ * builder died: its claim ran out), runs recorded but not yet sent, and runs sent that no host took.
+ * Runs every few seconds on every replica, and at start-up: builds and sends are claimed one by
+ * one, so replicas share them and never do one twice; the stranded runs are one replica's at a
+ * time, under a lease.
  */
 export class Reconciler {
   private running: Promise<void> | undefined;
@@ -21,6 +24,8 @@ export class Reconciler {
     private readonly now: () => Date = () => new Date(),
     /** Sent runs no host took (hosted only: the local server's agent is always there). */
     private readonly stranded?: { pass(): Promise<void> },
+    /** This replica, as its claims name it. */
+    private readonly replica = 'control-plane',
   ) {}
 
   /** One pass; concurrent calls share it. */
@@ -33,7 +38,8 @@ export class Reconciler {
 
   private async once(): Promise<void> {
     const now = this.now();
-    for (const build of await this.store.pendingBuilds(now.toISOString())) this.builds.enqueue(build);
+    // Builds waiting (or whose builder died: its claim ran out), as many as there are free slots.
+    this.builds.pull();
     await this.builds.idle();
     const before = new Date(now.getTime() - this.graceMs).toISOString();
     for (const run of await this.store.unsentRuns(before)) {
@@ -44,6 +50,11 @@ export class Reconciler {
         this.logger.warn({ runId: run.runId, err: error }, 'reconciler could not send a run; will try again');
       }
     }
-    await this.stranded?.pass();
+    if (this.stranded && (await this.store.holdLease('stranded-runs', now.toISOString(), this.task(now))))
+      await this.stranded.pass();
+  }
+
+  private task(now: Date) {
+    return claimFor(this.replica, CLAIM_MS.task, now);
   }
 }

@@ -2,6 +2,7 @@ import type { Logger } from '@dockercise/shared';
 import { type GitHub, GitHubRateLimitError } from '../github/github.js';
 import type { RunResults } from '../results/run-results.js';
 import type { RunRecord, Store } from '../store/store.js';
+import { CLAIM_MS, claimFor } from './claims.js';
 import { commitStatusOf, STATUS_CONTEXT } from './commit-status.js';
 
 /** A run whose result has not changed is read less often, down to this. */
@@ -28,12 +29,23 @@ export class StatusReporter {
     private readonly publicUrl: string,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
+    /** This replica: one replica at a time reports, under a lease, so statuses are not sent twice. */
+    private readonly replica = 'control-plane',
   ) {}
 
   /** One look at every run due for one; safe to call often (index.ts: every second). */
   async pass(): Promise<void> {
-    const now = this.now().getTime();
+    const at = this.now();
+    const now = at.getTime();
     if (now < this.pausedUntil) return;
+    if (
+      !(await this.store.holdLease(
+        'status-reporter',
+        at.toISOString(),
+        claimFor(this.replica, CLAIM_MS.task, at),
+      ))
+    )
+      return;
     const runs = await this.store.runsToReport(new Date(now - WATCH_FOR_MS).toISOString());
     const watched = new Set(runs.map((r) => r.runId));
     for (const runId of this.next.keys()) if (!watched.has(runId)) this.next.delete(runId);

@@ -145,7 +145,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   } catch (error) {
     agent.shutdown();
     await agentDone;
-    store.close();
+    await store.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(
       code === 'EADDRINUSE'
@@ -164,7 +164,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         await new Promise<void>((done) => server.close(() => done()));
         agent.shutdown();
         await agentDone;
-        store.close();
+        await store.close();
       })();
       return closing;
     },

@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { verifyWebhook } from '../crypto/webhook-signature.js';
 import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
+import { createHookRepos } from './hook-repos.js';
 import { readPullRequest, readPush } from './webhook-events.js';
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
@@ -22,9 +23,10 @@ export function webhookRoutes(deps: CloudDeps): Hono<Env> {
     maxSize: MAX_WEBHOOK_BYTES,
     onError: (c) => c.json({ error: 'the body is larger than GitHub ever sends (25 MB)' }, 413),
   });
+  const repoOfHook = createHookRepos(deps.store);
   app.post('/github', limit, async (c) => {
     const hookId = Number(c.req.header('x-github-hook-id'));
-    const repo = Number.isSafeInteger(hookId) ? await deps.store.getRepoByHookId(hookId) : undefined;
+    const repo = Number.isSafeInteger(hookId) ? await repoOfHook(hookId) : undefined;
     const raw = new Uint8Array(await c.req.arrayBuffer());
     // An unknown hook and a bad signature get the same answer: the endpoint reveals nothing.
     if (!repo || !verifyWebhook(repo.webhookSecret, raw, c.req.header('x-hub-signature-256'))) {

@@ -118,4 +118,12 @@ export const MIGRATIONS: readonly string[] = [
    UPDATE runs SET summary_status = json_extract(summary, '$.status') WHERE summary IS NOT NULL;
    CREATE INDEX runs_active ON runs(account_id, status, summary_status);
    CREATE INDEX runs_stranded ON runs(status, sent_at) WHERE summary_status IS NULL;`,
+  // Work shared between replicas: a build, and the sending of a run, are each taken with a claim
+  // that runs out; background tasks run on one replica at a time, under a named lease.
+  `ALTER TABLE builds ADD COLUMN claimed_by TEXT;
+   ALTER TABLE builds ADD COLUMN claimed_until TEXT;
+   ALTER TABLE runs ADD COLUMN send_claimed_by TEXT;
+   ALTER TABLE runs ADD COLUMN send_claimed_until TEXT;
+   CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TEXT NOT NULL);
+   CREATE INDEX builds_due ON builds(created_at) WHERE status = 'pending';`,
 ];

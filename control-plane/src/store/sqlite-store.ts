@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { MIGRATIONS } from './migrations.js';
-import { SqliteDb } from './sqlite-db.js';
 import {
   accountFromRow,
   buildFromRow,
@@ -10,7 +9,8 @@ import {
   repoFromRow,
   runFromRow,
   userFromRow,
-} from './sqlite-rows.js';
+} from './rows.js';
+import { SqliteDb } from './sqlite-db.js';
 import type {
   AccountClaim,
   Approval,
@@ -24,6 +24,7 @@ import type {
   StackOutputs,
   Store,
   User,
+  WorkClaim,
 } from './store.js';
 
 /** The embedded store: one SQLite file, WAL mode, migrations applied on open. */
@@ -216,6 +217,18 @@ export class SqliteStore implements Store {
     return result.changes === 1;
   }
 
+  async claimBuilds(now: string, claim: WorkClaim, limit: number): Promise<Build[]> {
+    // One statement: a transaction that read first and wrote after could fail, not wait, when the
+    // webhook's inserts (another connection: the accept path) came in between.
+    const rows = this.sql(
+      `UPDATE builds SET claimed_by = ?, claimed_until = ? WHERE delivery_id IN (
+         SELECT delivery_id FROM builds WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?)
+           AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?) ORDER BY created_at LIMIT ?)
+       RETURNING *`,
+    ).all(claim.holder, claim.until, now, now, claim.holder, limit) as Row[];
+    return rows.map(buildFromRow).sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : 1));
+  }
+
   async pendingBuilds(now: string): Promise<Build[]> {
     const rows = this.sql(
       `SELECT * FROM builds WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at`,
@@ -224,16 +237,14 @@ export class SqliteStore implements Store {
   }
 
   async finishBuild(deliveryId: string, status: 'done' | 'failed', error?: string): Promise<void> {
-    this.sql('UPDATE builds SET status = ?, error = ?, attempts = attempts + 1 WHERE delivery_id = ?').run(
-      status,
-      error ?? null,
-      deliveryId,
-    );
+    this.sql(
+      'UPDATE builds SET status = ?, error = ?, attempts = attempts + 1, claimed_until = NULL WHERE delivery_id = ?',
+    ).run(status, error ?? null, deliveryId);
   }
 
   async deferBuild(deliveryId: string, notBefore: string, error: string): Promise<void> {
     this.sql(
-      'UPDATE builds SET not_before = ?, error = ?, attempts = attempts + 1 WHERE delivery_id = ?',
+      'UPDATE builds SET not_before = ?, error = ?, attempts = attempts + 1, claimed_until = NULL WHERE delivery_id = ?',
     ).run(notBefore, error, deliveryId);
   }
 
@@ -274,16 +285,32 @@ export class SqliteStore implements Store {
     return row ? runFromRow(row) : undefined;
   }
 
+  async claimRunSend(runId: string, now: string, claim: WorkClaim): Promise<boolean> {
+    const result = this.sql(
+      `UPDATE runs SET send_claimed_by = ?, send_claimed_until = ? WHERE run_id = ? AND status = 'recorded'
+         AND (send_claimed_until IS NULL OR send_claimed_until < ? OR send_claimed_by = ?)`,
+    ).run(claim.holder, claim.until, runId, now, claim.holder);
+    return result.changes === 1;
+  }
+
+  async holdLease(name: string, now: string, claim: WorkClaim): Promise<boolean> {
+    const result = this.sql(
+      `INSERT INTO leases (name, holder, until) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+         WHERE leases.until < ? OR leases.holder = excluded.holder`,
+    ).run(name, claim.holder, claim.until, now);
+    return result.changes === 1;
+  }
+
   async requeueRun(runId: string): Promise<RunRecord | undefined> {
     this.sql(`UPDATE runs SET status = 'recorded' WHERE run_id = ? AND status = 'sent'`).run(runId);
     return this.getRun(runId);
   }
 
   async markRunSent(runId: string, at: string): Promise<void> {
-    this.sql(`UPDATE runs SET status = 'sent', sent_at = ? WHERE run_id = ? AND status = 'recorded'`).run(
-      at,
-      runId,
-    );
+    this.sql(
+      `UPDATE runs SET status = 'sent', sent_at = ?, send_claimed_until = NULL WHERE run_id = ? AND status = 'recorded'`,
+    ).run(at, runId);
   }
 
   async unsentRuns(recordedBefore: string): Promise<RunRecord[]> {
@@ -398,7 +425,7 @@ export class SqliteStore implements Store {
     }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

@@ -1,9 +1,11 @@
 import type { Plan, RunStatus } from '@dockercise/shared';
 
 /**
- * The control plane's records. Async throughout so that a PostgreSQL store can implement it; the
- * embedded default is SQLite (sqlite-store.ts). Secrets arrive and leave in clear: the store seals
- * them at rest.
+ * The control plane's records: SQLite (sqlite-store.ts), the embedded default, or PostgreSQL
+ * (pg/pg-store.ts) for several replicas. One contract test suite runs against both. Secrets arrive
+ * and leave in clear: the store seals them at rest. Work that replicas share (builds, sending a
+ * run, the reconciler) is taken with a claim that runs out, so a replica that dies mid-way leaves
+ * it to another.
  */
 export interface User {
   id: number;
@@ -162,6 +164,12 @@ export interface Approval {
   approvedAt: string;
 }
 
+/** Who takes a piece of work, and until when: past `until` another may take it. */
+export interface WorkClaim {
+  holder: string;
+  until: string;
+}
+
 export interface Store {
   upsertUser(user: Omit<User, 'id' | 'sessionVersion'>): Promise<User>;
   getUser(id: number): Promise<User | undefined>;
@@ -197,6 +205,9 @@ export interface Store {
 
   /** Records a push delivery once; false when its id, or the same body, was seen before. */
   claimDelivery(build: DeliveryClaim, at: string): Promise<boolean>;
+  /** Takes up to `limit` builds due by `now` that nobody else holds (the holder's own too), oldest first. */
+  claimBuilds(now: string, claim: WorkClaim, limit: number): Promise<Build[]>;
+  /** Every build waiting and due by `now`, held or not. */
   pendingBuilds(now: string): Promise<Build[]>;
   finishBuild(deliveryId: string, status: 'done' | 'failed', error?: string): Promise<void>;
   deferBuild(deliveryId: string, notBefore: string, error: string): Promise<void>;
@@ -204,6 +215,8 @@ export interface Store {
   /** Records a run; a run for a delivery that already has one is not recorded twice. */
   recordRun(run: RunRecord): Promise<RunRecord>;
   getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Takes a recorded run for sending; false when it is sent already or another sender holds it. */
+  claimRunSend(runId: string, now: string, claim: WorkClaim): Promise<boolean>;
   markRunSent(runId: string, at: string): Promise<void>;
   /** Marks a sent run to be sent again (its job was lost with a queue that did not survive). */
   requeueRun(runId: string): Promise<RunRecord | undefined>;
@@ -232,5 +245,13 @@ export interface Store {
   approveGate(approval: Omit<Approval, 'login'>): Promise<RunRecord>;
   approvals(runId: string): Promise<Approval[]>;
 
-  close(): void;
+  /** A lease among replicas on a named task (the reconciler): true while it is `claim.holder`'s. */
+  holdLease(name: string, now: string, claim: WorkClaim): Promise<boolean>;
+
+  close(): Promise<void>;
+}
+
+/** The database cannot be reached (or is restarting): the request may succeed shortly (503). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }

@@ -4,8 +4,10 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { AccountClaim, AwsAccount, Build, Repo, RunRecord, User } from './store.js';
 
 /**
- * Rows of the SQLite store decoded into records, once, where they leave the database: JSON columns
- * are parsed and validated here, secrets opened, and NULL columns left out of the record.
+ * Rows of either store decoded into records, once, where they leave the database: JSON columns are
+ * parsed and validated here, secrets opened, and NULL columns left out of the record. SQLite and
+ * PostgreSQL keep the same columns with the same kinds of values (times as ISO text, JSON as text,
+ * flags as 0/1), so one set of decoders serves both.
  */
 export type Row = Record<string, unknown>;
 
