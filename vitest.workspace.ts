@@ -12,8 +12,24 @@ const alias = [
     replacement: fileURLToPath(new URL('./shared/src/node/index.ts', import.meta.url)),
   },
   {
+    find: /^@dockercise\/shared\/language$/,
+    replacement: fileURLToPath(new URL('./shared/src/language.ts', import.meta.url)),
+  },
+  {
+    find: /^@dockercise\/shared\/discover$/,
+    replacement: fileURLToPath(new URL('./shared/src/node/discover.ts', import.meta.url)),
+  },
+  {
     find: /^@dockercise\/agent$/,
     replacement: fileURLToPath(new URL('./agent/src/index.ts', import.meta.url)),
+  },
+  {
+    find: /^@dockercise\/agent\/local$/,
+    replacement: fileURLToPath(new URL('./agent/src/local.ts', import.meta.url)),
+  },
+  {
+    find: /^@dockercise\/agent\/program$/,
+    replacement: fileURLToPath(new URL('./agent/src/daemon/agent-program.ts', import.meta.url)),
   },
   {
     find: /^@dockercise\/control-plane\/local$/,

@@ -1,17 +1,7 @@
-export { type Logger, silentLogger } from '@dockercise/shared';
 export { S3CacheStore } from './backends/aws/s3-cache-store.js';
-export * from './backends/local/index.js';
 export { Agent, type AgentDeps, type AgentOptions } from './daemon/agent.js';
 export { createAgentCommand } from './daemon/agent-program.js';
-export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
-export { DockerEngine } from './engine/docker-engine.js';
-export * from './engine/engine.js';
-export * from './logs/log-sink.js';
-export { createLogger, LOG_LEVELS, type LogFormat } from './logs/pino-logger.js';
-export { SecretMasker } from './logs/secret-masker.js';
+export * from './local.js';
 export type { JobQueue, QueuedJob } from './queue/job-queue.js';
-export { planResume, type Resume } from './runner/resume.js';
-export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
 export { cacheVolumeName, prepareCaches, saveCaches } from './runner/step-caches.js';
 export type { JobLedger } from './store/job-ledger.js';
-export type { ResultStore } from './store/result-store.js';

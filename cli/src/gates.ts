@@ -1,4 +1,4 @@
-import type { Plan } from '@dockercise/shared';
+import type { Plan } from '@dockercise/shared/language';
 
 const EXTENSIONS = ['.dockercise.yaml', '.dockercise.yml'];
 

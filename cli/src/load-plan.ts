@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { readPipelineSources } from '@dockercise/shared/discover';
 import {
   compilePipeline,
   type Diagnostic,
@@ -7,8 +8,7 @@ import {
   isPipelineFile,
   type PipelineSource,
   type Plan,
-} from '@dockercise/shared';
-import { readPipelineSources } from '@dockercise/shared/node';
+} from '@dockercise/shared/language';
 
 export type LoadedPlan =
   | {

@@ -1,12 +1,18 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAgentCommand, LOG_LEVELS } from '@dockercise/agent';
+import { createAgentCommand, LOG_LEVELS } from '@dockercise/agent/program';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
-import { runCommand } from './run-command.js';
-import { DEFAULT_DATA_DIR, type ServerCliOptions, serverCommand } from './server-command.js';
-import { type TriggerCliOptions, triggerCommand } from './trigger-command.js';
-import { validateCommand } from './validate-command.js';
+import {
+  DEFAULT_DATA_DIR,
+  EXIT_USAGE,
+  type LogOptions,
+  type RunCliOptions,
+  type ServerCliOptions,
+  type TriggerCliOptions,
+} from './options.js';
+
+// Each command's module is imported when it runs, never up front: `--version` and `validate` must
+// not pay for Docker's client, the AWS SDK or the control plane (see "Start-up" in the README).
 
 /** The `dockercise` program; resolves with the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -42,6 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         .default('text'),
     )
     .action(async (dir: string, options: { format: 'text' | 'json' | 'dot' }) => {
+      const { validateCommand } = await import('./validate-command.js');
       exitCode = await validateCommand(dir, options.format);
     });
 
@@ -73,6 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'the changed files `when` paths filters see (default: paths filters match)',
     )
     .action(async (dir: string, options: RunCliOptions) => {
+      const { runCommand } = await import('./run-command.js');
       exitCode = await runCommand(dir, { ...options, ...logOptions() });
     });
 
@@ -93,6 +101,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--data <dir>', 'where runs, results and the store live (default ~/.dockercise/local)')
     .option('--ui-dir <dir>', "the results viewer's build (default: the monorepo's ui/dist)")
     .action(async (options: Omit<ServerCliOptions, keyof LogOptions>) => {
+      const { serverCommand } = await import('./server-command.js');
       exitCode = await serverCommand({ ...options, ...logOptions() });
     });
 
@@ -108,6 +117,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option('--wait', 'follow the run to its end; exit 0 when it succeeds, 2 at a gate, 1 otherwise')
     .action(async (dir: string, options: TriggerCliOptions) => {
+      const { triggerCommand } = await import('./trigger-command.js');
       exitCode = await triggerCommand(dir, options);
     });
 
@@ -139,9 +149,20 @@ function collectNames(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...names];
 }
 
-/** From the CLI's package.json, one folder above this file in src/ and dist/ alike. */
+/** From the CLI's package.json: one folder above this file in src/ and dist/, two above the bundle. */
 function cliVersion(): string {
-  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === '@dockercise/cli' && pkg.version) return pkg.version;
+    } catch {
+      // not this one
+    }
+  }
+  return 'unknown';
 }
 
 function positiveInt(value: string): number {

@@ -1,3 +1,6 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
 /** What the commands take from the command line, apart from the parser (main.ts) that fills it. */
 
 export interface LogOptions {
@@ -23,4 +26,21 @@ export interface RunCliOptions {
   changed?: string[];
   /** Go on with this earlier run: keep what succeeded, run the rest. */
   resume?: string;
+}
+
+export interface ServerCliOptions extends LogOptions {
+  local?: boolean;
+  port: number;
+  data?: string;
+  uiDir?: string;
+}
+
+/** `dockercise server --local` keeps its runs and store here unless --data says otherwise. */
+export const DEFAULT_DATA_DIR = join(homedir(), '.dockercise', 'local');
+
+export interface TriggerCliOptions {
+  server: string;
+  /** The local server's token file (`<data>/token`). */
+  tokenFile: string;
+  wait?: boolean;
 }

@@ -1,4 +1,4 @@
-import type { LogSink } from '@dockercise/agent';
+import type { LogSink } from '@dockercise/agent/local';
 import type { RunResult, StepResult, StepStatus } from '@dockercise/shared';
 
 const SYMBOLS: Record<StepStatus, string> = {

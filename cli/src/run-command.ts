@@ -12,7 +12,7 @@ import {
   planResume,
   runPlan,
   teeSinks,
-} from '@dockercise/agent';
+} from '@dockercise/agent/local';
 import { newRunId, RUN_ID, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
 import { resolveGates } from './gates.js';
 import { loadPlan, printDiagnostics } from './load-plan.js';

@@ -1,18 +1,6 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger, type LogFormat } from '@dockercise/agent';
+import { createLogger } from '@dockercise/agent/local';
 import { type LocalServer, startLocalServer } from '@dockercise/control-plane/local';
-
-export interface ServerCliOptions {
-  local?: boolean;
-  port: number;
-  data?: string;
-  uiDir?: string;
-  logLevel: string;
-  logFormat: LogFormat;
-}
-
-export const DEFAULT_DATA_DIR = join(homedir(), '.dockercise', 'local');
+import { DEFAULT_DATA_DIR, type ServerCliOptions } from './options.js';
 
 /** `dockercise server --local`: the control plane with an in-process agent on this machine. */
 export async function serverCommand(options: ServerCliOptions): Promise<number> {

@@ -3,14 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FINISHED_RUN_STATUSES, logPageSchema, type RunView, runViewSchema } from '@dockercise/shared';
+import type { TriggerCliOptions } from './options.js';
 import { elapsed } from './progress.js';
-
-export interface TriggerCliOptions {
-  server: string;
-  /** The local server's token file (`<data>/token`). */
-  tokenFile: string;
-  wait?: boolean;
-}
 
 interface Triggered {
   runId: string;

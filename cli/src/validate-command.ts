@@ -1,4 +1,4 @@
-import { planSummary, planToDot } from '@dockercise/shared';
+import { planSummary, planToDot } from '@dockercise/shared/language';
 import { loadPlan, printDiagnostics } from './load-plan.js';
 
 export async function validateCommand(dir: string, format: 'text' | 'json' | 'dot'): Promise<number> {

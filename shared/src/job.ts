@@ -8,7 +8,7 @@ import {
   verify,
 } from 'node:crypto';
 import { z } from 'zod';
-import { planSchema } from './pipeline/plan.js';
+import { planSchema } from './pipeline/plan-schema.js';
 import { EVENTS } from './pipeline/step-options.js';
 
 /**

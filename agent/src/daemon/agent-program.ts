@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
-import { LOG_LEVELS } from '../logs/pino-logger.js';
-import { agentCommand } from './agent-command.js';
+import { LOG_LEVELS } from '../logs/log-levels.js';
 import { agentVersion } from './agent-version.js';
-import { type RawSettings, SETTINGS, type SettingName } from './config.js';
+import { type RawSettings, SETTINGS, type SettingName } from './settings.js';
+
+export { LOG_LEVELS, type LogFormat } from '../logs/log-levels.js';
 
 /** Exit code of a command line that is wrong: EX_USAGE of sysexits.h. */
 const EXIT_USAGE = 64;
@@ -27,6 +28,8 @@ export function createAgentCommand(name: string, onExit: (code: number) => void)
       const value = options[settingName];
       if (value !== undefined) flags[settingName] = value;
     }
+    // Loaded only when the daemon runs: the AWS SDK is most of a `dockercise` start otherwise.
+    const { agentCommand } = await import('./agent-command.js');
     onExit(await agentCommand({ config: options.config, logLevel: options.logLevel ?? 'info', flags }));
   });
 }

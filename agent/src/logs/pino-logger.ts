@@ -1,8 +1,8 @@
 import type { Logger } from '@dockercise/shared';
 import { pino } from 'pino';
+import type { LogFormat } from './log-levels.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogFormat = 'text' | 'json';
+export { LOG_LEVELS, type LogFormat } from './log-levels.js';
 
 const RANK: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 

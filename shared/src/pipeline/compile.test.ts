@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compilePipeline, isPipelineFile, type PipelineSource } from './compile.js';
 import { formatDiagnostic } from './diagnostics.js';
 import { PIPELINE_LIMITS } from './limits.js';
-import { planSchema, subPlan, topologicalOrder, workspaceOwner } from './plan.js';
+import { subPlan, topologicalOrder, workspaceOwner } from './plan.js';
+import { planSchema } from './plan-schema.js';
 
 function planOf(...sources: PipelineSource[]) {
   const result = compilePipeline(sources);

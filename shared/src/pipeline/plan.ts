@@ -1,79 +1,8 @@
-import { z } from 'zod';
-import { EVENTS, HOST_LOST, MAX_RETRIES } from './step-options.js';
-import { STEP_NAME, type Template } from './template.js';
+import type { Plan, PlanStep } from './plan-schema.js';
 
-/**
- * The plan: a validated pipeline, ready to run. It travels in queue messages, so it is compact,
- * JSON-only, and deterministic (the same files always give the same bytes).
- */
-export const PLAN_VERSION = 1;
+export type { Plan, PlanGate, PlanStep } from './plan-schema.js';
 
-const stepName = z.string().regex(STEP_NAME);
-const templateSchema: z.ZodType<Template> = z.array(z.union([z.string(), z.object({ ref: stepName })]));
-const sourceSchema = z.object({ file: z.string(), line: z.number().int(), col: z.number().int() });
-
-export const planStepSchema = z.object({
-  name: stepName,
-  img: z.string().min(1),
-  run: templateSchema,
-  done: templateSchema.optional(),
-  env: z.array(z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value: templateSchema })),
-  /** Steps whose workspace volumes this step mounts; the first is its working directory. */
-  vol: z.array(stepName),
-  /** Every step this one waits for, sorted: references, `vol`, and `after`. */
-  needs: z.array(stepName),
-  /** The human-click gate this step waits behind, if its file has one. */
-  gate: z.string().optional(),
-  /** Seconds. */
-  timeout: z.number().int().positive(),
-  secret: z.boolean(),
-  /** Filters, all of which must match for the step to run (its file's, then its own). */
-  when: z
-    .array(
-      z.object({
-        branch: z.array(z.string()).optional(),
-        event: z.array(z.enum(EVENTS)).optional(),
-        paths: z.array(z.string()).optional(),
-      }),
-    )
-    .optional(),
-  retry: z
-    .object({
-      count: z.number().int().min(1).max(MAX_RETRIES),
-      on: z.array(z.union([z.number().int(), z.literal(HOST_LOST)])).optional(),
-    })
-    .optional(),
-  /** A failure is shown but does not fail the run; dependents run as if it succeeded. */
-  allowFailure: z.boolean().optional(),
-  /** Paths kept between runs of the pipeline under a key; `{step}` in a key is that step's output. */
-  cache: z.array(z.object({ path: z.string(), key: templateSchema })).optional(),
-  /** Containers beside the step on its own network, each reachable by its name. */
-  services: z
-    .array(
-      z.object({
-        name: stepName,
-        img: z.string().min(1),
-        env: z.array(z.object({ name: z.string(), value: z.string() })),
-        run: z.string().optional(),
-        ready: z.string().optional(),
-        readyTimeout: z.number().int().positive(),
-      }),
-    )
-    .optional(),
-  source: sourceSchema,
-});
-
-export const planGateSchema = z.object({ name: z.string(), source: sourceSchema });
-
-export const planSchema = z.object({
-  version: z.literal(PLAN_VERSION),
-  steps: z.array(planStepSchema),
-  gates: z.array(planGateSchema),
-});
-
-export type PlanStep = z.infer<typeof planStepSchema>;
-export type PlanGate = z.infer<typeof planGateSchema>;
-export type Plan = z.infer<typeof planSchema>;
+export { PLAN_VERSION } from './plan-version.js';
 
 /** A step's working directory is its own volume, or the workspace of the first step in its `vol`. */
 export function workspaceOwner(plan: Plan, stepName: string): string {

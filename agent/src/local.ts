@@ -1,0 +1,15 @@
+/**
+ * The runner on this machine — the Docker engine, results and logs in files — without the daemon
+ * or the AWS SDK: what `dockercise run` loads. The package's main entry exports all of it too.
+ */
+export { type Logger, silentLogger } from '@dockercise/shared';
+export * from './backends/local/index.js';
+export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
+export { DockerEngine } from './engine/docker-engine.js';
+export * from './engine/engine.js';
+export * from './logs/log-sink.js';
+export { createLogger, LOG_LEVELS, type LogFormat } from './logs/pino-logger.js';
+export { SecretMasker } from './logs/secret-masker.js';
+export { planResume, type Resume } from './runner/resume.js';
+export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
+export type { ResultStore } from './store/result-store.js';
