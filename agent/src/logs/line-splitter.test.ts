@@ -78,6 +78,34 @@ describe('LineSplitter', () => {
       { numRuns: 500 },
     );
   });
+
+  it('gives, however the stream is chunked, the lines of the whole text each masked (property)', () => {
+    const secret = 'p4ssw0rd-XYZ';
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(fc.string({ maxLength: 20 }), fc.constant(secret), fc.constant('\n'), fc.constant('\r\n')),
+          { maxLength: 30 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 10 }),
+        (pieces, cuts) => {
+          const whole = pieces.join('');
+          const text = Buffer.from(whole);
+          const chunks: Buffer[] = [];
+          for (let at = 0, i = 0; at < text.length; i++) {
+            const size = cuts[i % cuts.length] ?? 1;
+            chunks.push(text.subarray(at, at + size));
+            at += size;
+          }
+          const m = masker(secret);
+          const expected = whole === '' ? [] : whole.replace(/\n$/, '').split('\n');
+          const oneByOne = expected.map((line) => m.mask(line.replace(/\r$/, '')));
+          expect(run(new LineSplitter(m), chunks)).toEqual(oneByOne);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('SecretMasker', () => {

@@ -22,17 +22,20 @@ export class LineSplitter {
   push(chunk: Buffer): string[] {
     this.buffer += this.decoder.write(chunk);
     const lines: string[] = [];
-    let start = 0;
-    for (let nl = this.buffer.indexOf('\n', start); nl !== -1; nl = this.buffer.indexOf('\n', start)) {
-      const end = nl > start && this.buffer.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      lines.push(...this.cut(this.buffer.slice(start, end), true));
-      start = nl + 1;
+    const last = this.buffer.lastIndexOf('\n');
+    if (last !== -1) {
+      // The chunk's whole lines are masked at once, not one by one: no secret holds a newline
+      // (SecretMasker keeps a multi-line value as its lines), so it is the same and far cheaper.
+      const complete = this.masker.mask(this.buffer.slice(0, last));
+      this.buffer = this.buffer.slice(last + 1);
+      for (const line of complete.split('\n')) {
+        const text = line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+        if (text.length <= this.maxLine) lines.push(text);
+        else for (const piece of this.pieces(text, text.length)) lines.push(piece);
+      }
     }
-    this.buffer = start === 0 ? this.buffer : this.buffer.slice(start);
-    if (this.buffer.length > this.maxLine) {
-      const pieces = this.cut(this.buffer, false);
-      lines.push(...pieces);
-    }
+    if (this.buffer.length > this.maxLine)
+      for (const piece of this.cut(this.buffer, false)) lines.push(piece);
     return lines;
   }
 
@@ -48,19 +51,23 @@ export class LineSplitter {
   private cut(text: string, complete: boolean): string[] {
     const masked = this.masker.mask(text);
     const hold = complete ? 0 : Math.min(Math.max(0, this.masker.longest - 1), this.maxLine - 1);
-    const emitUpTo = masked.length - hold;
+    const pieces = this.pieces(masked, masked.length - hold);
+    if (complete && pieces.length === 0) pieces.push('');
+    if (!complete) this.buffer = masked.slice(pieces.reduce((n, p) => n + p.length, 0));
+    return pieces;
+  }
+
+  /** The first `upTo` characters of `text` in pieces of at most maxLine, never splitting a surrogate pair. */
+  private pieces(text: string, upTo: number): string[] {
     const pieces: string[] = [];
     let at = 0;
-    while (at < emitUpTo) {
-      let end = Math.min(at + this.maxLine, emitUpTo);
-      // Never split a surrogate pair.
-      const code = masked.charCodeAt(end - 1);
-      if (end < masked.length && end - at > 1 && code >= 0xd800 && code <= 0xdbff) end -= 1;
-      pieces.push(masked.slice(at, end));
+    while (at < upTo) {
+      let end = Math.min(at + this.maxLine, upTo);
+      const code = text.charCodeAt(end - 1);
+      if (end < text.length && end - at > 1 && code >= 0xd800 && code <= 0xdbff) end -= 1;
+      pieces.push(text.slice(at, end));
       at = end;
     }
-    if (complete && pieces.length === 0) pieces.push('');
-    if (!complete) this.buffer = masked.slice(at);
     return pieces;
   }
 }
