@@ -21,6 +21,7 @@ describe('toDockerCreateOptions', () => {
     expect(options.Tty).toBe(false);
     expect(options.HostConfig?.Init).toBe(true);
     expect(options.HostConfig?.AutoRemove).toBe(false);
+    expect(options.HostConfig?.LogConfig).toEqual({ Type: 'none', Config: {} });
     expect(options.HostConfig?.SecurityOpt).toEqual(['no-new-privileges']);
   });
 
