@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { IMG, writeTree } from '../../agent/test/harness.js';
+import { IMG, leftovers, writeTree } from '../../agent/test/harness.js';
 
 const BIN = fileURLToPath(new URL('../bin/dockercise.js', import.meta.url));
 
@@ -198,6 +198,27 @@ describe('the dockercise CLI', () => {
       code: 64,
       stderr: 'dockercise: no step named zz; the steps are a, b, c\n',
     });
+  });
+
+  it('Ctrl-C cancels the run and leaves no container behind, also those made ahead for waiting steps', async () => {
+    const dir = await tree({
+      'a.dockercise.yaml': `slow:\n  img: ${IMG}\n  run: echo up; sleep 60\nnext:\n  img: ${IMG}\n  run: cat {slow}\n`,
+    });
+    const child = spawn(process.execPath, [BIN, 'run', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const up = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('slow | up')) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await up;
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    const runId = /run (\S+) cancelled/.exec(stdout)?.[1];
+    expect(runId).toBeDefined();
+    expect(await leftovers(runId ?? '')).toEqual({ containers: 0, volumes: 0 });
   });
 
   it('says clearly when the Docker engine cannot be reached', async () => {

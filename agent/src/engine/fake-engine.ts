@@ -47,6 +47,14 @@ export class FakeEngine implements ContainerEngine {
   private readonly containers = new Map<string, Running>();
   private nextId = 0;
 
+  /** How long removing a container takes, as a slow daemon's would (0: at once). */
+  destroyDelayMs = 0;
+
+  /** Names of the containers that exist now: made, and not yet removed. */
+  get containerNames(): string[] {
+    return [...this.containers.values()].map((c) => c.spec.name);
+  }
+
   /** What a command run in a container (a readiness check) exits with; 0 unless a test says. */
   execScript: (spec: ContainerSpec, command: string[]) => number = () => 0;
 
@@ -98,6 +106,9 @@ export class FakeEngine implements ContainerEngine {
   }
 
   async setup(spec: ContainerSpec): Promise<ContainerHandle> {
+    // As Docker does: a name is free only once the container that had it is removed.
+    if ([...this.containers.values()].some((c) => c.spec.name === spec.name))
+      throw new Error(`could not create container ${spec.name}: the name is already in use`);
     const id = `fake-${++this.nextId}`;
     let stop: (code: number) => void = () => {};
     const exit = new Promise<number>((resolve) => {
@@ -153,6 +164,7 @@ export class FakeEngine implements ContainerEngine {
     const container = this.containers.get(handle.id);
     if (!container) return;
     container.stop(137);
+    if (this.destroyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.destroyDelayMs));
     this.containers.delete(handle.id);
     this.events.push(`destroy ${handle.name}`);
   }

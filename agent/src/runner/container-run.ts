@@ -1,5 +1,5 @@
 import type { Logger } from '@dockercise/shared';
-import type { ContainerEngine, ContainerSpec, OutputChunk } from '../engine/engine.js';
+import type { ContainerEngine, ContainerHandle, OutputChunk } from '../engine/engine.js';
 import { EngineUnavailableError } from '../engine/engine.js';
 
 /** After a container exits, how long its output stream may take to end before we stop waiting. */
@@ -30,14 +30,22 @@ export interface ContainerControl {
   step: string;
 }
 
+/** Where a container comes from and goes: made (or made earlier, see prepared-steps.ts), released to be removed. */
+export interface ContainerSource {
+  make(): Promise<ContainerHandle>;
+  start(handle: ContainerHandle): Promise<AsyncIterable<OutputChunk>>;
+  /** Called once the container has ended, whatever happened; the removal need not be awaited. */
+  release(handle: ContainerHandle): void;
+}
+
 /**
- * One container from setup to removal: started attached, watched (its deadline, a cancel, a kill,
+ * One container from setup to release: started attached, watched (its deadline, a cancel, a kill,
  * the engine going away), its streams handed to `pump`, which may stop it (`output-limit`), and
- * removed whatever happens.
+ * released whatever happens.
  */
 export async function runContainer<P>(
   engine: ContainerEngine,
-  spec: ContainerSpec,
+  source: ContainerSource,
   control: ContainerControl,
   pump: (stream: AsyncIterable<OutputChunk>, stopForOutput: () => void) => Promise<P>,
 ): Promise<ContainerOutcome<P>> {
@@ -46,7 +54,7 @@ export async function runContainer<P>(
   if (remaining <= 0) return { stopped: 'timeout' };
 
   const context = { step: control.step };
-  const handle = await engine.setup(spec);
+  const handle = await source.make();
   let stopped: Stopped | undefined;
   const stop = (reason: Stopped, graceSeconds: number): void => {
     stopped ??= reason;
@@ -60,7 +68,7 @@ export async function runContainer<P>(
   control.cancel.addEventListener('abort', onCancel);
   control.kill.addEventListener('abort', onKill);
   try {
-    const stream = await engine.start(handle);
+    const stream = await source.start(handle);
     if (control.kill.aborted) onKill();
     else if (control.cancel.aborted) onCancel();
     const exit = engine.wait(handle);
@@ -85,9 +93,7 @@ export async function runContainer<P>(
     clearTimeout(timer);
     control.cancel.removeEventListener('abort', onCancel);
     control.kill.removeEventListener('abort', onKill);
-    await engine.destroy(handle).catch((error: unknown) => {
-      control.log.warn({ err: error, ...context }, 'could not remove the container');
-    });
+    source.release(handle);
   }
 }
 

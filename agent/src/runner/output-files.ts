@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,19 +12,44 @@ const SECRET_DIR = '/dev/shm';
  * Host files holding step outputs, bind-mounted read-only into the steps that reference them.
  * Outputs of secret steps live on a tmpfs (/dev/shm) so they never touch a disk. Only the files a
  * step references are mounted into it.
+ *
+ * A step's container may be made while the steps it reads are still running (see prepared-steps.ts),
+ * so a file can be reserved empty and filled later. It is filled in place, never renamed over: a
+ * bind mount holds the file's inode, and a rename would leave the container the empty one.
  */
 export class OutputFiles {
   private dirs = new Map<'plain' | 'secret', Promise<string>>();
-  private files = new Map<string, Promise<string>>();
+  private reserved = new Map<string, Promise<string>>();
+  private filled = new Map<string, Promise<string>>();
 
   constructor(private readonly runId: string) {}
 
-  /** The host path of a file holding `output`, written on first use. */
-  pathFor(step: string, output: Uint8Array, secret: boolean): Promise<string> {
-    let path = this.files.get(step);
+  /** The host path of a step's output file, made empty if it does not exist yet. */
+  reserve(step: string, secret: boolean): Promise<string> {
+    let path = this.reserved.get(step);
     if (!path) {
-      path = this.file(step, output, secret);
-      this.files.set(step, path);
+      path = this.file(step, '', secret, 0o644);
+      this.reserved.set(step, path);
+    }
+    return path;
+  }
+
+  /** The host path of a file holding `output`: written on first use, in place if it was reserved. */
+  pathFor(step: string, output: Uint8Array, secret: boolean): Promise<string> {
+    let path = this.filled.get(step);
+    if (!path) {
+      path = this.reserve(step, secret).then(async (reserved) => {
+        // 'r+' then truncate: the same inode, whatever containers already mount it.
+        const file = await open(reserved, 'r+');
+        try {
+          await file.truncate(0);
+          await file.write(output, 0, output.length, 0);
+        } finally {
+          await file.close();
+        }
+        return reserved;
+      });
+      this.filled.set(step, path);
     }
     return path;
   }
@@ -40,7 +65,8 @@ export class OutputFiles {
   async removeAll(): Promise<void> {
     const dirs = await Promise.allSettled(this.dirs.values());
     this.dirs.clear();
-    this.files.clear();
+    this.reserved.clear();
+    this.filled.clear();
     await Promise.all(
       dirs.map((d) => (d.status === 'fulfilled' ? rm(d.value, { recursive: true, force: true }) : undefined)),
     );

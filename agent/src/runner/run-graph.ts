@@ -66,6 +66,22 @@ export class RunGraph {
     );
   }
 
+  /**
+   * Pending steps that will be ready once something running ends: ready ones (waiting for a slot),
+   * then those whose every need has succeeded or is running. In plan order within each.
+   */
+  upcoming(): PlanStep[] {
+    const settledOrRunning = (n: string): boolean =>
+      this.status(n) === 'succeeded' || this.status(n) === 'running' || this.softFailed.has(n);
+    const next = this.steps.filter(
+      (step) =>
+        this.status(step.name) === 'pending' &&
+        (this.needs.get(step.name) ?? []).every(settledOrRunning) &&
+        (this.needs.get(step.name) ?? []).some((n) => this.status(n) === 'running'),
+    );
+    return [...this.ready(), ...next];
+  }
+
   start(name: string): void {
     this.statuses.set(name, 'running');
   }

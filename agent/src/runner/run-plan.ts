@@ -68,6 +68,7 @@ class PlanRun {
       options.runId,
       new OutputFiles(options.runId),
       options.pull,
+      this.log,
     );
     this.stepRunner = new StepRunner(
       options,
@@ -153,14 +154,17 @@ class PlanRun {
               this.executeStep(step).finally(() => running.delete(step.name)),
             );
           }
+          this.prepareUpcoming(concurrency);
         }
         if (running.size === 0) break;
         await Promise.race(running.values());
       }
+    } catch (error) {
+      await this.cleanUp();
+      throw error;
     } finally {
       cancel?.removeEventListener('abort', onCancel);
       kill?.removeEventListener('abort', onKill);
-      await this.resources.cleanUp(this.log);
     }
 
     const ended = new Date();
@@ -176,10 +180,33 @@ class PlanRun {
     }
     this.result.endedAt = ended.toISOString();
     this.result.durationMs = ended.getTime() - Date.parse(this.result.startedAt);
+    // Tidied up before the end is recorded: an ended run can be approved or re-run at once, and the
+    // next attempt's containers carry the same run label that this clean-up sweeps. What is left to
+    // remove here is little: an ended container goes once the next one has started.
+    await this.cleanUp();
     await this.writer.flush();
     this.options.onChange?.(this.snapshot());
     if (this.fatal) throw this.fatal;
     return this.snapshot();
+  }
+
+  /**
+   * Makes containers ahead for steps that will start next — ready ones waiting for a slot, and
+   * those whose needs are running — at most `concurrency` at a time (prepared-steps.ts).
+   */
+  private prepareUpcoming(concurrency: number): void {
+    const skip = this.options.resume;
+    for (const step of this.graph.upcoming()) {
+      if (this.stepRunner.preparedCount >= concurrency) return;
+      if (skip?.onlyDone.has(step.name) || skip?.givenUp.has(step.name)) continue;
+      this.stepRunner.prepare(step);
+    }
+  }
+
+  /** Every container, volume and network of the run goes, the prepared but unused ones too. */
+  private async cleanUp(): Promise<void> {
+    await this.stepRunner.discardPrepared();
+    await this.resources.cleanUp(this.log);
   }
 
   private closeGates(): void {

@@ -1,14 +1,27 @@
-import type { Logger } from '@dockercise/shared';
-import type { ContainerEngine, ContainerSpec, ImageInfo, PullPolicy } from '../engine/engine.js';
+import { type Logger, silentLogger } from '@dockercise/shared';
+import type {
+  ContainerEngine,
+  ContainerHandle,
+  ContainerSpec,
+  ImageInfo,
+  OutputChunk,
+  PullPolicy,
+} from '../engine/engine.js';
 import { type Checkout, checkoutMounts } from './checkout.js';
 import type { OutputFiles } from './output-files.js';
 import { RUN_LABEL, STEP_LABEL } from './run-options.js';
 
 /**
  * What a run makes once and shares between its steps — images resolved, workspace volumes, its
- * network, the checkout's key files — and removes, all of it, when the run ends.
+ * network, the checkout's key files — and removes, all of it, when the run ends. A container that
+ * has ended is removed once no other is starting (the engine does both with the same locks, disk
+ * and CPUs, and a start is what the next step waits for), and every one before the run's clean-up
+ * is done; a long run thus keeps no pile of stopped containers and their layers.
  */
 export class RunResources {
+  private readonly released = new Map<string, ContainerHandle>();
+  private readonly removals = new Map<string, Promise<void>>();
+  private starting = 0;
   private readonly images = new Map<string, Promise<ImageInfo>>();
   private readonly volumes = new Map<string, Promise<void>>();
   private network: Promise<string> | undefined;
@@ -20,6 +33,7 @@ export class RunResources {
     private readonly runId: string,
     readonly files: OutputFiles,
     private readonly pull: PullPolicy = 'if-not-present',
+    private readonly log: Logger = silentLogger,
   ) {}
 
   image(name: string): Promise<ImageInfo> {
@@ -61,6 +75,47 @@ export class RunResources {
     return network;
   }
 
+  /** Makes a container, once any earlier one of the same name (an earlier attempt) is gone. */
+  async container(spec: ContainerSpec): Promise<ContainerHandle> {
+    const earlier = this.released.get(spec.name);
+    if (earlier) await this.remove(earlier);
+    await this.removals.get(spec.name);
+    return this.engine.setup(spec);
+  }
+
+  /** Starts a container; once no start is in flight, the containers released meanwhile go. */
+  async start(handle: ContainerHandle): Promise<AsyncIterable<OutputChunk>> {
+    this.starting += 1;
+    try {
+      return await this.engine.start(handle);
+    } finally {
+      this.starting -= 1;
+      if (this.starting === 0) for (const released of this.released.values()) void this.remove(released);
+    }
+  }
+
+  /**
+   * A container that is done with: removed after the next start (the next step is usually about to
+   * start, and would wait behind the removal), at the run's end, or sooner if its name is needed.
+   */
+  release(handle: ContainerHandle): void {
+    this.released.set(handle.name, handle);
+  }
+
+  private remove(handle: ContainerHandle): Promise<void> {
+    if (this.released.get(handle.name) === handle) this.released.delete(handle.name);
+    const removal: Promise<void> = this.engine
+      .destroy(handle)
+      .catch((error: unknown) =>
+        this.log.warn({ err: error, container: handle.name }, 'could not remove a container'),
+      )
+      .finally(() => {
+        if (this.removals.get(handle.name) === removal) this.removals.delete(handle.name);
+      });
+    this.removals.set(handle.name, removal);
+    return removal;
+  }
+
   checkoutFiles(checkout: Checkout): Promise<ContainerSpec['files']> {
     this.checkout ??= checkoutMounts(checkout, this.files);
     return this.checkout;
@@ -68,6 +123,8 @@ export class RunResources {
 
   /** Removes every container, volume and network of the run, and its output files. */
   async cleanUp(log: Logger): Promise<void> {
+    await Promise.all([...this.released.values()].map((handle) => this.remove(handle)));
+    await Promise.all(this.removals.values());
     try {
       await this.engine.removeLabelled(RUN_LABEL, this.runId);
     } catch (error) {

@@ -20,6 +20,11 @@ export class StepOutputs {
     this.outputs = new Map(kept);
   }
 
+  /** Whether the step has finished and its output is known. */
+  has(step: string): boolean {
+    return this.outputs.has(step);
+  }
+
   of(step: string): Buffer {
     return this.outputs.get(step) ?? Buffer.alloc(0);
   }

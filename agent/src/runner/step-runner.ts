@@ -6,6 +6,7 @@ import { checkoutEnv } from './checkout.js';
 import { type ContainerOutcome, runContainer } from './container-run.js';
 import { containerBase, outputPath, phaseSpec, referencedSteps, type SpecContext } from './container-spec.js';
 import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './output-pump.js';
+import { PreparedSteps } from './prepared-steps.js';
 import { DEFAULT_OUTPUT_LIMIT, DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
 import { attemptCaches, type RemoteCaches } from './step-caches.js';
@@ -45,6 +46,7 @@ type Pumped = Awaited<ReturnType<typeof pumpOutput>>;
  */
 export class StepRunner {
   private readonly outputs: StepOutputs;
+  private readonly prepared: PreparedSteps;
 
   constructor(
     private readonly options: RunOptions,
@@ -57,6 +59,38 @@ export class StepRunner {
     outputs: ReadonlyMap<string, Buffer> = new Map(),
   ) {
     this.outputs = new StepOutputs(options.plan, masker, options.store, log, outputs);
+    this.prepared = new PreparedSteps(resources, log);
+  }
+
+  /** Steps whose containers are made ahead and not yet started. */
+  get preparedCount(): number {
+    return this.prepared.size;
+  }
+
+  /**
+   * Makes the step's `run` container ahead of time, when everything it is made from is known now:
+   * no services or caches (made per attempt), no env value from a step that has not finished.
+   */
+  prepare(step: PlanStep): void {
+    if (this.prepared.has(step.name) || step.services?.length || step.cache?.length) return;
+    const envRefs = step.env.flatMap((v) =>
+      v.value.flatMap((part) => (typeof part === 'string' ? [] : [part.ref])),
+    );
+    if (!envRefs.every((ref) => this.outputs.has(ref))) return;
+    this.prepared.make(
+      step.name,
+      (async () => {
+        await this.resources.image(step.img);
+        const context = await this.context();
+        const base = await this.base(step, context, await this.files(step, 'reserve'));
+        return phaseSpec(base, context, step, 'run');
+      })(),
+    );
+  }
+
+  /** Removes the containers made ahead for steps that did not run. */
+  discardPrepared(): Promise<void> {
+    return this.prepared.discardAll();
   }
 
   /**
@@ -123,9 +157,7 @@ export class StepRunner {
     const image = await this.resources.image(step.img);
     this.report.image(step.name, image.digest ?? image.id);
     const context = await this.context();
-    const base = containerBase(context, step, await this.files(step), (ref) => this.outputs.text(ref));
-    const owner = workspaceOwner(this.options.plan, step.name);
-    await Promise.all(base.volumes.map((v) => this.resources.volume(v.volume, owner)));
+    const base = await this.base(step, context, await this.files(step, 'fill'));
     const caches = await attemptCaches(
       this.options.engine,
       this.options.pipeline,
@@ -174,6 +206,18 @@ export class StepRunner {
     return started;
   }
 
+  /** What both of a step's containers are made from, its volumes made. */
+  private async base(
+    step: PlanStep,
+    context: SpecContext,
+    files: Array<{ source: string; target: string }>,
+  ): Promise<ReturnType<typeof containerBase>> {
+    const base = containerBase(context, step, files, (ref) => this.outputs.text(ref));
+    const owner = workspaceOwner(this.options.plan, step.name);
+    await Promise.all(base.volumes.map((v) => this.resources.volume(v.volume, owner)));
+    return base;
+  }
+
   private async phases(
     step: PlanStep,
     base: ReturnType<typeof containerBase>,
@@ -183,7 +227,7 @@ export class StepRunner {
     onlyDone: boolean,
   ): Promise<StepOutcome> {
     if (!onlyDone) {
-      const run = await this.container(phaseSpec(base, context, step, 'run'), log, deadline, step, {
+      const run = await this.container('run', phaseSpec(base, context, step, 'run'), log, deadline, step, {
         capture: true,
         logStdout: !step.secret,
         withholdStderr: step.secret,
@@ -205,7 +249,7 @@ export class StepRunner {
     }
     if (!step.done) return { status: 'succeeded', exitCode: 0 };
 
-    const done = await this.container(phaseSpec(base, context, step, 'done'), log, deadline, step, {
+    const done = await this.container('done', phaseSpec(base, context, step, 'done'), log, deadline, step, {
       capture: false,
       logStdout: true,
       withholdStderr: false,
@@ -222,6 +266,7 @@ export class StepRunner {
   }
 
   private container(
+    phase: 'run' | 'done',
     spec: ReturnType<typeof phaseSpec>,
     log: StepLog,
     deadline: number,
@@ -230,7 +275,11 @@ export class StepRunner {
   ): Promise<ContainerOutcome<Pumped>> {
     return runContainer(
       this.options.engine,
-      spec,
+      {
+        make: () => (phase === 'run' ? this.prepared.take(step.name, spec) : this.resources.container(spec)),
+        start: (handle) => this.resources.start(handle),
+        release: (handle) => this.resources.release(handle),
+      },
       {
         deadline,
         ...this.signals,
@@ -251,11 +300,20 @@ export class StepRunner {
     );
   }
 
-  /** The files a step's containers mount: the outputs it reads, then the checkout's key files. */
-  private async files(step: PlanStep): Promise<Array<{ source: string; target: string }>> {
+  /**
+   * The files a step's containers mount: the outputs it reads, then the checkout's key files. When
+   * the step is prepared ahead, the outputs' files are only reserved: they are filled before it starts.
+   */
+  private async files(
+    step: PlanStep,
+    outputs: 'reserve' | 'fill',
+  ): Promise<Array<{ source: string; target: string }>> {
+    const { files: outputFiles } = this.resources;
     const files = await Promise.all(
       referencedSteps(step).map(async (ref) => ({
-        source: await this.resources.files.pathFor(ref, this.outputs.of(ref), this.outputs.isSecret(ref)),
+        source: await (outputs === 'reserve'
+          ? outputFiles.reserve(ref, this.outputs.isSecret(ref))
+          : outputFiles.pathFor(ref, this.outputs.of(ref), this.outputs.isSecret(ref))),
         target: outputPath(ref),
       })),
     );

@@ -52,9 +52,10 @@ describe('services on the fake engine', () => {
       `setup ${step}`,
       `start ${step}`,
       `exit ${step}`,
-      `destroy ${step}`,
       `destroy ${service}`,
       `exit ${service}`,
+      // A step's own container goes after the next start, or (the last) with the rest of the run.
+      `destroy ${step}`,
     ]);
     // The step and its service share the step's own network, where the service answers to its name.
     expect(networks).toEqual({
