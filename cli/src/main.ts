@@ -68,6 +68,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--memory <size>', 'memory limit per step, e.g. 512m')
     .option('--cpus <n>', 'CPU limit per step, e.g. 1.5', positiveNumber)
     .option('--output-limit <bytes>', 'largest stdout a step may produce', positiveInt, 1024 * 1024)
+    .option(
+      '--own-network',
+      "give the run a network of its own, apart from the engine's other containers (as the agent does)",
+    )
     .option('--resume <run-id>', 'go on with an earlier run: keep what succeeded, run what did not')
     .option('--branch <name>', "the branch `when` filters see (default: the folder's git branch)")
     .addOption(

@@ -20,6 +20,8 @@ export interface RunCliOptions {
   memory?: string;
   cpus?: number;
   outputLimit: number;
+  /** A network of the run's own instead of Docker's default bridge. */
+  ownNetwork?: boolean;
   /** For `when` filters: the branch (default: the folder's git branch), the event, the changed files. */
   branch?: string;
   event: 'push' | 'pull_request' | 'manual';

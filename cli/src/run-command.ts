@@ -108,6 +108,7 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
       pull: options.pull,
       limits: { ...(memoryBytes ? { memoryBytes } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) },
       outputLimitBytes: options.outputLimit,
+      network: options.ownNetwork ? 'own' : 'default',
       context: {
         event: options.event,
         ...(branch ? { branch } : {}),

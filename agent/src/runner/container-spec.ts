@@ -9,7 +9,8 @@ export interface SpecContext {
   pipeline: string;
   plan: Plan;
   attempt: number;
-  network: string;
+  /** The run's network; the engine's default bridge when absent. */
+  network?: string;
   limits: Required<ResourceLimits>;
   /** Variables of the checkout (GIT_SSH_COMMAND and the like), when the job carries one. */
   checkoutEnv?: Record<string, string>;
@@ -85,7 +86,7 @@ export function containerBase(
     labels: { [RUN_LABEL]: ctx.runId, [STEP_LABEL]: step.name },
     volumes: stepVolumes(ctx, step),
     files: ctx.source ? [...files, { source: ctx.source.dir, target: SOURCE_MOUNT_DIR }] : files,
-    network: ctx.network,
+    ...(ctx.network ? { network: ctx.network } : {}),
     limits: ctx.limits,
   };
 }

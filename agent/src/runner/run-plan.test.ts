@@ -367,6 +367,39 @@ describe('runPlan on the fake engine', () => {
     expect(engine.volumes.size).toBe(0);
   });
 
+  it("puts a run's steps on a network of its own, or on Docker's default bridge when asked", async () => {
+    const plan = compile({
+      'ci.dockercise.yaml': 'a:\n  img: busybox\n  run: x\nb:\n  img: busybox\n  run: y\n',
+    });
+    const networksOf = async (network?: 'own' | 'default') => {
+      const seen: (string | undefined)[] = [];
+      const made: string[] = [];
+      const engine = new FakeEngine((c) => {
+        seen.push(c.spec.network);
+        made.push(...engine.networks.keys());
+        return {};
+      });
+      const result = await runPlan({
+        runId: 'r1',
+        pipeline: 'p',
+        plan,
+        engine,
+        store: new MemoryStore(),
+        logs: new MemoryLogs(),
+        ...(network ? { network } : {}),
+      });
+      expect(result.status).toBe('succeeded');
+      expect(engine.networks.size).toBe(0); // whichever it was, nothing is left
+      return { seen, made: [...new Set(made)] };
+    };
+    expect(await networksOf()).toEqual({ seen: ['dockercise-r1', 'dockercise-r1'], made: ['dockercise-r1'] });
+    expect(await networksOf('own')).toEqual({
+      seen: ['dockercise-r1', 'dockercise-r1'],
+      made: ['dockercise-r1'],
+    });
+    expect(await networksOf('default')).toEqual({ seen: [undefined, undefined], made: [] });
+  });
+
   it('fails a step whose host was lost more often than it may be, and skips what needs it', async () => {
     const plan = compile({
       'ci.dockercise.yaml':

@@ -329,7 +329,7 @@ export class StepRunner {
       pipeline,
       plan,
       attempt: this.options.attempt ?? 1,
-      network: await this.resources.runNetwork(),
+      ...(this.options.network === 'default' ? {} : { network: await this.resources.runNetwork() }),
       limits: stepLimits(this.options.limits),
       ...(checkout ? { checkoutEnv: checkoutEnv(checkout) } : {}),
       ...(sourceDir
