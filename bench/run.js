@@ -18,6 +18,7 @@ import { dispatchLatency, logThroughput } from './agent.js';
 import { cacheBenchmarks } from './cache.js';
 import { statusLatency } from './status.js';
 import { viewerRender } from './ui.js';
+import { versusBenchmarks } from './versus.js';
 import { webhookThroughput } from './webhooks.js';
 
 const IMAGE = 'dockercise-test/busybox:latest';
@@ -188,6 +189,7 @@ if (!only || only === 'webhooks') await webhookThroughput(results);
 if (!only || only === 'ui') await viewerRender(results);
 if (!only || only === 'cache') await cacheBenchmarks(results);
 if (!only || only === 'status') await statusLatency(results);
+if (!only || only === 'versus') await versusBenchmarks(results, IMAGE);
 
 console.log('\nbenchmark                  ratio  goal   baseline                        measured');
 for (const r of results) {
