@@ -1,4 +1,4 @@
-import type { Logger } from '@dockercise/shared';
+import type { Logger, PlanStep } from '@dockercise/shared';
 import type { ContainerHandle, ContainerSpec } from '../engine/engine.js';
 import type { RunResources } from './run-resources.js';
 
@@ -24,23 +24,24 @@ export class PreparedSteps {
   constructor(
     private readonly resources: RunResources,
     private readonly log: Logger,
+    /** The step's container spec, when it can be known ahead (StepSpecs.ahead). */
+    private readonly ahead: (step: PlanStep) => Promise<ContainerSpec> | undefined,
   ) {}
 
-  /** Prepared and not yet taken. */
-  get size(): number {
-    return this.prepared.size;
-  }
-
-  has(step: string): boolean {
-    return this.prepared.has(step);
+  /** Makes ahead the containers of `steps` that can be, in order, until `limit` are waiting. */
+  prepare(steps: Iterable<PlanStep>, limit: number): void {
+    for (const step of steps) {
+      if (this.prepared.size >= limit) return;
+      if (this.prepared.has(step.name)) continue;
+      const spec = this.ahead(step);
+      if (spec) this.make(step.name, spec);
+    }
   }
 
   /** Starts making the step's container from `spec`; errors only mean there is no head start. */
-  make(step: string, spec: Promise<ContainerSpec | undefined>): void {
+  private make(step: string, spec: Promise<ContainerSpec>): void {
     const prepared = spec
-      .then(async (s) =>
-        s ? { handle: await this.resources.container(s), made: JSON.stringify(s) } : undefined,
-      )
+      .then(async (s) => ({ handle: await this.resources.container(s), made: JSON.stringify(s) }))
       .catch((error: unknown) => {
         this.log.debug(
           { err: error, step },

@@ -196,16 +196,15 @@ class PlanRun {
    */
   private prepareUpcoming(concurrency: number): void {
     const skip = this.options.resume;
-    for (const step of this.graph.upcoming()) {
-      if (this.stepRunner.preparedCount >= concurrency) return;
-      if (skip?.onlyDone.has(step.name) || skip?.givenUp.has(step.name)) continue;
-      this.stepRunner.prepare(step);
-    }
+    const upcoming = this.graph
+      .upcoming()
+      .filter((s) => !skip?.onlyDone.has(s.name) && !skip?.givenUp.has(s.name));
+    this.stepRunner.prepared.prepare(upcoming, concurrency);
   }
 
   /** Every container, volume and network of the run goes, the prepared but unused ones too. */
   private async cleanUp(): Promise<void> {
-    await this.stepRunner.discardPrepared();
+    await this.stepRunner.prepared.discardAll();
     await this.resources.cleanUp(this.log);
   }
 

@@ -1,19 +1,18 @@
 import type { Logger } from '@dockercise/shared';
-import { type PlanStep, resultPaths, workspaceOwner } from '@dockercise/shared';
+import { type PlanStep, resultPaths } from '@dockercise/shared';
 import type { StepLog } from '../logs/log-sink.js';
 import type { SecretMasker } from '../logs/secret-masker.js';
-import { checkoutEnv } from './checkout.js';
 import { type ContainerOutcome, runContainer } from './container-run.js';
-import { containerBase, outputPath, phaseSpec, referencedSteps, type SpecContext } from './container-spec.js';
+import { phaseSpec, type SpecContext } from './container-spec.js';
 import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './output-pump.js';
 import { PreparedSteps } from './prepared-steps.js';
 import { DEFAULT_OUTPUT_LIMIT, DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
 import { attemptCaches, type RemoteCaches } from './step-caches.js';
-import { stepLimits } from './step-limits.js';
 import { retryable, type StepOutcome, stoppedOutcome } from './step-outcome.js';
 import { StepOutputs } from './step-outputs.js';
 import { ServiceLogs, type ServiceResult, type StartedServices, startServices } from './step-services.js';
+import { type StepBase, StepSpecs } from './step-specs.js';
 
 export interface StepAttempt extends StepOutcome {
   attempt: number;
@@ -46,7 +45,9 @@ type Pumped = Awaited<ReturnType<typeof pumpOutput>>;
  */
 export class StepRunner {
   private readonly outputs: StepOutputs;
-  private readonly prepared: PreparedSteps;
+  private readonly specs: StepSpecs;
+  /** Containers made ahead of their steps' start: the run fills it (RunGraph.upcoming). */
+  readonly prepared: PreparedSteps;
 
   constructor(
     private readonly options: RunOptions,
@@ -59,38 +60,8 @@ export class StepRunner {
     outputs: ReadonlyMap<string, Buffer> = new Map(),
   ) {
     this.outputs = new StepOutputs(options.plan, masker, options.store, log, outputs);
-    this.prepared = new PreparedSteps(resources, log);
-  }
-
-  /** Steps whose containers are made ahead and not yet started. */
-  get preparedCount(): number {
-    return this.prepared.size;
-  }
-
-  /**
-   * Makes the step's `run` container ahead of time, when everything it is made from is known now:
-   * no services or caches (made per attempt), no env value from a step that has not finished.
-   */
-  prepare(step: PlanStep): void {
-    if (this.prepared.has(step.name) || step.services?.length || step.cache?.length) return;
-    const envRefs = step.env.flatMap((v) =>
-      v.value.flatMap((part) => (typeof part === 'string' ? [] : [part.ref])),
-    );
-    if (!envRefs.every((ref) => this.outputs.has(ref))) return;
-    this.prepared.make(
-      step.name,
-      (async () => {
-        await this.resources.image(step.img);
-        const context = await this.context();
-        const base = await this.base(step, context, await this.files(step, 'reserve'));
-        return phaseSpec(base, context, step, 'run');
-      })(),
-    );
-  }
-
-  /** Removes the containers made ahead for steps that did not run. */
-  discardPrepared(): Promise<void> {
-    return this.prepared.discardAll();
+    this.specs = new StepSpecs(options, resources, this.outputs);
+    this.prepared = new PreparedSteps(resources, log, (step) => this.specs.ahead(step));
   }
 
   /**
@@ -156,8 +127,8 @@ export class StepRunner {
   ): Promise<StepOutcome> {
     const image = await this.resources.image(step.img);
     this.report.image(step.name, image.digest ?? image.id);
-    const context = await this.context();
-    const base = await this.base(step, context, await this.files(step, 'fill'));
+    const context = await this.specs.context();
+    const base = await this.specs.base(step, context, 'fill');
     const caches = await attemptCaches(
       this.options.engine,
       this.options.pipeline,
@@ -206,21 +177,9 @@ export class StepRunner {
     return started;
   }
 
-  /** What both of a step's containers are made from, its volumes made. */
-  private async base(
-    step: PlanStep,
-    context: SpecContext,
-    files: Array<{ source: string; target: string }>,
-  ): Promise<ReturnType<typeof containerBase>> {
-    const base = containerBase(context, step, files, (ref) => this.outputs.text(ref));
-    const owner = workspaceOwner(this.options.plan, step.name);
-    await Promise.all(base.volumes.map((v) => this.resources.volume(v.volume, owner)));
-    return base;
-  }
-
   private async phases(
     step: PlanStep,
-    base: ReturnType<typeof containerBase>,
+    base: StepBase,
     context: SpecContext,
     log: StepLog,
     deadline: number,
@@ -298,44 +257,6 @@ export class StepRunner {
         return pumped;
       },
     );
-  }
-
-  /**
-   * The files a step's containers mount: the outputs it reads, then the checkout's key files. When
-   * the step is prepared ahead, the outputs' files are only reserved: they are filled before it starts.
-   */
-  private async files(
-    step: PlanStep,
-    outputs: 'reserve' | 'fill',
-  ): Promise<Array<{ source: string; target: string }>> {
-    const { files: outputFiles } = this.resources;
-    const files = await Promise.all(
-      referencedSteps(step).map(async (ref) => ({
-        source: await (outputs === 'reserve'
-          ? outputFiles.reserve(ref, this.outputs.isSecret(ref))
-          : outputFiles.pathFor(ref, this.outputs.of(ref), this.outputs.isSecret(ref))),
-        target: outputPath(ref),
-      })),
-    );
-    const { checkout } = this.options;
-    if (checkout) files.push(...(await this.resources.checkoutFiles(checkout)));
-    return files;
-  }
-
-  private async context(): Promise<SpecContext> {
-    const { runId, pipeline, plan, checkout, sourceDir, source } = this.options;
-    return {
-      runId,
-      pipeline,
-      plan,
-      attempt: this.options.attempt ?? 1,
-      ...(this.options.network === 'default' ? {} : { network: await this.resources.runNetwork() }),
-      limits: stepLimits(this.options.limits),
-      ...(checkout ? { checkoutEnv: checkoutEnv(checkout) } : {}),
-      ...(sourceDir
-        ? { source: { dir: sourceDir, ...(source?.commit ? { commit: source.commit } : {}) } }
-        : {}),
-    };
   }
 
   /** A pull request's run reads the bucket's caches and never writes one a branch build would read. */
