@@ -18,11 +18,11 @@ import {
 import { cacheObjectKey, compilePipeline, newRunId } from '@dockercise/shared';
 import Docker from 'dockerode';
 import { startMoto } from './moto.js';
+import { median } from './stats.js';
 
 const IMAGE = 'dockercise-test/busybox:latest';
 const docker = new Docker();
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function plan(yaml) {
   const compiled = compilePipeline([{ path: 'bench.dockercise.yaml', text: yaml }]);

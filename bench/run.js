@@ -16,6 +16,7 @@ import { compilePipeline, newRunId } from '@dockercise/shared';
 import Docker from 'dockerode';
 import { dispatchLatency, logThroughput } from './agent.js';
 import { cacheBenchmarks } from './cache.js';
+import { median } from './stats.js';
 import { statusLatency } from './status.js';
 import { viewerRender } from './ui.js';
 import { versusBenchmarks } from './versus.js';
@@ -114,8 +115,6 @@ async function bareDockerode(n, command = 'true', concurrency = 1) {
   await docker.getNetwork(network).remove();
   return performance.now() - started;
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function perStepOverhead(n = 20, rounds = 3) {
   const yaml = Array.from(

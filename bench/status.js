@@ -15,9 +15,9 @@ import { GitHub } from '../control-plane/dist/github/github.js';
 import { SqliteStore } from '../control-plane/dist/store/sqlite-store.js';
 import { wireControlPlane } from '../control-plane/dist/wire.js';
 import { startMoto } from './moto.js';
+import { median } from './stats.js';
 
 const REGION = 'us-east-1';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** GitHub's statuses endpoint and nothing else: when each status arrived, by commit and state. */

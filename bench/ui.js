@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalServer } from '@dockercise/control-plane/local';
 import { launchChromium } from '../ui/test/chromium.js';
+import { median } from './stats.js';
 
 const IMAGE = 'dockercise-test/busybox:latest';
 const UI_DIR = fileURLToPath(new URL('../ui/dist', import.meta.url));
@@ -75,8 +76,6 @@ async function timeToGraph(browser, pageUrl, nodes) {
   await context.close();
   return ms;
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function viewerRender(results, rounds = 7) {
   if (!existsSync(join(UI_DIR, 'index.html'))) throw new Error('build the viewer first: npm run build');

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from './stats.js';
 
 const CLI = new URL('../cli/bin/dockercise.js', import.meta.url).pathname;
 const CONCURRENCY = 8;
@@ -106,8 +107,6 @@ function timed(command, args, cwd, env = {}) {
     });
   });
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function prepare(workload) {
   const dir = await mkdtemp(join(tmpdir(), 'dockercise-versus-'));
