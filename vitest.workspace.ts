@@ -101,8 +101,21 @@ export default defineWorkspace([
       name: 'cloudformation',
       root: './cloudformation',
       include: ['test/**/*.test.ts'],
+      exclude: ['test/**/*.iam.test.ts'],
       globalSetup: ['./test/tools.global.ts'],
       testTimeout: 120_000,
+    },
+  },
+  {
+    // What the AWS projects recorded, evaluated against the stack's IAM policies; so after them.
+    resolve: { alias },
+    test: {
+      name: 'iam',
+      root: './cloudformation',
+      include: ['test/**/*.iam.test.ts'],
+      sequence: { groupOrder: 1 },
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
     },
   },
   {

@@ -34,6 +34,7 @@ import type { Agent, AgentOptions } from '../src/daemon/agent.js';
 import type { DiskOps } from '../src/daemon/disk-janitor.js';
 import { wireAgent } from '../src/daemon/wire-agent.js';
 import { DockerEngine } from '../src/engine/docker-engine.js';
+import { bindAwsResources } from './aws-call-bindings.js';
 import { docker } from './harness.js';
 
 declare module 'vitest' {
@@ -60,6 +61,11 @@ export function clients(): AwsClients {
   return createAwsClients({ region: REGION, endpoint: endpoint() });
 }
 
+/** Clients as the agent makes them: what they call is recorded for the IAM test. */
+export function agentClients(): AwsClients {
+  return createAwsClients({ region: REGION, endpoint: endpoint(), recordAs: 'AgentRole' });
+}
+
 /** A fresh queue, dead-letter queue, bucket and log group: the resources one stack would create. */
 export interface Account {
   aws: AwsClients;
@@ -83,6 +89,12 @@ export async function newAccount(visibilityTimeout = 30): Promise<Account> {
   await aws.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const logGroup = `/dockercise/${id}`;
   await aws.logs.send(new CreateLogGroupCommand({ logGroupName: logGroup }));
+  bindAwsResources({
+    [`jobs-${id}`]: 'JobQueue',
+    [`dlq-${id}`]: 'DeadLetterQueue',
+    [bucket]: 'ResultsBucket',
+    [logGroup]: 'LogGroup',
+  });
   return { aws, queueUrl: queue.QueueUrl ?? '', deadLetterQueueUrl: dlq.QueueUrl ?? '', bucket, logGroup };
 }
 
@@ -133,7 +145,8 @@ export function inProcessAgent(
   } = {},
 ): Agent {
   return wireAgent({
-    aws: options.aws ?? account.aws,
+    // Clients of its own, as the agent makes them: the IAM test evaluates what they record.
+    aws: options.aws ?? agentClients(),
     engine: options.engine ?? new DockerEngine(docker),
     queueUrl: account.queueUrl,
     deadLetterQueueUrl: account.deadLetterQueueUrl,

@@ -3,7 +3,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3CacheStore } from '../src/backends/aws/s3-cache-store.js';
 import { CacheTooLargeError } from '../src/store/cache-store.js';
-import { newAccount } from './aws-harness.js';
+import { agentClients, newAccount } from './aws-harness.js';
 import { docker, IMG, runFiles } from './harness.js';
 
 const PIPELINE = 'cache-test';
@@ -20,7 +20,7 @@ afterEach(removeCacheVolumes);
 describe('caches in the bucket (moto) through the real Docker engine', () => {
   it('saves a cache after success, restores it on a fresh host, and falls back by prefix', async () => {
     const account = await newAccount();
-    const caches = new S3CacheStore(account.aws.s3, account.bucket, 64 * 1024 * 1024);
+    const caches = new S3CacheStore(agentClients().s3, account.bucket, 64 * 1024 * 1024);
     const files = (key: string) => ({
       'a.dockercise.yaml': `deps:\n  img: ${IMG}\n  cache: [{ path: /deps, key: "${key}" }]\n  run: |\n    if [ -f /deps/lib/made.txt ]; then echo "restored $(cat /deps/lib/made.txt)"; else mkdir -p /deps/lib && echo first > /deps/lib/made.txt && echo made; fi\n`,
     });
@@ -47,7 +47,7 @@ describe('caches in the bucket (moto) through the real Docker engine', () => {
 
   it('refuses an archive past the cap and leaves no object behind', async () => {
     const account = await newAccount();
-    const caches = new S3CacheStore(account.aws.s3, account.bucket, 1024);
+    const caches = new S3CacheStore(agentClients().s3, account.bucket, 1024);
     const big = Readable.from([Buffer.alloc(4096, 1)]);
     await expect(caches.save(PIPELINE, 'big', big)).rejects.toBeInstanceOf(CacheTooLargeError);
     const listed = await account.aws.s3.send(

@@ -7,6 +7,7 @@ import {
   PutScalingPolicyCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { bindAwsResources } from './aws-call-bindings.js';
 import { endpoint, eventually, REGION } from './aws-harness.js';
 import { type Imds, imdsServer } from './imds.js';
 
@@ -61,6 +62,7 @@ export async function hostGroupInMoto(maxHosts = 2): Promise<HostGroupInMoto> {
       ScalingAdjustment: -1,
     }),
   );
+  bindAwsResources({ [name]: 'HostGroup', [policy]: 'ScaleInOne' });
   const describe = async () =>
     (await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
       .AutoScalingGroups?.[0];

@@ -2,12 +2,14 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { AWS_CALL_LOG_ENV } from '@dockercise/shared/node';
 import type { TestProject } from 'vitest/node';
 import dockerSetup from './docker-images.global.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VENV = `${ROOT}.venv`;
 const MOTO = `${VENV}/bin/moto_server`;
+export const AWS_CALL_LOG_DIR = `${ROOT}.aws-calls`;
 
 /** A free port on the loopback interface. */
 function freePort(): Promise<number> {
@@ -27,6 +29,9 @@ function freePort(): Promise<number> {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await dockerSetup();
+  // Every AWS call the product makes in these tests is recorded here, for the IAM test
+  // (cloudformation/test/iam); `npm test` empties it first. Test workers inherit it.
+  process.env[AWS_CALL_LOG_ENV] ??= AWS_CALL_LOG_DIR;
   if (!existsSync(MOTO)) execFileSync('bash', [`${ROOT}scripts/ensure-venv.sh`], { stdio: 'inherit' });
   const port = await freePort();
   const moto: ChildProcess = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });

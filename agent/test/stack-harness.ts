@@ -9,6 +9,7 @@ import {
   type Parameter,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
+import { bindStackResources } from './aws-call-bindings.js';
 import { endpoint, eventually, publicKeyBase64, REGION } from './aws-harness.js';
 
 export const TEMPLATE = readFileSync(
@@ -67,12 +68,14 @@ export async function deployStack(
   const { StackResources } = await cloudformation.send(
     new DescribeStackResourcesCommand({ StackName: stackName }),
   );
+  const physical = Object.fromEntries(
+    (StackResources ?? []).map((r) => [r.LogicalResourceId ?? '', r.PhysicalResourceId ?? '']),
+  );
+  bindStackResources(stackName, physical);
   return {
     cloudformation,
     stackName,
     outputs: Object.fromEntries((stack.Outputs ?? []).map((o: Output) => [o.OutputKey, o.OutputValue ?? ''])),
-    physical: Object.fromEntries(
-      (StackResources ?? []).map((r) => [r.LogicalResourceId ?? '', r.PhysicalResourceId ?? '']),
-    ),
+    physical,
   };
 }

@@ -55,8 +55,13 @@ describe('the customer stack template', () => {
   });
 
   it('grants no wildcard action, and scopes every statement to this stack', () => {
-    expect(grants.sort()).toEqual(['AgentHostPolicy', 'AgentRole', 'ControlPlaneRole']);
-    for (const id of grants) {
+    expect(grants.sort()).toEqual([
+      'AgentHostPolicy',
+      'AgentRole',
+      'AgentSessionManagerPolicy',
+      'ControlPlaneRole',
+    ]);
+    for (const id of grants.filter((g) => g !== 'AgentSessionManagerPolicy')) {
       for (const statement of policyStatements(id)) {
         const where = `${id} ${statement.Sid}`;
         for (const action of asList(statement.Action)) expect(action, where).not.toContain('*');
@@ -68,10 +73,14 @@ describe('the customer stack template', () => {
         }
       }
     }
-    // The one policy of AWS's own: Session Manager, for a shell on a host without keys or ports.
-    expect(resource('AgentRole').Properties.ManagedPolicyArns).toEqual([
-      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' },
-    ]);
+    // No policy of AWS's own: AmazonSSMManagedInstanceCore would give ssm:GetParameter on every
+    // parameter of the account. Session Manager gets its channels only, and only if asked for.
+    expect(resource('AgentRole').Properties.ManagedPolicyArns).toBeUndefined();
+    const session = resource('AgentSessionManagerPolicy');
+    expect((session as { Condition?: string }).Condition).toBe('WithSessionManager');
+    const [channels, register] = policyStatements('AgentSessionManagerPolicy');
+    expect(asList(channels?.Action).every((a) => a.startsWith('ssmmessages:'))).toBe(true);
+    expect(register?.Action).toBe('ssm:UpdateInstanceInformation');
   });
 
   it("names the control plane's role so it can find the stack; it sets the group's size and nothing of EC2", () => {

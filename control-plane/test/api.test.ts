@@ -2,6 +2,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bindAwsResources } from '../../agent/test/aws-call-bindings.js';
 import { eventually, inProcessAgent } from '../../agent/test/aws-harness.js';
 import { IMG } from '../../agent/test/harness.js';
 import { MIGRATIONS } from '../src/store/migrations.js';
@@ -202,6 +203,8 @@ describe('repositories, accounts and results', () => {
       /^QueueUrl must be an SQS queue of account/,
     );
     expect((await register({ BucketName: 'Not_A_Bucket' })).status).toBe(400);
+    // Named as the job queue: the IAM test evaluates the check registration makes on it.
+    bindAwsResources({ 'no-such-queue': 'JobQueue' });
     const missing = await register({
       QueueUrl: `https://sqs.us-east-1.amazonaws.com/${accountId}/no-such-queue`,
     });
@@ -344,6 +347,9 @@ describe('repositories, accounts and results', () => {
         'the run to wait at its gate',
       );
       expect(waiting.gates).toEqual([{ name: 'deploy.dockercise.yaml', status: 'waiting' }]);
+      // A step not begun has no stored log: its live one is read from CloudWatch, empty so far.
+      const live = await cp.app.request(`${base}/logs/deploy`, { headers: { cookie: owner } });
+      expect(await live.json()).toEqual({ source: 'cloudwatch', lines: [], complete: false });
 
       expect(
         (

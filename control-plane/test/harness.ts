@@ -6,6 +6,7 @@ import { silentLogger } from '@dockercise/shared';
 import { rawPublicKeyBase64 } from '@dockercise/shared/node';
 import type { Hono } from 'hono';
 import nock from 'nock';
+import { bindAwsResources } from '../../agent/test/aws-call-bindings.js';
 import {
   type Account,
   controlPlaneKeys,
@@ -125,6 +126,7 @@ export async function customerAccount(
     }),
   );
   const group = await hostGroupInMoto(maxHosts);
+  bindAwsResources({ [role.Role?.Arn ?? '']: 'ControlPlaneRole' });
   return { ...account, roleArn: role.Role?.Arn ?? '', group, maxHosts };
 }
 

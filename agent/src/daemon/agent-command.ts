@@ -40,6 +40,7 @@ export async function agentCommand(options: {
   const aws = createAwsClients({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    recordAs: 'AgentRole',
   });
   // The instance the agent runs on: its reports, its group, its own log. An agent off EC2 (against
   // moto, say) has none of these.

@@ -4,7 +4,11 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { type RecordableClient, recordAwsCalls } from '@dockercise/shared/node';
 import type { AwsAccount } from '../store/store.js';
+
+/** Every call through an account's clients is made as the stack's ControlPlaneRole. */
+const asRole = <C extends RecordableClient>(client: C): C => recordAwsCalls(client, 'ControlPlaneRole');
 
 export interface AccountClients {
   sqs: SQSClient;
@@ -32,7 +36,9 @@ export class AccountAccess {
   ) {}
 
   static create(region: string, endpoint?: string): AccountAccess {
-    return new AccountAccess(new STSClient({ region, ...(endpoint ? { endpoint } : {}) }), endpoint);
+    // The control plane's own identity: all it does is assume each account's role.
+    const sts = recordAwsCalls(new STSClient({ region, ...(endpoint ? { endpoint } : {}) }), 'ControlPlane');
+    return new AccountAccess(sts, endpoint);
   }
 
   clients(account: AwsAccount): Promise<AccountClients> {
@@ -97,11 +103,11 @@ export class AccountAccess {
       expires,
       clients: {
         // Queue URLs are the customer's data: never let one choose the host requests go to.
-        sqs: new SQSClient({ ...config, useQueueUrlAsEndpoint: false }),
-        s3: new S3Client({ ...config, forcePathStyle: this.endpoint !== undefined }),
-        autoscaling: new AutoScalingClient(config),
-        logs: new CloudWatchLogsClient(config),
-        cloudformation: new CloudFormationClient(config),
+        sqs: asRole(new SQSClient({ ...config, useQueueUrlAsEndpoint: false })),
+        s3: asRole(new S3Client({ ...config, forcePathStyle: this.endpoint !== undefined })),
+        autoscaling: asRole(new AutoScalingClient(config)),
+        logs: asRole(new CloudWatchLogsClient(config)),
+        cloudformation: asRole(new CloudFormationClient(config)),
       },
     };
   }

@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { recordAwsCalls } from '@dockercise/shared/node';
 import type { AccountAccess } from './account-access.js';
 
 /** What the quick-create link names the stack, and what the template names the role. */
@@ -40,12 +41,15 @@ export async function discoverStack(
       detail: `cannot assume ${roleArn} yet: ${(error as Error).message}`,
     };
   }
-  const cloudformation = new CloudFormationClient({
-    region: account.region,
-    credentials,
-    maxAttempts: 3,
-    ...(endpoint ? { endpoint } : {}),
-  });
+  const cloudformation = recordAwsCalls(
+    new CloudFormationClient({
+      region: account.region,
+      credentials,
+      maxAttempts: 3,
+      ...(endpoint ? { endpoint } : {}),
+    }),
+    'ControlPlaneRole',
+  );
   try {
     return await readStack(cloudformation);
   } finally {

@@ -1,4 +1,4 @@
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { StackOutputs } from '../store/store.js';
 import type { AccountClients } from './account-access.js';
@@ -31,14 +31,20 @@ export function isBucketName(name: string): boolean {
   );
 }
 
-/** Reaches the queues and the bucket through the customer's role before they are saved. */
+/**
+ * Reaches the queues and the bucket through the customer's role before they are saved, with calls
+ * the role is granted: HeadBucket would need s3:ListBucket with no prefix, which the role has only
+ * for `runs/` and `hosts/` (IAM treats a condition on a key the request lacks as false), so the
+ * bucket is checked by listing one key under `runs/`.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html#API_HeadBucket_Permissions
+ */
 export async function checkStackResources(
   clients: AccountClients,
   outputs: { queueUrl: string; deadLetterQueueUrl: string; bucket: string },
 ): Promise<void> {
   for (const QueueUrl of [outputs.queueUrl, outputs.deadLetterQueueUrl])
     await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await clients.s3.send(new HeadBucketCommand({ Bucket: outputs.bucket }));
+  await clients.s3.send(new ListObjectsV2Command({ Bucket: outputs.bucket, Prefix: 'runs/', MaxKeys: 1 }));
 }
 
 /** A host group's name, as the template makes it (`dockercise-hosts-<stack>`) or any valid one. */

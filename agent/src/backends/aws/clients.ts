@@ -2,12 +2,18 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { type RecordableClient, recordAwsCalls } from '@dockercise/shared/node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 export interface AwsSettings {
   region: string;
   /** A local AWS endpoint (moto) instead of AWS itself. */
   endpoint?: string;
+  /**
+   * The agent's own clients record their calls for the IAM test (shared/node/aws-call-log.ts);
+   * a test's clients for setting up and reading back do not.
+   */
+  recordAs?: 'AgentRole';
 }
 
 /** Longer than SQS's 20-second long poll, so a quiet queue never looks like a timeout. */
@@ -32,12 +38,14 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: REQUEST_TIMEOUT_MS }),
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
   };
+  const record = <C extends RecordableClient>(client: C): C =>
+    settings.recordAs ? recordAwsCalls(client, settings.recordAs) : client;
   return {
-    sqs: new SQSClient(common),
+    sqs: record(new SQSClient(common)),
     // Path-style addressing: a local endpoint has no per-bucket host names.
-    s3: new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined }),
-    logs: new CloudWatchLogsClient(common),
-    autoscaling: new AutoScalingClient(common),
+    s3: record(new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined })),
+    logs: record(new CloudWatchLogsClient(common)),
+    autoscaling: record(new AutoScalingClient(common)),
   };
 }
 

@@ -1,0 +1,142 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTemplate, type Template } from '../template.js';
+import { evaluate, stackPolicies, type Verdict } from './evaluate.js';
+import {
+  type Bindings,
+  type IamRequest,
+  type RecordedCall,
+  readRecordings,
+  toIamRequest,
+} from './iam-requests.js';
+import { sourceCommands } from './source-commands.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const RECORDINGS = process.env.DOCKERCISE_AWS_CALL_LOG ?? `${ROOT}.aws-calls`;
+
+/**
+ * Every AWS call the product made in the moto-backed tests (the control plane, the agent, and the
+ * host's boot script under systemd), evaluated by a real IAM policy evaluator against the policies
+ * of the role that makes it, rendered from the template for a sample stack. moto allows anything;
+ * this is where a call the stack does not grant fails. The other projects record, this one runs
+ * after them (groupOrder), and `npm run test:iam` runs just those.
+ */
+describe('every AWS call the product makes is allowed by the stack it runs against', () => {
+  let calls: RecordedCall[] = [];
+  let bindings: Bindings = new Map();
+  let requests: IamRequest[] = [];
+  let verdicts: Verdict[] = [];
+
+  beforeAll(async () => {
+    ({ calls, bindings } = readRecordings(RECORDINGS));
+    const problems: string[] = [];
+    const distinct = new Map<string, IamRequest>();
+    for (const call of calls) {
+      try {
+        const request = toIamRequest(call, bindings);
+        distinct.set(
+          JSON.stringify([request.principal, request.action, normalised(request.resource), request.context]),
+          request,
+        );
+      } catch (error) {
+        problems.push(`${call.source}: ${(error as Error).message}`);
+      }
+    }
+    expect(problems, 'calls the IAM test cannot evaluate').toEqual([]);
+    requests = [...distinct.values()];
+    const policies = stackPolicies(loadTemplate());
+    verdicts = await Promise.all(requests.map((r) => evaluate(policies, r)));
+    writeReport(verdicts);
+  });
+
+  it('recorded calls from the control plane, the agent and the boot script', () => {
+    expect(
+      calls.length,
+      `nothing recorded in ${RECORDINGS}: run the AWS tests first (npm run test:iam)`,
+    ).toBeGreaterThan(0);
+    const principals = new Set(calls.map((c) => c.principal));
+    expect([...principals].sort()).toEqual(['AgentRole', 'ControlPlane', 'ControlPlaneRole']);
+  });
+
+  it('allows every one of them', () => {
+    const refused = verdicts
+      .filter((v) => v.result !== 'Allowed')
+      .map(
+        (v) =>
+          `${v.request.principal} ${v.request.call} → ${v.request.action} on ${v.request.resource} ${JSON.stringify(v.request.context)}: ${v.result} ${v.detail ?? ''}`,
+      );
+    expect(refused).toEqual([]);
+  });
+
+  it('has recorded every AWS command the product’s source sends', () => {
+    const recorded = new Set(calls.map((c) => `${c.service}.${c.command}`));
+    const missing = sourceCommands(ROOT).filter((c) => !recorded.has(c));
+    expect(missing, 'commands in the source that no moto-backed test sends').toEqual([]);
+  });
+
+  it('fails a call whose statement is taken out of the template', async () => {
+    const sends = requests.filter(
+      (r) => r.principal === 'ControlPlaneRole' && r.action === 'sqs:SendMessage',
+    );
+    expect(sends.length).toBeGreaterThan(0);
+    const without = withoutAction(loadTemplate(), 'ControlPlaneRole', 'sqs:SendMessage');
+    const verdict = await evaluate(stackPolicies(without), sends[0] as IamRequest);
+    expect(verdict.result).toBe('ImplicitlyDenied');
+  });
+
+  it('refuses what AWS refuses: HeadBucket under a prefix-conditioned ListBucket (the old registration check)', async () => {
+    const policies = stackPolicies(loadTemplate());
+    const bucket = 'arn:aws:s3:::dockercise-resultsbucket-1a2b3c4d5e6f';
+    const ask = (context: Record<string, string>) =>
+      evaluate(policies, {
+        principal: 'ControlPlaneRole',
+        action: 's3:ListBucket',
+        resource: bucket,
+        context: { 'aws:SecureTransport': 'true', ...context },
+        call: 'S3.HeadBucket',
+      });
+    expect((await ask({})).result).toBe('ImplicitlyDenied');
+    expect((await ask({ 's3:prefix': 'runs/' })).result).toBe('Allowed');
+    // Plain HTTP is denied to everyone by the bucket policy.
+    const http = await evaluate(policies, {
+      principal: 'AgentRole',
+      action: 's3:GetObject',
+      resource: `${bucket}/runs/x`,
+      context: { 'aws:SecureTransport': 'false' },
+      call: 'S3.GetObject',
+    });
+    expect(http.result).toBe('ExplicitlyDenied');
+  });
+});
+
+/** Per-run keys and ids folded, so thousands of runs' calls evaluate as the few shapes they are. */
+function normalised(resource: string): string {
+  return resource.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>').replace(/\d{6,}/g, '<n>');
+}
+
+/** The template with one action taken out of every statement of a role's policies. */
+function withoutAction(template: Template, roleId: string, action: string): Template {
+  const copy = structuredClone(template);
+  const role = copy.Resources[roleId];
+  for (const policy of (role?.Properties.Policies ?? []) as Array<{
+    PolicyDocument: { Statement: Array<{ Action: string | string[] }> };
+  }>)
+    for (const statement of policy.PolicyDocument.Statement)
+      statement.Action = [statement.Action].flat().filter((a) => a !== action);
+  return copy;
+}
+
+/** The calls by role, as the closing note and docs/security.md list them. */
+function writeReport(verdicts: Verdict[]): void {
+  const rows = new Map<string, Set<string>>();
+  for (const v of verdicts) {
+    const key = `${v.request.principal}: ${v.request.action}`;
+    const set = rows.get(key) ?? new Set<string>();
+    set.add(`${v.request.call} ${v.result}`);
+    rows.set(key, set);
+  }
+  const lines = [...rows.entries()].sort().map(([k, v]) => `${k} (${[...v].sort().join(', ')})`);
+  mkdirSync(`${ROOT}test-artifacts`, { recursive: true });
+  writeFileSync(`${ROOT}test-artifacts/iam-calls.txt`, `${lines.join('\n')}\n`);
+}
