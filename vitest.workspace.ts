@@ -78,6 +78,19 @@ export default defineWorkspace([
     },
   },
   {
+    // A customer host's boot script and units under Debian's systemd as PID 1, in a container
+    // built from Debian's packages (scripts/build-host-image.sh), against moto.
+    resolve: { alias },
+    test: {
+      name: 'agent-systemd',
+      root: './agent',
+      include: ['test/**/*.systemd.test.ts'],
+      globalSetup: ['./test/moto.global.ts', './test/host-image.global.ts'],
+      testTimeout: 180_000,
+      hookTimeout: 300_000,
+    },
+  },
+  {
     resolve: { alias },
     test: { name: 'cli-unit', root: './cli', include: ['src/**/*.test.ts'] },
   },

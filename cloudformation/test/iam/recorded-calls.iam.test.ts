@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTemplate, type Template } from '../template.js';
+import { bootScript, loadTemplate, type Template } from '../template.js';
 import { evaluate, stackPolicies, type Verdict } from './evaluate.js';
 import {
   type Bindings,
@@ -10,7 +10,7 @@ import {
   readRecordings,
   toIamRequest,
 } from './iam-requests.js';
-import { sourceCommands } from './source-commands.js';
+import { scriptCommands, sourceCommands } from './source-commands.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RECORDINGS = process.env.DOCKERCISE_AWS_CALL_LOG ?? `${ROOT}.aws-calls`;
@@ -73,6 +73,14 @@ describe('every AWS call the product makes is allowed by the stack it runs again
     const recorded = new Set(calls.map((c) => `${c.service}.${c.command}`));
     const missing = sourceCommands(ROOT).filter((c) => !recorded.has(c));
     expect(missing, 'commands in the source that no moto-backed test sends').toEqual([]);
+  });
+
+  it('has recorded every AWS CLI call the host’s boot and leave scripts make', () => {
+    const recorded = new Set(calls.map((c) => `${c.service}.${c.command}`));
+    const scripts = [bootScript(loadTemplate()), readFileSync(`${ROOT}agent/host/dockercise-leave`, 'utf8')];
+    const missing = scriptCommands(scripts).filter((c) => !recorded.has(c));
+    expect(scriptCommands(scripts)).toContain('SSM.GetParameter');
+    expect(missing, 'CLI calls that the host-boot test never made').toEqual([]);
   });
 
   it('fails a call whose statement is taken out of the template', async () => {
