@@ -120,6 +120,8 @@ export const accountOverviewSchema = z.object({
       /** When behind: the console's update page, and the same as a command. */
       updateUrl: z.string().optional(),
       updateCommand: z.string().optional(),
+      /** The values the update sets, which the console page does not fill in by itself. */
+      updateParameters: z.record(z.string(), z.string()).optional(),
     })
     .nullable(),
   /** Each host's own report; null when the bucket cannot be read. */

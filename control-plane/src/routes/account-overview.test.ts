@@ -14,6 +14,12 @@ describe('a stack behind the newest agent', () => {
       'https://eu-west-1.console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/update/template?' +
         `stackId=${encodeURIComponent(stackId)}&templateURL=${encodeURIComponent('https://templates.s3.amazonaws.com/v2/dockercise.yaml')}`,
     );
+    // The console keeps every previous value, so the page shows what to set beside the link.
+    expect(update.updateParameters).toEqual({
+      AgentVersion: '0.2.0',
+      AgentTarballUrl: 'https://ci.example.com/agent/dockercise-agent-0.2.0.tgz',
+      AgentTarballSha256: 'b'.repeat(64),
+    });
     expect(update.updateCommand).toBe(
       'aws cloudformation update-stack --region eu-west-1 --stack-name dockercise ' +
         '--template-url https://templates.s3.amazonaws.com/v2/dockercise.yaml --capabilities CAPABILITY_NAMED_IAM ' +

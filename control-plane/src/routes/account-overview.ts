@@ -107,6 +107,11 @@ export function updateOf(
       .map((key) => `ParameterKey=${key},UsePreviousValue=true`),
   ];
   return {
+    // The console's update page cannot be given parameter values (only the quick-create page
+    // can), and keeps each one's previous value: the page shows these beside the link.
+    updateParameters: Object.fromEntries(
+      AGENT_PARAMETERS.flatMap((key) => (given[key] ? [[key, given[key]]] : [])),
+    ) as Record<string, string>,
     updateUrl: updateStackUrl({ region, stackId, templateUrl: newest.templateUrl }),
     updateCommand: [
       `aws cloudformation update-stack --region ${region} --stack-name ${STACK_NAME}`,

@@ -47,6 +47,25 @@ export function AccountPage(props: { accountId: string }) {
                         </a>
                       )}
                     </Show>
+                    <Show when={stack().updateParameters}>
+                      {(values) => (
+                        <div class="update-values">
+                          <p>On the console's parameters page, set (it keeps the old values otherwise):</p>
+                          <dl>
+                            <For each={Object.entries(values())}>
+                              {([key, value]) => (
+                                <>
+                                  <dt>{key}</dt>
+                                  <dd>
+                                    <code>{value}</code>
+                                  </dd>
+                                </>
+                              )}
+                            </For>
+                          </dl>
+                        </div>
+                      )}
+                    </Show>
                     <Show when={stack().updateCommand}>
                       {(command) => (
                         <details>

@@ -156,6 +156,7 @@ describe('the account page', () => {
                 updateUrl:
                   'https://eu-west-1.console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/update/template?stackId=s',
                 updateCommand: 'aws cloudformation update-stack --stack-name dockercise',
+                updateParameters: { AgentVersion: '0.2.0', AgentTarballSha256: 'b'.repeat(64) },
               },
               capacity: { wanted: 2, requestedAt: '2026-11-28T00:00:00.000Z' },
               hosts: [
@@ -197,6 +198,13 @@ describe('the account page', () => {
       '#/stacks/update/template?stackId=s',
     );
     expect(view.getByText('aws cloudformation update-stack --stack-name dockercise')).toBeTruthy();
+    // The console's page keeps the old values: the new ones stand beside its link.
+    const values = view.container.querySelector('.update-values');
+    expect([...(values?.querySelectorAll('dt') ?? [])].map((dt) => dt.textContent)).toEqual([
+      'AgentVersion',
+      'AgentTarballSha256',
+    ]);
+    expect(values?.textContent).toContain('b'.repeat(64));
     const hosts = view.getAllByRole('listitem').filter((li) => li.textContent?.startsWith('i-0'));
     expect(hosts.map((li) => li.textContent)).toEqual([
       `i-0aaa running jobs since ${formatTime('2026-11-28T00:00:00.000Z')} (20261128T000000Z-abcdef) agent 0.1.0`,
