@@ -4,7 +4,10 @@ import {
   SetInstanceProtectionCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { type HostGroup, IN_SERVICE } from '../../daemon/host-group.js';
+import { awsErrorName } from './clients.js';
 import type { InstanceMetadata } from './instance-metadata.js';
+
+const BUSY = new Set(['ScalingActivityInProgress', 'ScalingActivityInProgressFault']);
 
 /**
  * The stack's Auto Scaling group. Leaving is the stack's scale-in-by-one policy: executing it needs
@@ -17,6 +20,7 @@ export class AsgHostGroup implements HostGroup {
     private readonly autoscaling: AutoScalingClient,
     private readonly metadata: InstanceMetadata,
     private readonly group: { name: string; scaleInPolicy: string; instanceId: string },
+    private readonly busyRetryDelaysMs: readonly number[] = [2_000, 4_000, 8_000, 16_000],
   ) {}
 
   async targetState(): Promise<string> {
@@ -33,13 +37,27 @@ export class AsgHostGroup implements HostGroup {
     );
   }
 
+  /**
+   * Two hosts idle at once both run the policy; the second meets the first's scaling activity and
+   * is refused (ScalingActivityInProgress). It tries again for about half a minute rather than
+   * serving on for another whole idle period.
+   */
   async scaleInOne(): Promise<void> {
-    await this.autoscaling.send(
-      new ExecutePolicyCommand({
-        AutoScalingGroupName: this.group.name,
-        PolicyName: this.group.scaleInPolicy,
-        HonorCooldown: false,
-      }),
-    );
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.autoscaling.send(
+          new ExecutePolicyCommand({
+            AutoScalingGroupName: this.group.name,
+            PolicyName: this.group.scaleInPolicy,
+            HonorCooldown: false,
+          }),
+        );
+        return;
+      } catch (error) {
+        const delay = this.busyRetryDelaysMs[attempt];
+        if (!BUSY.has(awsErrorName(error)) || delay === undefined) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 }
