@@ -30,7 +30,7 @@ agentMain(process.argv).then(
   },
 );
 PROGRAM
-chmod 0755 "$stage/bin/dockercise-agent.js" "$stage/host/dockercise-leave" "$stage/host/dockercise-watchdog"
+chmod 0755 "$stage/bin/dockercise-agent.js" "$stage/host/dockercise-leave" "$stage/host/dockercise-watchdog" "$stage/host/dockercise-patch"
 
 # The agent's package.json without dependencies: the bundle holds them all.
 node --input-type=module - "$root" "$stage" <<'SCRIPT'

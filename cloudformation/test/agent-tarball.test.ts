@@ -30,6 +30,8 @@ describe("the agent's tarball, as a host's boot script installs it", () => {
       'host/dockercise-agent.service',
       'host/dockercise-leave',
       'host/dockercise-leave.service',
+      'host/dockercise-patch',
+      'host/dockercise-patch.service',
       'host/dockercise-watchdog',
       'host/dockercise-watchdog.service',
       'host/dockercise-watchdog.timer',
