@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STACK_PARAMETER_NAMES } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
+import { renderer } from './iam/sample-stack.js';
 import {
   asList,
   bootScript,
@@ -202,21 +203,59 @@ describe('the customer stack template', () => {
     ]);
     expect(resource('AgentSecurityGroup').Properties.SecurityGroupIngress).toBeUndefined();
     expect(template.Parameters.Architecture).toMatchObject({
-      Default: 'x86_64',
-      AllowedValues: ['x86_64', 'arm64'],
+      Default: 'auto',
+      AllowedValues: ['auto', 'x86_64', 'arm64'],
     });
   });
 
-  it('refuses a VPC without subnets (or the reverse), and a Graviton host without arm64, before creating anything', () => {
+  it('picks the image by the instance family, so no x86_64 image lands on a Graviton type or the reverse', () => {
+    const arch = (InstanceType: string, Architecture = 'auto') =>
+      renderer(template, { InstanceType, Architecture }).condition('IsArm64') ? 'arm64' : 'x86_64';
+    for (const type of [
+      't4g.small',
+      'm7g.large',
+      'r8g.large',
+      'c7gn.xlarge',
+      'm7gd.large',
+      'x2gd.xlarge',
+      'c6gd.large',
+      'm6gd.large',
+      'a1.medium',
+      'im4gn.large',
+    ])
+      expect(arch(type), type).toBe('arm64');
+    // g4dn is an x86 GPU family that starts with a g; m7i-flex has a hyphen.
+    for (const type of [
+      't3.small',
+      't3a.medium',
+      'm7i.large',
+      'm7i-flex.large',
+      'c7a.xlarge',
+      'g4dn.xlarge',
+      'm5d.large',
+    ])
+      expect(arch(type), type).toBe('x86_64');
+    // A family newer than the template's list: the parameter says it.
+    expect(arch('m9g.large', 'arm64')).toBe('arm64');
+    // Only T types get a credit specification: standard unless asked (unlimited bills surplus).
+    const credits = (InstanceType: string) => {
+      const data = resource('AgentLaunchTemplate').Properties.LaunchTemplateData as {
+        CreditSpecification: unknown;
+      };
+      // Wrapped, so that AWS::NoValue leaves the property out as CloudFormation does.
+      return (
+        renderer(template, { InstanceType })({ value: data.CreditSpecification }) as { value?: unknown }
+      ).value;
+    };
+    expect(credits('t3.small')).toEqual({ CpuCredits: 'standard' });
+    expect(credits('t4g.medium')).toEqual({ CpuCredits: 'standard' });
+    expect(credits('m7g.large')).toBeUndefined();
+  });
+
+  it('refuses a VPC without subnets (or the reverse) before creating anything', () => {
     const rules = template.Rules ?? {};
     expect(JSON.stringify(rules.VpcAndSubnetsTogether)).toContain('{"Ref":"VpcId"}');
     expect(JSON.stringify(rules.VpcAndSubnetsTogether)).toContain('{"Ref":"SubnetIds"}');
-    const graviton = rules.GravitonNeedsArm64 as {
-      RuleCondition: unknown;
-      Assertions: Array<{ Assert: unknown }>;
-    };
-    expect(graviton.RuleCondition).toEqual({ 'Fn::Equals': [{ Ref: 'Architecture' }, 'arm64'] });
-    expect(JSON.stringify(graviton.Assertions)).toContain('t4g.small');
   });
 
   // moto does not model the warm pool, lifecycle hooks, scaling policies or CreationPolicy: their

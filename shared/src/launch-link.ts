@@ -11,12 +11,15 @@ export interface StackParameters {
   AgentTarballSha256: string;
   AgentVersion?: string;
   InstanceType?: string;
-  Architecture?: 'x86_64' | 'arm64';
+  /** auto: the image follows the instance type's family. */
+  Architecture?: 'auto' | 'x86_64' | 'arm64';
+  CpuCredits?: 'standard' | 'unlimited';
   MaxHosts?: number;
   JobsPerHost?: number;
   VpcId?: string;
   SubnetIds?: string;
   AssignPublicIp?: 'true' | 'false';
+  SessionManager?: 'true' | 'false';
   IdleStopMinutes?: number;
   ResultsRetentionDays?: number;
   LogRetentionDays?: number;
@@ -31,11 +34,13 @@ export const STACK_PARAMETER_NAMES = [
   'AgentVersion',
   'InstanceType',
   'Architecture',
+  'CpuCredits',
   'MaxHosts',
   'JobsPerHost',
   'VpcId',
   'SubnetIds',
   'AssignPublicIp',
+  'SessionManager',
   'IdleStopMinutes',
   'ResultsRetentionDays',
   'LogRetentionDays',

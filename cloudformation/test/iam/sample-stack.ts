@@ -70,7 +70,7 @@ const PSEUDO: Record<string, string> = {
 };
 
 /** Parameter values of the sample stack: the launch link's, then the template's defaults. */
-function parameterValues(template: Template): Record<string, string> {
+function parameterValues(template: Template, overrides: Record<string, string>): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, p] of Object.entries(template.Parameters))
     if (p.Default !== undefined) values[name] = String(p.Default);
@@ -78,6 +78,7 @@ function parameterValues(template: Template): Record<string, string> {
     ...values,
     ControlPlaneRoleArn: SAMPLE.controlPlaneRoleArn,
     ExternalId: SAMPLE.externalId,
+    ...overrides,
   };
 }
 
@@ -88,8 +89,9 @@ function parameterValues(template: Template): Record<string, string> {
  */
 export function renderer(
   template: Template,
+  overrides: Record<string, string> = {},
 ): ((value: unknown) => unknown) & { condition(name: string): boolean } {
-  const parameters = parameterValues(template);
+  const parameters = parameterValues(template, overrides);
   const conditions = (template as { Conditions?: Record<string, unknown> }).Conditions ?? {};
   const refOf = (name: string): string => {
     const value = PSEUDO[name] ?? parameters[name] ?? SAMPLE_RESOURCES[name]?.ref;
