@@ -309,8 +309,15 @@ describe('the customer stack template', () => {
       'dockercise-leave',
     ])
       expect(failed).toContain(step);
-    // A host launched into the warm pool never starts the agent: it would be stopped mid-job.
-    expect(boot).toContain('if [ "$target" = InService ]; then systemctl start dockercise-agent; fi');
+    // A host launched into the warm pool never starts the agent: it would be stopped mid-job. A
+    // blocking start would wait for the boot unit it is ordered after (host-boot.systemd.test.ts).
+    const inService = boot.slice(boot.indexOf('if [ "$target" = InService ]; then\n  end_launch_hook'));
+    expect(inService.split('else')[0]).toContain('systemctl start --no-block dockercise-agent');
+    expect(boot).not.toMatch(/systemctl start dockercise-agent/);
+    // The stack is signalled only while it waits for the signal, and then with retries.
+    const signal = boot.slice(boot.indexOf('signal_stack() {'), boot.indexOf('failed() {'));
+    expect(signal).toContain('[ "$state" = CREATE_IN_PROGRESS ] || return 0');
+    expect(signal).toContain('AWS_MAX_ATTEMPTS=10');
   });
 
   it('installs the agent only from a tarball whose sha256 matches, with Node.js 22, and nothing resolved on the host', () => {

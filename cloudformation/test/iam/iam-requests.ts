@@ -186,6 +186,10 @@ const MAPPINGS: Record<string, Mapping> = {
   },
   'CloudFormation.DescribeStacks': { action: 'cloudformation:DescribeStacks', resource: stackArn },
   'CloudFormation.SignalResource': { action: 'cloudformation:SignalResource', resource: stackArn },
+  'CloudFormation.DescribeStackResource': {
+    action: 'cloudformation:DescribeStackResource',
+    resource: stackArn,
+  },
   'SSM.GetParameter': {
     action: 'ssm:GetParameter',
     resource: (c, b) => SAMPLE_RESOURCES[logical(c.fields.name, b, 'parameter')]?.arn ?? '',
