@@ -188,7 +188,10 @@ describe("a customer host's boot under systemd (Debian's, as PID 1), against mot
     const seconds = (Date.now() - started) / 1000;
     console.info(`warm-pool boot: boot script start → done in ${seconds.toFixed(1)} s`);
     expect(unitState('dockercise-agent')).toBe('inactive');
-    expect(inHost(container, 'readlink /opt/dockercise/current')).toMatch(/\/opt\/dockercise\/releases\//);
+    // One release, named by version and digest.
+    expect(inHost(container, 'readlink /opt/dockercise/current')).toBe(
+      `/opt/dockercise/releases/0.1.0-${tarball.sha256.slice(0, 16)}`,
+    );
     const cli = readFileSync(join(calls, 'cli-boot.jsonl'), 'utf8');
     // The log reaches the log group before the hook ends: a warm-pool host is stopped right after.
     expect(cli.indexOf('put-log-events')).toBeGreaterThan(-1);
@@ -240,6 +243,8 @@ describe("a customer host's boot under systemd (Debian's, as PID 1), against mot
       'the boot to fail',
     );
     const cli = readFileSync(join(calls, 'cli-boot.jsonl'), 'utf8');
+    // Its log is kept in the bucket too, which outlives a rolled-back create.
+    expect(cli).toMatch(/"s3:\/\/[^"]+\/hosts\/i-[0-9a-f]+\/boot\.log"/);
     expect(cli).toContain('"set-instance-protection"');
     expect(cli).toContain('"execute-policy"');
     expect(inHost(container, 'cat /var/log/dockercise/boot.log')).toContain('dockercise-boot failed at line');

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import {
 } from './template.js';
 
 const template = loadTemplate();
+const HOST_DIR = fileURLToPath(new URL('../../agent/host/', import.meta.url));
 const logicalIds = new Set(Object.keys(template.Resources));
 const CFN_LINT = fileURLToPath(new URL('../../.venv/bin/cfn-lint', import.meta.url));
 const resource = (id: string) => {
@@ -405,5 +406,30 @@ describe('the customer stack template', () => {
     // The paths the boot script relies on are the ones the agent's tarball really holds (agent-tarball.test.ts).
     for (const path of ['bin/dockercise-agent.js', 'host/dockercise-leave', 'host/dockercise-watchdog'])
       expect(bootScript(template)).toContain(`/opt/dockercise/current/${path}`);
+    for (const script of ['dockercise-leave', 'dockercise-watchdog', 'dockercise-patch'])
+      expect(shellcheck(readFileSync(join(HOST_DIR, script), 'utf8')), script).toBe('');
+  });
+
+  it('keeps the release in use when pruning, and installs a re-published tarball anew', () => {
+    const boot = bootScript(template);
+    // The pruning lines, run on a host rolled back to an older release.
+    const prune = boot.slice(
+      boot.indexOf('in_use=$('),
+      boot.indexOf('xargs -r rm -rf') + 'xargs -r rm -rf'.length,
+    );
+    const root = mkdtempSync(join(tmpdir(), 'releases-'));
+    for (const release of ['0.1.0-aaaa', '0.2.0-bbbb', '0.3.0-cccc'])
+      mkdirSync(join(root, 'releases', release), { recursive: true });
+    symlinkSync(join(root, 'releases', '0.1.0-aaaa'), join(root, 'current'));
+    execFileSync('bash', ['-euo', 'pipefail', '-c', prune.replaceAll('/opt/dockercise', root)]);
+    expect(readdirSync(join(root, 'releases')).sort()).toEqual(['0.1.0-aaaa', '0.3.0-cccc']);
+    // With only the one in use, nothing is pruned and nothing fails (grep finds no other).
+    execFileSync('bash', ['-euo', 'pipefail', '-c', prune.replaceAll('/opt/dockercise', root)]);
+    expect(boot).toContain('release=/opt/dockercise/releases/$version-${digest:0:16}');
+    expect(boot).toContain('grep -vxF "$in_use"');
+    // SSE-S3 has no use for a bucket key.
+    expect(JSON.stringify(resource('ResultsBucket').Properties.BucketEncryption)).not.toContain(
+      'BucketKeyEnabled',
+    );
   });
 });

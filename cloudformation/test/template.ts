@@ -55,7 +55,8 @@ export function userData(template: Template): string {
 /** The boot script that UserData writes to /usr/local/sbin/dockercise-boot. */
 export function bootScript(template: Template): string {
   const [, rest = ''] = userData(template).split("<<'BOOT'\n");
-  return `${rest.split('\nBOOT\n')[0] ?? ''}\n`;
+  // As Fn::Sub leaves it: `${!x}` is a literal `${x}`.
+  return `${rest.split('\nBOOT\n')[0] ?? ''}\n`.replaceAll('${!', '${');
 }
 
 /** Where a parameter is used: the logical ids of the resources (and `Outputs.X`) that reference it. */
