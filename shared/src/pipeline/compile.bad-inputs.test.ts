@@ -243,6 +243,13 @@ const cases: Array<[string, string, string[]]> = [
     ],
   ],
   [
+    "a cache keyed on a secret step's output, which would be stored in clear",
+    'token:\n  img: busybox\n  secret: true\n  run: cat /run/token\nbuild:\n  img: busybox\n  run: make\n  cache: [{ path: /root/.npm, key: "npm-{token}" }]\n',
+    [
+      'ci.dockercise.yaml:8:41: cache key of step "build" names the output of secret step "token", which would be stored in clear\n  hint: key the cache on a digest a step that is not secret prints, e.g. of the lock file',
+    ],
+  ],
+  [
     'services that are a list',
     'test:\n  img: busybox\n  run: make\n  services: [db]\n',
     [

@@ -101,7 +101,17 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
       add(step.done?.refs ?? [], 'reference');
       for (const env of step.env) add(env.refs, env.listed ? 'env' : 'reference');
       add(step.vol, 'vol');
-      for (const cache of step.cache) add(cache.key.refs, 'reference');
+      for (const cache of step.cache) {
+        add(cache.key.refs, 'reference');
+        // A cache key is stored and shown in clear: in the result, the volume's label, the bucket's key.
+        for (const ref of cache.key.refs)
+          if (steps.get(ref.name)?.step.secret)
+            diagnostics.push({
+              ...ref.pos,
+              message: `cache key of step "${step.name}" names the output of secret step "${ref.name}", which would be stored in clear`,
+              hint: 'key the cache on a digest a step that is not secret prints, e.g. of the lock file',
+            });
+      }
       add(step.after, 'after');
       // A file's `after` orders its steps behind those named; a named step of the same file is not behind itself.
       for (const ref of file.after) if (steps.has(ref.name) && ref.name !== step.name) needs.add(ref.name);
