@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  bucketNamespace,
   cacheVolumeName,
   DockerEngine,
   FileLogSink,
@@ -61,17 +62,18 @@ async function restoreFromBucket(results, mb = 200, rounds = 3) {
     const store = new S3CacheStore(s3, bucket, 4 * 1024 ** 3);
     const engine = new DockerEngine(docker);
     const pipeline = 'bench';
+    const space = { pipeline, runId: 'bench', scope: { repository: pipeline, trusted: true } };
     const key = 'deps-1';
     const step = plan(`deps:\n  img: ${IMAGE}\n  run: "true"\n  cache: [{ path: /deps, key: ${key} }]\n`)
       .steps[0];
-    const volume = cacheVolumeName(pipeline, key);
+    const volume = cacheVolumeName(space, key);
     await fillVolume(volume, mb);
-    const remote = { store, save: true, log: quiet };
+    const remote = { store, log: quiet };
     await saveCaches(
       engine,
-      pipeline,
+      space,
       IMAGE,
-      [{ path: '/deps', key, hit: false, volume, toSave: true }],
+      [{ path: '/deps', key, hit: false, volume, toSave: true, throwaway: false }],
       remote,
     );
 
@@ -80,14 +82,17 @@ async function restoreFromBucket(results, mb = 200, rounds = 3) {
     for (let r = 0; r < rounds; r++) {
       await engine.removeVolume(volume);
       let started = performance.now();
-      const [restored] = await prepareCaches(engine, pipeline, step, () => '', remote);
+      const [restored] = await prepareCaches(engine, space, step, () => '', remote);
       ours.push(performance.now() - started);
       if (!restored?.hit) throw new Error('the cache was not restored');
 
       const dir = await mkdtemp(join(tmpdir(), 'bench-tar-'));
       started = performance.now();
       const object = await s3.send(
-        new GetObjectCommand({ Bucket: bucket, Key: cacheObjectKey(pipeline, key) }),
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: cacheObjectKey(bucketNamespace(pipeline, undefined), key),
+        }),
       );
       await new Promise((resolve, reject) => {
         const tar = spawn('tar', ['-xzf', '-', '-C', dir], { stdio: ['pipe', 'ignore', 'inherit'] });
@@ -144,7 +149,8 @@ async function localHitCost(results, n = 10, rounds = 3) {
     withHit.push(await runSteps(chain(true)));
   }
   const added = (median(withHit) - median(without)) / n / 1000;
-  execFileSync('docker', ['volume', 'rm', '-f', cacheVolumeName('bench-hit', 'hit')], { stdio: 'ignore' });
+  const hitSpace = { pipeline: 'bench-hit', scope: { repository: 'bench-hit', trusted: true } };
+  execFileSync('docker', ['volume', 'rm', '-f', cacheVolumeName(hitSpace, 'hit')], { stdio: 'ignore' });
   results.push({
     name: '(h2) cache hit, s/step',
     detail: `${n} sequential steps with a hit against none, median of ${rounds}`,

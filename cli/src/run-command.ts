@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -62,6 +62,8 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   }
 
   const branch = options.branch ?? (await gitBranch(loaded.root));
+  const repository = await repositoryIdentity(loaded.root);
+  const defaultBranch = await gitDefaultBranch(loaded.root);
   const resultsDir = join(loaded.root, '.dockercise');
   await keepOutOfGit(resultsDir);
   if (options.resume !== undefined && !RUN_ID.test(options.resume))
@@ -109,6 +111,8 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
       limits: { ...(memoryBytes ? { memoryBytes } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) },
       outputLimitBytes: options.outputLimit,
       network: options.ownNetwork ? 'own' : 'default',
+      // Caches by repository (not by folder name) and branch; `--event pull_request` runs on copies.
+      cacheScope: { repository, ...(defaultBranch ? { defaultBranch } : {}) },
       context: {
         event: options.event,
         ...(branch ? { branch } : {}),
@@ -172,10 +176,25 @@ async function printFailedLogs(result: RunResult, runDir: string): Promise<void>
 }
 
 /** The folder's current git branch, when it is in a repository on one. */
-async function gitBranch(dir: string): Promise<string | undefined> {
-  const run = promisify(execFile);
-  const branch = await run('git', ['-C', dir, 'symbolic-ref', '--short', '-q', 'HEAD'], {
-    timeout: 5000,
-  }).catch(() => undefined);
-  return branch?.stdout.trim() || undefined;
+/** Who a folder's caches belong to: its repository's `origin` URL, else the folder's real path. */
+async function repositoryIdentity(dir: string): Promise<string> {
+  const origin = await git(dir, ['config', '--get', 'remote.origin.url']);
+  return origin ?? (await realpath(dir));
+}
+
+/** The branch `origin/HEAD` names, whose caches a branch without its own reads. */
+async function gitDefaultBranch(dir: string): Promise<string | undefined> {
+  const head = await git(dir, ['symbolic-ref', '--short', '-q', 'refs/remotes/origin/HEAD']);
+  return head?.replace(/^origin\//, '');
+}
+
+async function git(dir: string, args: string[]): Promise<string | undefined> {
+  const out = await promisify(execFile)('git', ['-C', dir, ...args], { timeout: 5000 }).catch(
+    () => undefined,
+  );
+  return out?.stdout.trim() || undefined;
+}
+
+function gitBranch(dir: string): Promise<string | undefined> {
+  return git(dir, ['symbolic-ref', '--short', '-q', 'HEAD']);
 }

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,6 +182,39 @@ describe('the dockercise CLI', () => {
       );
       for (const volume of volumes.split('\n').filter(Boolean))
         await new Promise((done) => execFile('docker', ['volume', 'rm', volume], done));
+    }
+  });
+
+  it("keeps a pull request's run from changing the cache a branch build mounts, and branches apart", async () => {
+    const key = randomUUID().slice(0, 8);
+    // `build` prints what its cache holds, then writes into it what `write` printed.
+    const pipeline = (value: string) =>
+      `write:\n  img: ${IMG}\n  run: echo ${value}\nbuild:\n  img: ${IMG}\n  cache: [{ path: /cache, key: "deps-${key}" }]\n  env: [write]\n  run: cat /cache/deps 2>/dev/null || echo empty; echo "$WRITE" > /cache/deps\n`;
+    const dir = await tree({ 'a.dockercise.yaml': pipeline('packed') });
+    const build = async (...args: string[]) => {
+      const { stdout } = await dockercise(['run', dir, ...args]);
+      return stdout.split('\n').find((l) => /^build \| (empty|packed|tampered)$/.test(l));
+    };
+    try {
+      expect(await build('--branch', 'main')).toBe('build | empty');
+      expect(await build('--branch', 'main')).toBe('build | packed');
+      // A pull request reads main's cache and writes into its own copy, which goes with its run.
+      await writeFile(join(dir, 'a.dockercise.yaml'), pipeline('tampered'));
+      expect(await build('--branch', 'main', '--event', 'pull_request')).toBe('build | packed');
+      expect(await build('--branch', 'main', '--event', 'pull_request')).toBe('build | packed');
+      await writeFile(join(dir, 'a.dockercise.yaml'), pipeline('packed'));
+      expect(await build('--branch', 'main')).toBe('build | packed');
+      // Another branch has caches of its own (this folder has no origin/HEAD to fall back to).
+      expect(await build('--branch', 'feature')).toBe('build | empty');
+    } finally {
+      const label = `label=dockercise.cache.pipeline=${basename(dir)}`;
+      const volumes = await new Promise<string>((done) =>
+        execFile('docker', ['volume', 'ls', '-q', '--filter', label], (_e, out) => done(out)),
+      );
+      for (const volume of volumes.split('\n').filter(Boolean))
+        await new Promise((done) => execFile('docker', ['volume', 'rm', volume], done));
+      // main's and feature's: the pull requests' copies went with their runs.
+      expect(volumes.split('\n').filter(Boolean)).toHaveLength(2);
     }
   });
 

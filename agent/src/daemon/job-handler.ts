@@ -228,6 +228,8 @@ export async function handleJob(
         concurrency: deps.stepConcurrency,
         ...(deps.stepLimits ? { limits: deps.stepLimits } : {}),
         ...(deps.caches ? { caches: deps.caches } : {}),
+        // Caches belong to the repository (its full name hosted, its path locally), by branch.
+        cacheScope: { repository: body.source.repository },
         approvedGates: approved,
         source: body.source,
         context: {

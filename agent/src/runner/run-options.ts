@@ -51,6 +51,12 @@ export interface RunOptions {
   previousAttempts?: RunResult['previousAttempts'];
   /** Where caches outlive the engine (the agent's bucket); only the engine's volumes without it. */
   caches?: CacheStore;
+  /**
+   * Whose caches these are (cache-scope.ts): the repository's identity (the pipeline's name when
+   * not given), the default branch read after the run's own, and whether the run is trusted (by
+   * default, unless a pull request).
+   */
+  cacheScope?: { repository?: string; defaultBranch?: string; trusted?: boolean };
   /** What the run is for, as steps' `when` filters see it; a manual run of no branch by default. */
   context?: RunContext;
   /**

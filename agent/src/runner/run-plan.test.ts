@@ -1,6 +1,7 @@
 import type { Plan } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
 import { type FakeContainer, FakeEngine } from '../engine/fake-engine.js';
+import { scopeOf } from './cache-scope.js';
 import { compile, MemoryLogs, MemoryStore } from './plan.fixture.js';
 import { planResume } from './resume.js';
 import { runPlan } from './run-plan.js';
@@ -359,7 +360,9 @@ describe('runPlan on the fake engine', () => {
     const second = await once('c2');
     expect(second.steps[1]?.caches).toEqual([{ path: '/root/.npm', key: 'npm-abc', hit: true }]);
     // The run's own volumes are gone; the cache's stays.
-    expect([...engine.volumes.keys()]).toEqual([cacheVolumeName('p', 'npm-abc')]);
+    expect([...engine.volumes.keys()]).toEqual([
+      cacheVolumeName({ pipeline: 'p', scope: scopeOf('p', undefined) }, 'npm-abc'),
+    ]);
 
     engine.volumes.clear();
     fail = true;

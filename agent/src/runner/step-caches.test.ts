@@ -32,24 +32,28 @@ const PIPELINE = (key: string) => ({
   'ci.dockercise.yaml': `install:\n  img: node\n  run: npm ci\n  cache: [{ path: /root/.npm, key: "${key}" }]\n`,
 });
 
-/** An engine whose `install` step leaves a file in its cache, or fails when told to. */
-function host(fail = false) {
+/** An engine whose `install` step leaves a file in its cache (`packed`, or what it is told), or fails. */
+function host(fail = false, engine?: FakeEngine) {
   const seen: Array<string | undefined> = [];
-  const engine: FakeEngine = new FakeEngine((c) => {
-    const mount = c.spec.volumes.find((v) => v.target === '/root/.npm');
-    const files = mount ? engine.volumes.get(mount.volume)?.files : undefined;
-    seen.push(files?.get('lodash.tgz'));
-    files?.set('lodash.tgz', 'packed');
-    return { exitCode: fail ? 1 : 0 };
-  });
-  return { engine, seen };
+  const state = { write: 'packed' };
+  const fake: FakeEngine =
+    engine ??
+    new FakeEngine((c) => {
+      const mount = c.spec.volumes.find((v) => v.target === '/root/.npm');
+      const files = mount ? fake.volumes.get(mount.volume)?.files : undefined;
+      seen.push(files?.get('lodash.tgz'));
+      files?.set('lodash.tgz', state.write);
+      return { exitCode: fail ? 1 : 0 };
+    });
+  return { engine: fake, seen, state };
 }
 
 async function run(
   engine: FakeEngine,
-  caches: CacheStore,
+  caches: CacheStore | undefined,
   key: string,
   event: 'push' | 'pull_request' = 'push',
+  more: { branch?: string; repository?: string; defaultBranch?: string } = {},
 ) {
   return runPlan({
     runId: `r-${Math.random().toString(16).slice(2, 8)}`,
@@ -58,10 +62,17 @@ async function run(
     engine,
     store: new MemoryStore(),
     logs: new MemoryLogs(),
-    caches,
-    context: { event },
+    ...(caches ? { caches } : {}),
+    context: { event, branch: more.branch ?? 'main' },
+    cacheScope: {
+      repository: more.repository ?? 'github.com/octo/app',
+      defaultBranch: more.defaultBranch ?? 'main',
+    },
   });
 }
+
+/** The bucket's name for a branch's archive of a key. */
+const archive = (branch: string, key: string) => `app/${encodeURIComponent(`branch:${branch}`)}/${key}`;
 
 describe('caches in the bucket, on the fake engine', () => {
   it('saves a new cache after success and restores it on a fresh host', async () => {
@@ -69,7 +80,7 @@ describe('caches in the bucket, on the fake engine', () => {
     const first = host();
     const made = await run(first.engine, bucket, 'npm-1');
     expect(made.steps[0]?.caches).toEqual([{ path: '/root/.npm', key: 'npm-1', hit: false }]);
-    expect(bucket.archives.has('app/npm-1')).toBe(true);
+    expect(bucket.archives.has(archive('main', 'npm-1'))).toBe(true);
 
     const fresh = host();
     const restored = await run(fresh.engine, bucket, 'npm-1');
@@ -93,7 +104,7 @@ describe('caches in the bucket, on the fake engine', () => {
     expect(result.steps[0]?.caches).toEqual([
       { path: '/root/.npm', key: 'npm-2', hit: true, restoredFrom: 'npm-1' },
     ]);
-    expect([...bucket.archives.keys()]).toEqual(['app/npm-1', 'app/npm-2']);
+    expect([...bucket.archives.keys()]).toEqual([archive('main', 'npm-1'), archive('main', 'npm-2')]);
   });
 
   it('never writes a cache from a failed step or from a pull request', async () => {
@@ -108,7 +119,70 @@ describe('caches in the bucket, on the fake engine', () => {
     expect(pr.seen).toEqual(['packed']);
   });
 
-  it('keeps a volume per pipeline and key on the engine', () => {
-    expect(cacheVolumeName('app', 'npm-1')).not.toBe(cacheVolumeName('other', 'npm-1'));
+  it('keeps a volume per repository, branch, pipeline and key on the engine', () => {
+    const name = (pipeline: string, repository: string, branch: string) =>
+      cacheVolumeName({ pipeline, scope: { repository, branch, trusted: true } }, 'npm-1');
+    const base = name('app', 'github.com/octo/app', 'main');
+    expect(name('other', 'github.com/octo/app', 'main')).not.toBe(base);
+    expect(name('app', 'github.com/evil/app', 'main')).not.toBe(base);
+    expect(name('app', 'github.com/octo/app', 'feature')).not.toBe(base);
+  });
+});
+
+describe('caches by trust and by branch, on the fake engine', () => {
+  it("never lets a pull request's run change what the next push build mounts", async () => {
+    const { engine, seen, state } = host();
+    await run(engine, undefined, 'npm-1');
+    const kept = [...engine.volumes.keys()];
+    // The pull request sees the branch's cache (a copy), and tampers with it.
+    state.write = 'tampered';
+    const pr = await run(engine, undefined, 'npm-1', 'pull_request', { branch: 'main' });
+    expect(pr.steps[0]?.caches).toEqual([
+      { path: '/root/.npm', key: 'npm-1', hit: true, restoredFrom: 'npm-1' },
+    ]);
+    // Its copy is gone; the branch's volume is as the push build left it.
+    expect([...engine.volumes.keys()]).toEqual(kept);
+    state.write = 'packed';
+    await run(engine, undefined, 'npm-1');
+    expect(seen).toEqual([undefined, 'packed', 'packed']);
+  });
+
+  it('gives a branch its own caches, read after its own from the default branch, never written to it', async () => {
+    const { engine, seen, state } = host();
+    await run(engine, undefined, 'npm-1', 'push', { branch: 'main' });
+    state.write = 'feature-made';
+    // A feature branch starts from main's (copied), and writes only its own.
+    await run(engine, undefined, 'npm-1', 'push', { branch: 'feature' });
+    state.write = 'packed';
+    await run(engine, undefined, 'npm-1', 'push', { branch: 'main' });
+    await run(engine, undefined, 'npm-1', 'push', { branch: 'feature' });
+    expect(seen).toEqual([undefined, 'packed', 'packed', 'feature-made']);
+  });
+
+  it('shares nothing between two repositories whose pipelines have the same name', async () => {
+    const { engine, seen } = host();
+    await run(engine, undefined, 'npm-1', 'push', { repository: '/home/a/app' });
+    await run(engine, undefined, 'npm-1', 'push', { repository: '/home/b/app' });
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
+  it('keeps the bucket by branch: a branch saves only under its own, reads its own then main', async () => {
+    const bucket = new MemoryCaches();
+    await run(host().engine, bucket, 'npm-1', 'push', { branch: 'main' });
+    const feature = host();
+    feature.state.write = 'feature-made';
+    await run(feature.engine, bucket, 'npm-1', 'push', { branch: 'feature' });
+    expect([...bucket.archives.keys()]).toEqual([archive('main', 'npm-1'), archive('feature', 'npm-1')]);
+    // main on a fresh host gets main's, never the feature branch's.
+    const fresh = host();
+    await run(fresh.engine, bucket, 'npm-1', 'push', { branch: 'main' });
+    expect(fresh.seen).toEqual(['packed']);
+    // A pull request reads and writes nothing back, on a fresh host too.
+    const pr = host();
+    pr.state.write = 'tampered';
+    await run(pr.engine, bucket, 'npm-1', 'pull_request', { branch: 'feature' });
+    expect(pr.seen).toEqual(['feature-made']);
+    expect(bucket.archives.size).toBe(2);
+    expect([...pr.engine.volumes.keys()]).toEqual([]);
   });
 });

@@ -2,13 +2,14 @@ import type { Logger } from '@dockercise/shared';
 import { type PlanStep, resultPaths } from '@dockercise/shared';
 import type { StepLog } from '../logs/log-sink.js';
 import type { SecretMasker } from '../logs/secret-masker.js';
+import { scopeOf } from './cache-scope.js';
 import { type ContainerOutcome, runContainer } from './container-run.js';
 import { phaseSpec, type SpecContext } from './container-spec.js';
 import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './output-pump.js';
 import { PreparedSteps } from './prepared-steps.js';
 import { DEFAULT_OUTPUT_LIMIT, DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
-import { attemptCaches, type RemoteCaches } from './step-caches.js';
+import { attemptCaches, type CacheSpace, type RemoteCaches } from './step-caches.js';
 import { retryable, type StepOutcome, stoppedOutcome } from './step-outcome.js';
 import { StepOutputs } from './step-outputs.js';
 import { ServiceLogs, type ServiceResult, type StartedServices, startServices } from './step-services.js';
@@ -131,7 +132,7 @@ export class StepRunner {
     const base = await this.specs.base(step, context, 'fill');
     const caches = await attemptCaches(
       this.options.engine,
-      this.options.pipeline,
+      this.cacheSpace,
       step,
       (ref) => this.outputs.text(ref),
       this.remoteCaches(),
@@ -261,8 +262,13 @@ export class StepRunner {
 
   /** A pull request's run reads the bucket's caches and never writes one a branch build would read. */
   private remoteCaches(): RemoteCaches | undefined {
-    const { caches, context } = this.options;
-    return caches ? { store: caches, save: context?.event !== 'pull_request', log: this.log } : undefined;
+    const { caches } = this.options;
+    return caches ? { store: caches, log: this.log } : undefined;
+  }
+
+  private get cacheSpace(): CacheSpace {
+    const { pipeline, runId, context, cacheScope } = this.options;
+    return { pipeline, runId, scope: scopeOf(pipeline, context, cacheScope) };
   }
 
   private writeWithheld(withheld: Withheld, output: Buffer | undefined, log: StepLog): Promise<void> {
