@@ -316,7 +316,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const c = await store.recordRun(run({ createdAt: T(2) }));
       expect(await store.activeRunCount(accountId)).toBe(3);
       for (const r of [a, b, c]) await store.markRunSent(r.runId, T(3));
-      expect((await store.strandedRuns(T(4))).map((r) => r.runId)).toEqual([a.runId, b.runId, c.runId]);
+      expect((await store.strandedRuns(T(4), T(0))).map((r) => r.runId)).toEqual([a.runId, b.runId, c.runId]);
+      // Sent before the lower bound: not stranded (lost, see stranded-runs.ts).
+      expect(await store.strandedRuns(T(4), new Date(Date.parse(T(3)) + 30_000).toISOString())).toEqual([]);
       await store.saveRunSummary(a.runId, {
         status: 'succeeded',
         startedAt: T(3),
@@ -326,7 +328,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       await store.saveRunSummary(b.runId, { status: 'waiting-approval', startedAt: T(3) });
       await store.saveRunSummary(c.runId, { status: 'running', startedAt: T(3) });
       expect(await store.activeRunCount(accountId)).toBe(1);
-      expect(await store.strandedRuns(T(4))).toEqual([]);
+      expect(await store.strandedRuns(T(4), T(0))).toEqual([]);
       expect((await store.getRun(a.runId))?.summary).toEqual({
         status: 'succeeded',
         startedAt: T(3),

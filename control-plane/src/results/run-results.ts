@@ -36,6 +36,22 @@ export class RunResults {
     return result;
   }
 
+  /**
+   * Cancels a run: the marker its agent watches, and — when no host has written its result yet
+   * (a job still on the queue, or one that will never run) — its end, at once. A host that takes
+   * the job later finds the marker and runs nothing.
+   */
+  async cancel(run: RunRecord, now: Date): Promise<void> {
+    await this.reader.requestCancel(run);
+    if (run.status === 'invalid' || (await this.reader.result(run))) return;
+    await this.store.saveRunSummary(run.runId, {
+      status: 'cancelled',
+      startedAt: run.createdAt,
+      endedAt: now.toISOString(),
+      error: 'cancelled before any host took it',
+    });
+  }
+
   /** Where a run stands: an ended run's summary is final and comes from the store, unread. */
   async summary(run: RunRecord): Promise<RunSummary> {
     if (run.summary && FINISHED_RUN_STATUSES.has(run.summary.status)) return run.summary;
@@ -63,6 +79,14 @@ function synthesized(run: RunRecord): RunResult {
     isApproved: (gate) => run.approvedGates.includes(gate),
     source: { commit: run.commit, ...(run.branch ? { branch: run.branch } : {}) },
   });
+  // Ended without a result: lost (stranded-runs.ts), or cancelled before a host took it.
+  if (run.status !== 'invalid' && run.summary && FINISHED_RUN_STATUSES.has(run.summary.status))
+    return {
+      ...result,
+      status: run.summary.status,
+      ...(run.summary.endedAt ? { endedAt: run.summary.endedAt } : {}),
+      ...(run.summary.error ? { error: run.summary.error } : {}),
+    };
   if (run.status !== 'invalid') return result;
   return {
     ...result,

@@ -140,7 +140,7 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
   app.post('/:accountId/:pipeline/:runId/cancel', async (c) => {
     const run = await ownedRun(c);
     if (run.status === 'invalid') throw new HttpError(409, 'the run is not running');
-    await deps.results.requestCancel(run);
+    await results.cancel(run, deps.now?.() ?? new Date());
     return c.json({ cancelling: run.runId }, 202);
   });
   return app;

@@ -383,10 +383,11 @@ export class SqliteStore implements Store {
     return row.n;
   }
 
-  async strandedRuns(sentBefore: string): Promise<RunRecord[]> {
+  async strandedRuns(sentBefore: string, sentAfter: string): Promise<RunRecord[]> {
     const rows = this.sql(
-      `SELECT * FROM runs WHERE status = 'sent' AND summary_status IS NULL AND sent_at <= ? ORDER BY sent_at`,
-    ).all(sentBefore) as Row[];
+      `SELECT * FROM runs WHERE status = 'sent' AND summary_status IS NULL AND sent_at <= ? AND sent_at >= ?
+         ORDER BY sent_at`,
+    ).all(sentBefore, sentAfter) as Row[];
     return rows.map(runFromRow);
   }
 

@@ -233,7 +233,8 @@ export interface Store {
   /** The account's runs that need a host: sent or about to be, not held, neither ended nor at a gate. */
   activeRunCount(accountId: string): Promise<number>;
   /** Runs sent before `sentBefore` whose result has never been read: their host may never have come. */
-  strandedRuns(sentBefore: string): Promise<RunRecord[]>;
+  /** Runs sent in [sentAfter, sentBefore] with no result yet: their job waits on the queue. */
+  strandedRuns(sentBefore: string, sentAfter: string): Promise<RunRecord[]>;
   /** Records that the account's group was set to `wanted` hosts at `at`. */
   saveCapacityRequest(accountId: string, wanted: number, at: string): Promise<void>;
   /** The account's newest runs, of every pipeline. */

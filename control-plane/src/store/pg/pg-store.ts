@@ -416,10 +416,11 @@ export class PgStore implements Store {
     return Number(row?.n ?? 0);
   }
 
-  async strandedRuns(sentBefore: string): Promise<RunRecord[]> {
+  async strandedRuns(sentBefore: string, sentAfter: string): Promise<RunRecord[]> {
     const rows = await this.db.query(
-      `SELECT * FROM runs WHERE status = 'sent' AND summary_status IS NULL AND sent_at <= $1 ORDER BY sent_at`,
-      [sentBefore],
+      `SELECT * FROM runs WHERE status = 'sent' AND summary_status IS NULL AND sent_at <= $1 AND sent_at >= $2
+         ORDER BY sent_at`,
+      [sentBefore, sentAfter],
     );
     return rows.map(runFromRow);
   }
