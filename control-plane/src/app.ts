@@ -12,6 +12,7 @@ import {
 import { HttpError } from './http-error.js';
 import { requireLocalToken } from './middleware/local-token.js';
 import { loopbackOnly } from './middleware/loopback-only.js';
+import { sameOriginWrites } from './middleware/same-origin-writes.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { AccountUnreachableError, RunNotStartedError } from './results/errors.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
 /** What only the hosted control plane serves: sign-in, webhooks, repositories, accounts, agent tarballs. */
 function cloudRoutes(app: Hono<Env>, deps: CloudDeps): void {
+  for (const path of ['/api/*', '/auth/*']) app.use(path, sameOriginWrites(deps.config.publicUrl));
   app.route('/auth', authRoutes(deps));
   app.route('/webhooks', webhookRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));

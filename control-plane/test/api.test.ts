@@ -16,6 +16,7 @@ import {
   GITHUB_WEB,
   githubConnect,
   githubFiles,
+  PUBLIC_URL,
   signIn,
   stackOutputs,
 } from './harness.js';
@@ -59,7 +60,7 @@ describe('sign-in with GitHub', () => {
     expect(await (await cp.app.request('/auth/me', { headers: { cookie } })).json()).toEqual({
       login: 'octocat',
     });
-    const tampered = cookie.replace(/^dockercise_session=1\./, 'dockercise_session=2.');
+    const tampered = cookie.replace(/^__Host-dockercise_session=1\./, '__Host-dockercise_session=2.');
     expect((await cp.app.request('/auth/me', { headers: { cookie: tampered } })).status).toBe(401);
     expect((await cp.app.request('/auth/me')).status).toBe(401);
   });
@@ -98,6 +99,39 @@ describe('sign-in with GitHub', () => {
     expect(await signInFrom('https://evil.example/results/')).toBe('/results/');
     expect(await signInFrom('//evil.example/results/')).toBe('/results/');
     expect(await signInFrom('/results/../auth/logout')).toBe('/results/');
+    // Encoded, the same: a dot or slash that decodes after the check.
+    expect(await signInFrom('/results/%2e%2e/auth/logout')).toBe('/results/');
+    expect(await signInFrom('/results/%2F%2Fevil.example')).toBe('/results/');
+  });
+
+  it('keeps its session cookie to this host, and refuses changes from another origin or not in JSON', async () => {
+    const login = await cp.app.request('/auth/login');
+    const state = new URL(login.headers.get('location') ?? '').searchParams.get('state');
+    nock(GITHUB_WEB).post('/login/oauth/access_token').reply(200, { access_token: 'gho_csrf' });
+    nock(GITHUB_API).get('/user').reply(200, { id: 78, login: 'csrf' });
+    const callback = await cp.app.request(`/auth/callback?code=c&state=${state}`, {
+      headers: { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '' },
+    });
+    const set = (callback.headers.getSetCookie?.() ?? []).find((c) =>
+      c.startsWith('__Host-dockercise_session='),
+    );
+    expect(set).toMatch(/; Path=\/; /);
+    expect(set).toMatch(/; Secure/);
+    expect(set).not.toMatch(/Domain=/i);
+    const cookie = set?.split(';')[0] ?? '';
+    const create = (
+      headers: Record<string, string>,
+      body = JSON.stringify({ accountId: '210987654321', region: 'us-east-1' }),
+    ) => cp.app.request('/api/accounts', { method: 'POST', headers: { cookie, ...headers }, body });
+    // A sibling subdomain is same-site for SameSite=Lax, but not this origin.
+    const sibling = await create({
+      origin: 'https://evil.dockercise.test',
+      'content-type': 'application/json',
+    });
+    expect(sibling.status).toBe(403);
+    // A form or a no-preflight fetch can send text/plain: it is not taken as JSON.
+    expect((await create({ 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await create({ origin: PUBLIC_URL, 'content-type': 'application/json' })).status).toBe(201);
   });
 
   it('reports a refused OAuth code', async () => {

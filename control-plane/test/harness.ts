@@ -103,7 +103,9 @@ export async function signIn(
   const callback = await cp.app.request(`/auth/callback?code=abc&state=${state}`, {
     headers: { cookie: stateCookie },
   });
-  const session = (callback.headers.getSetCookie?.() ?? []).find((c) => c.startsWith('dockercise_session='));
+  const session = (callback.headers.getSetCookie?.() ?? []).find((c) =>
+    c.startsWith('__Host-dockercise_session='),
+  );
   if (!session) throw new Error(`sign-in failed: ${callback.status} ${await callback.text()}`);
   return session.split(';')[0] ?? '';
 }

@@ -64,7 +64,8 @@ describe('a PostgreSQL restart under a running control plane', () => {
     expect(body).toEqual({ error: 'the database is unavailable for a moment: try again shortly' });
     // The API too; the process stays up and serves what needs no database.
     expect(
-      (await fetch(`${replica.url}/api/accounts`, { headers: { cookie: 'dockercise_session=x' } })).status,
+      (await fetch(`${replica.url}/api/accounts`, { headers: { cookie: '__Host-dockercise_session=x' } }))
+        .status,
     ).toBe(401);
     expect((await fetch(`${replica.url}/healthz`)).status).toBe(200);
 

@@ -5,24 +5,30 @@ import type { AppDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import type { User } from '../store/store.js';
 
-export const SESSION_COOKIE = 'dockercise_session';
+/**
+ * `__Host-`: the browser keeps it only if Secure, with Path=/ and no Domain, so no sibling subdomain
+ * can set or overwrite it. https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#name-the-__host-prefix
+ */
+export const SESSION_COOKIE = '__Host-dockercise_session';
 const SESSION_DAYS = 7;
 
-/** A signed, HttpOnly, SameSite=Lax session cookie naming the user; Secure outside local mode. */
+/** A signed, HttpOnly, SameSite=Lax, Secure, host-only session cookie naming the user. */
 export async function startSession(c: Context, deps: AppDeps, user: User): Promise<void> {
   const expires = Date.now() + SESSION_DAYS * 86_400_000;
   const value = `${user.id}.${user.sessionVersion}.${expires}`;
   await setSignedCookie(c, SESSION_COOKIE, value, deps.config.sessionSecret, {
     httpOnly: true,
     sameSite: 'Lax',
-    secure: !deps.config.local,
+    // The __Host- prefix needs Secure; browsers keep Secure cookies from http://localhost too.
+    secure: true,
     path: '/',
     maxAge: SESSION_DAYS * 86_400,
   });
 }
 
 export function endSession(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+  // A __Host- cookie is only accepted (and so only removed) with Secure and Path=/.
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true });
 }
 
 /** The session's user, when the request carries a valid, unexpired session of the user's current version. */

@@ -62,7 +62,9 @@ export function returnPath(value: string | undefined): string | undefined {
     !value ||
     !/^\/results\/[A-Za-z0-9._~%/-]*$/.test(value) ||
     value.includes('//') ||
-    value.includes('..')
+    value.includes('..') ||
+    // An encoded dot or slash decodes to `..` or `//` after the check.
+    /%2e|%2f|%5c/i.test(value)
   )
     return undefined;
   return value;
