@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3CacheStore } from '../src/backends/aws/s3-cache-store.js';
+import { bucketNamespace } from '../src/runner/cache-scope.js';
 import { CacheTooLargeError } from '../src/store/cache-store.js';
 import { agentClients, newAccount } from './aws-harness.js';
 import { docker, IMG, runFiles } from './harness.js';
@@ -30,7 +31,10 @@ describe('caches in the bucket (moto) through the real Docker engine', () => {
     const listed = await account.aws.s3.send(
       new ListObjectsV2Command({ Bucket: account.bucket, Prefix: 'cache/' }),
     );
-    expect(listed.Contents?.map((o) => o.Key)).toEqual([`cache/${PIPELINE}/deps-1.tar.gz`]);
+    // Under the run's branch (none here): a branch saves only under its own.
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([
+      `cache/${bucketNamespace(PIPELINE, undefined)}/deps-1.tar.gz`,
+    ]);
 
     await removeCacheVolumes();
     const fresh = await runFiles(files('deps-1'), { pipeline: PIPELINE, caches });
