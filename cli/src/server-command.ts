@@ -25,7 +25,7 @@ export async function serverCommand(options: ServerCliOptions): Promise<number> 
     return 1;
   }
   process.stdout.write(
-    `dockercise local server on ${server.url}\n  results: ${server.url}/results/local/\n  data:    ${dataDir}\n  run a repository: dockercise trigger <dir> --server ${server.url}\n`,
+    `dockercise local server on ${server.url}\n  results: ${server.url}/results/local/\n  sign in to approve, cancel and re-run (open once, within 10 minutes): ${server.signInUrl()}\n  data:    ${dataDir}\n  run a repository: dockercise trigger <dir> --server ${server.url}\n`,
   );
   await new Promise<void>((stop) => {
     process.once('SIGINT', stop);

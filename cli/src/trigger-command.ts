@@ -13,6 +13,7 @@ interface Triggered {
   status: 'queued' | 'invalid';
   errors?: string[];
   url: string;
+  signInUrl?: string;
 }
 
 /** How many lines of a failed step's log `--wait` prints. */
@@ -56,6 +57,8 @@ export async function triggerCommand(dir: string, options: TriggerCliOptions): P
     return 1;
   }
   process.stdout.write(`run ${run.runId} queued: ${page}\n`);
+  if (run.signInUrl)
+    process.stdout.write(`  to approve or cancel from a browser, open once: ${server}${run.signInUrl}\n`);
   if (!options.wait) return 0;
 
   const api = `${server}/api/results/${run.accountId}/${run.pipeline}/${run.runId}`;

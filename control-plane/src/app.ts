@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
 import { ZodError } from 'zod';
 import type { AppDeps, CloudDeps, Env } from './deps.js';
 import {
@@ -10,13 +11,13 @@ import {
   GitHubUnauthorizedError,
 } from './github/github.js';
 import { HttpError } from './http-error.js';
-import { requireLocalToken } from './middleware/local-token.js';
+import { LOCAL_TOKEN_COOKIE, requireLocalToken } from './middleware/local-token.js';
 import { loopbackOnly } from './middleware/loopback-only.js';
 import { sameOriginWrites } from './middleware/same-origin-writes.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { AccountUnreachableError, RunNotStartedError } from './results/errors.js';
 import { accountRoutes } from './routes/accounts.js';
-import { authRoutes } from './routes/auth.js';
+import { authRoutes, returnPath } from './routes/auth.js';
 import { localRoutes } from './routes/local.js';
 import { repoRoutes } from './routes/repos.js';
 import { resultRoutes } from './routes/results.js';
@@ -33,7 +34,20 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.use('*', securityHeaders());
   if (deps.mode === 'local') {
     app.use('*', loopbackOnly());
-    if (deps.config.localToken) app.use('/api/*', requireLocalToken(deps.config.localToken));
+    const token = deps.config.localToken;
+    if (token) {
+      app.use('/api/*', requireLocalToken(token));
+      app.get('/auth/local', (c) => {
+        if (!deps.login.consume(c.req.query('code') ?? ''))
+          throw new HttpError(
+            403,
+            'this sign-in link is spent or has expired: `dockercise server --local` prints a new one at start',
+          );
+        // The token itself, HttpOnly so no script reads it, Strict so no other site's request carries it.
+        setCookie(c, LOCAL_TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+        return c.redirect(returnPath(c.req.query('return')) ?? '/results/local/');
+      });
+    }
   }
   app.get('/healthz', (c) => c.json({ ok: true, mode: deps.mode }));
   if (deps.mode === 'cloud') cloudRoutes(app, deps);

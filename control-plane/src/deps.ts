@@ -3,6 +3,7 @@ import type { AccountAccess } from './aws/account-access.js';
 import type { Builds } from './builds/build-queue.js';
 import type { RunSender } from './builds/run-sender.js';
 import type { GitHub } from './github/github.js';
+import type { LocalLogin } from './local/local-login.js';
 import type { LocalTrigger } from './local/local-trigger.js';
 import type { ResultReader } from './results/result-reader.js';
 import type { Store, User } from './store/store.js';
@@ -58,6 +59,8 @@ export interface LocalDeps extends CoreDeps {
   mode: 'local';
   localUser: User;
   trigger: LocalTrigger;
+  /** One-time sign-in codes for the owner's browser (local-login.ts). */
+  login: LocalLogin;
 }
 
 export type AppDeps = CloudDeps | LocalDeps;

@@ -352,13 +352,38 @@ describe('dockercise server --local', () => {
     });
     expect(untokened.status).toBe(401);
     expect(await untokened.json()).toEqual({
-      error: "changes need the local server's token (the x-dockercise-token header)",
+      error:
+        "changes need the local server's token: open the sign-in link `dockercise server --local` printed, or send the x-dockercise-token header",
     });
-    // The token file is its owner's alone; the page the server serves carries it for the viewer.
+    // The token file is its owner's alone, and no page or answer a GET can read carries it.
     expect(statSync(join(dataDir, 'token')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(dataDir, 'token'), 'utf8').trim()).toBe(server.token);
     const page = await fetch(`${server.url}/results/local`);
-    expect(await page.text()).toContain(`<meta name="dockercise-token" content="${server.token}" />`);
+    for (const read of [
+      page,
+      await fetch(`${server.url}/api/local`),
+      await fetch(`${server.url}/api/results/local`),
+    ])
+      expect(await read.text()).not.toContain(server.token);
+    // The printed link signs a browser in once: an HttpOnly, SameSite=Strict cookie holds the token.
+    const link = server.signInUrl('/results/local/');
+    const signIn = await fetch(link, { redirect: 'manual' });
+    expect(signIn.status).toBe(302);
+    expect(signIn.headers.get('location')).toBe('/results/local/');
+    const set = signIn.headers.get('set-cookie') ?? '';
+    expect(set).toMatch(/^dockercise_local=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(403);
+    expect((await fetch(`${server.url}/auth/local?code=guess`, { redirect: 'manual' })).status).toBe(403);
+    const cookie = set.split(';')[0] ?? '';
+    const withCookie = (origin?: string) =>
+      fetch(`${server.url}/api/local/runs`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+        body: JSON.stringify({ dir: '/nonexistent' }),
+      });
+    // Past the token check (the folder is refused), and still refused from another origin.
+    expect((await withCookie(server.url)).status).toBe(400);
+    expect((await withCookie('https://attacker.example')).status).toBe(403);
     // No other site may frame the viewer (clickjacking an Approve button), and it loads only its own.
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");

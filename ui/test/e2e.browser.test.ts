@@ -50,7 +50,8 @@ async function openPage(path: string): Promise<Page> {
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(message.text());
   });
-  await page.goto(server.url + path);
+  // Signed in as the server's owner is, with the one-time link it prints: changes need its cookie.
+  await page.goto(server.signInUrl(path));
   Object.assign(page, { problems });
   return page;
 }

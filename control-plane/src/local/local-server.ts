@@ -22,6 +22,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { LocalResultReader } from '../results/local-result-reader.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { LocalDispatcher } from './local-dispatcher.js';
+import { LocalLogin } from './local-login.js';
 import { LOCAL_ACCOUNT, LocalTrigger } from './local-trigger.js';
 
 export interface LocalServerOptions {
@@ -44,6 +45,8 @@ export interface LocalServer {
   url: string;
   /** What changes must carry (the x-dockercise-token header); also in `<data>/token`. */
   token: string;
+  /** A one-time link that signs the owner's browser in for changes (approve, cancel, re-run). */
+  signInUrl(returnTo?: string): string;
   /** Stops taking requests and jobs; running steps get the grace period, then are stopped. */
   close(): Promise<void>;
 }
@@ -73,6 +76,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
 
   const token = localToken(dataDir);
+  const login = new LocalLogin();
   // Jobs live only in this process's memory, so a key of the process's own is enough to sign them.
   const keys = generateKeyPairSync('ed25519');
   const queue = new MemoryJobQueue();
@@ -122,6 +126,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     results,
     localUser: user,
     trigger,
+    login,
     logger,
     config: {
       publicUrl: '',
@@ -159,6 +164,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   return {
     url: `http://127.0.0.1:${port}`,
     token,
+    signInUrl: (returnTo) =>
+      `http://127.0.0.1:${port}/auth/local?code=${login.mint()}${returnTo ? `&return=${encodeURIComponent(returnTo)}` : ''}`,
     close: () => {
       closing ??= (async () => {
         await new Promise<void>((done) => server.close(() => done()));

@@ -33,6 +33,8 @@ export function localRoutes(deps: LocalDeps): Hono<Env> {
         status: run.status === 'invalid' ? 'invalid' : 'queued',
         ...(run.errors ? { errors: run.errors } : {}),
         url: `/results/${LOCAL_ACCOUNT}/${run.pipeline}/${run.runId}`,
+        // Only the token's holder gets here: a one-time link that signs a browser in, to that run.
+        signInUrl: `/auth/local?code=${deps.login.mint()}&return=${encodeURIComponent(`/results/${LOCAL_ACCOUNT}/${run.pipeline}/${run.runId}`)}`,
       },
       201,
     );

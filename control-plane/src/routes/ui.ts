@@ -35,16 +35,6 @@ export function uiRoutes(deps: AppDeps): Hono<Env> {
     const cache =
       isFile && file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
     const headers = { 'content-type': type, 'cache-control': cache };
-    const { localToken } = deps.config;
-    // Locally, the page carries the server's token, for the app's own changes (approve, cancel).
-    if (!isFile && localToken) {
-      const page = readFileSync(file, 'utf8');
-      const meta = `<meta name="dockercise-token" content="${localToken}" />`;
-      const withToken = page.includes('</head>')
-        ? page.replace('</head>', `${meta}\n</head>`)
-        : page.replace(/^(<!doctype html>)?/i, `$1${meta}`);
-      return c.body(withToken, 200, headers);
-    }
     return c.body(readFileSync(file), 200, headers);
   });
   return app;

@@ -23,26 +23,18 @@ describe('ResultsApi', () => {
     expect(requests).toEqual([`GET /results/123456789012/org.repo/${RUN.runId}`]);
   });
 
-  it("sends the local server's token, from its page, with changes only", async () => {
-    const meta = document.createElement('meta');
-    meta.name = 'dockercise-token';
-    meta.content = 'the-token';
-    document.head.append(meta);
-    try {
-      const seen: Array<[string, string | null]> = [];
-      const api = new ResultsApi(async (_input, init) => {
-        seen.push([init?.method ?? 'GET', new Headers(init?.headers).get('x-dockercise-token')]);
-        return new Response('{}', { status: 202 });
-      });
-      await api.cancel(RUN);
-      await api.pipelines('local').catch(() => {});
-      expect(seen).toEqual([
-        ['POST', 'the-token'],
-        ['GET', null],
+  it('sends changes with the same-origin cookie and no token of its own: the page carries none', async () => {
+    const seen: Array<[string, RequestCredentials | undefined, string | null]> = [];
+    const api = new ResultsApi(async (_input, init) => {
+      seen.push([
+        init?.method ?? 'GET',
+        init?.credentials,
+        new Headers(init?.headers).get('x-dockercise-token'),
       ]);
-    } finally {
-      meta.remove();
-    }
+      return new Response('{}', { status: 202 });
+    });
+    await api.cancel(RUN);
+    expect(seen).toEqual([['POST', 'same-origin', null]]);
   });
 
   it('turns every failure into an ApiError with a kind a page can show', async () => {

@@ -61,8 +61,6 @@ export class ResultsApi {
   constructor(
     private readonly fetcher: Fetch = (input, init) => fetch(input, init),
     private readonly base = '/api',
-    /** The local server's token, which its page carries; changes send it. None when hosted. */
-    private readonly token: string | undefined = pageToken(),
   ) {}
 
   pipelines(accountId: string): Promise<PipelineSummary[]> {
@@ -212,9 +210,9 @@ export class ResultsApi {
   }
 
   private async send(path: string, init?: RequestInit): Promise<Response> {
-    const changes = init?.method !== undefined && init.method !== 'GET';
+    // The local server's token travels in its HttpOnly cookie (set by its one-time sign-in
+    // link), which no script reads: the page never carries it.
     const headers = new Headers(init?.headers);
-    if (changes && this.token) headers.set('x-dockercise-token', this.token);
     try {
       return await this.fetcher(this.base + path, { credentials: 'same-origin', ...init, headers });
     } catch (error) {
@@ -231,10 +229,4 @@ async function failure(response: Response): Promise<ApiError> {
   const body = apiErrorSchema.safeParse(await response.json().catch(() => undefined));
   const message = body.success ? body.data.error : `the control plane answered ${response.status}`;
   return new ApiError(errorKindOf(response.status), message, response.status);
-}
-
-/** The token the local server writes into the page it serves. */
-function pageToken(): string | undefined {
-  if (typeof document === 'undefined') return undefined;
-  return document.querySelector('meta[name="dockercise-token"]')?.getAttribute('content') ?? undefined;
 }
