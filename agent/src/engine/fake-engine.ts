@@ -1,4 +1,6 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
 import {
   type ContainerEngine,
   type ContainerHandle,
@@ -88,16 +90,27 @@ export class FakeEngine implements ContainerEngine {
     const files = this.volumes.get(volume)?.files;
     if (!files) throw new Error(`no volume ${volume}`);
     this.events.push(`export ${volume}`);
-    return consume(Readable.from([Buffer.from(JSON.stringify([...files]))]));
+    // A real tar with entries under data/, as Docker's archive API gives the volume at /data.
+    const pack = tar.pack();
+    for (const [path, text] of files) pack.entry({ name: `data/${path}` }, text);
+    pack.finalize();
+    return consume(pack);
   }
 
-  async importVolume(volume: string, _image: string, tar: Readable): Promise<void> {
+  async importVolume(volume: string, _image: string, archive: Readable): Promise<void> {
     const target = this.volumes.get(volume)?.files;
     if (!target) throw new Error(`no volume ${volume}`);
-    const chunks: Buffer[] = [];
-    for await (const chunk of tar) chunks.push(Buffer.from(chunk as Buffer));
-    for (const [path, text] of JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<[string, string]>)
-      target.set(path, text);
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        if (header.type === 'file' && header.name.startsWith('data/'))
+          target.set(header.name.slice('data/'.length), Buffer.concat(chunks).toString('utf8'));
+        next();
+      });
+    });
+    await pipeline(archive, extract);
     this.events.push(`import ${volume}`);
   }
 

@@ -8,6 +8,7 @@ import { cacheVolumeName } from './step-caches.js';
 
 /** A bucket of archives in memory, newest last, as S3CacheStore keeps them by pipeline and key. */
 class MemoryCaches implements CacheStore {
+  readonly maxBytes = 1024 * 1024;
   readonly archives = new Map<string, Buffer>();
   async open(pipeline: string, key: string) {
     const exact = this.archives.get(`${pipeline}/${key}`);

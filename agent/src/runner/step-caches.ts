@@ -3,6 +3,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { type Logger, type PlanStep, renderTemplate } from '@dockercise/shared';
 import type { ContainerEngine } from '../engine/engine.js';
 import type { CacheStore } from '../store/cache-store.js';
+import { checkedCacheArchive } from './cache-archive.js';
 import {
   branchCacheVolume,
   bucketNamespace,
@@ -188,7 +189,7 @@ async function restore(
     if (!found) return undefined;
     const gunzip = createGunzip({ chunkSize: ZLIB_CHUNK });
     const piping = pipe(found.body, gunzip).catch((error: unknown) => gunzip.destroy(error as Error));
-    await engine.importVolume(volume, image, gunzip);
+    await engine.importVolume(volume, image, checkedCacheArchive(gunzip, remote.store.maxBytes));
     await piping;
     return found.key;
   } catch (error) {

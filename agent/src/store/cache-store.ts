@@ -8,6 +8,8 @@ export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
  * Both directions stream: an archive is never held whole in memory.
  */
 export interface CacheStore {
+  /** The largest archive saved, and the most a restored one may unpack to (cache-archive.ts). */
+  readonly maxBytes: number;
   /**
    * The archive saved under `key`; failing that, the newest saved under a key with the same prefix
    * up to its last `-` (`npm-3f2a` falls back to the newest `npm-…`), as GitHub's restore-keys do.

@@ -12,7 +12,7 @@ export class S3CacheStore implements CacheStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
-    private readonly maxBytes: number,
+    readonly maxBytes: number,
   ) {}
 
   async open(pipeline: string, key: string): Promise<{ key: string; body: Readable } | undefined> {
