@@ -189,7 +189,12 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.claimDelivery(push, T(0))).toBe(true);
       expect(await store.claimDelivery(push, T(1))).toBe(false);
       expect(await store.claimDelivery({ ...push, deliveryId: 'replayed' }, T(1))).toBe(false);
-      const fork = delivery(repoId, { event: 'pull_request', held: true, checkoutRef: 'refs/pull/7/head' });
+      const fork = delivery(repoId, {
+        event: 'pull_request',
+        held: true,
+        checkoutRef: 'refs/pull/7/head',
+        defaultBranch: 'main',
+      });
       expect(await store.claimDelivery(fork, T(0))).toBe(true);
       expect(await store.pendingBuilds(T(2))).toEqual(
         [
@@ -255,6 +260,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           message: 'm',
           event: 'push',
           checkoutRef: 'refs/heads/main',
+          defaultBranch: 'trunk',
         }),
       );
       const again = await store.recordRun(run({ deliveryId: build.deliveryId }));

@@ -208,7 +208,8 @@ describe('GitHub webhooks', () => {
     const parsed = parseSignedJob(message ?? '', controlPlaneKeys.publicKey);
     if (!parsed.ok) throw new Error(parsed.reason);
     const job = parsed.message.job;
-    expect(job.source).toEqual({ repository: REPO, commit, branch: 'master' });
+    // The default branch too, whose caches a run of another branch reads after its own.
+    expect(job.source).toEqual({ repository: REPO, commit, branch: 'master', defaultBranch: 'master' });
     expect(job.plan?.steps.map((s) => s.name)).toEqual(['build', 'ship']);
     expect(job.checkout?.url).toBe(`git@github.com:${REPO}.git`);
     expect(job.checkout?.deployKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);

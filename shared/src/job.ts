@@ -61,7 +61,13 @@ export const jobBodySchema = z
     version: z.literal(JOB_VERSION),
     runId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
     pipeline: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
-    source: z.object({ repository: z.string(), commit: z.string(), branch: z.string().optional() }),
+    source: z.object({
+      repository: z.string(),
+      commit: z.string(),
+      branch: z.string().optional(),
+      /** The repository's default branch: whose caches a run reads after its own branch's. */
+      defaultBranch: z.string().optional(),
+    }),
     /** What started the run, and the files it changed when known: what steps' `when` filters see. */
     event: z.enum(EVENTS).optional(),
     changed: z.array(z.string()).max(10_000).optional(),

@@ -229,7 +229,10 @@ export async function handleJob(
         ...(deps.stepLimits ? { limits: deps.stepLimits } : {}),
         ...(deps.caches ? { caches: deps.caches } : {}),
         // Caches belong to the repository (its full name hosted, its path locally), by branch.
-        cacheScope: { repository: body.source.repository },
+        cacheScope: {
+          repository: body.source.repository,
+          ...(body.source.defaultBranch ? { defaultBranch: body.source.defaultBranch } : {}),
+        },
         approvedGates: approved,
         source: body.source,
         context: {

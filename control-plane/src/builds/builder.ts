@@ -60,6 +60,7 @@ export class Builder {
         ...runOutcome(compiled),
         ...(build.held ? { held: true } : {}),
         ...(build.checkoutRef ? { checkoutRef: build.checkoutRef } : {}),
+        ...(build.defaultBranch ? { defaultBranch: build.defaultBranch } : {}),
         approvedGates: [],
         createdAt: this.now().toISOString(),
       });

@@ -24,7 +24,12 @@ export function jobBase(
     version: JOB_VERSION,
     runId: run.runId,
     pipeline: run.pipeline,
-    source: { repository, commit: run.commit, ...(run.branch ? { branch: run.branch } : {}) },
+    source: {
+      repository,
+      commit: run.commit,
+      ...(run.branch ? { branch: run.branch } : {}),
+      ...(run.defaultBranch ? { defaultBranch: run.defaultBranch } : {}),
+    },
     approvedGates: run.approvedGates,
     event: to.event ?? run.event ?? 'push',
     ...(run.changed ? { changed: run.changed } : {}),

@@ -26,6 +26,8 @@ describe('reading GitHub deliveries into builds', () => {
         message: '#2 Update the README with new information.',
         triggeredBy: 'pull request by Codertocat',
         checkoutRef: 'refs/pull/2/head',
+        // Whose caches the run reads after its branch's own.
+        defaultBranch: 'master',
       },
     });
     expect('build' in readPullRequest(pr('synchronize'), REPO_ID)).toBe(true);

@@ -16,7 +16,7 @@ const pushSchema = z.object({
   ref: z.string(),
   after: z.string().regex(/^[0-9a-f]{40}$/),
   deleted: z.boolean().optional(),
-  repository: z.object({ id: z.number(), full_name: z.string() }),
+  repository: z.object({ id: z.number(), full_name: z.string(), default_branch: z.string().optional() }),
   head_commit: z.object({ message: z.string() }).nullable().optional(),
   pusher: z.object({ name: z.string() }).optional(),
   sender: z.object({ login: z.string() }).optional(),
@@ -26,7 +26,7 @@ const pushSchema = z.object({
 const pullRequestSchema = z.object({
   action: z.string(),
   number: z.number(),
-  repository: z.object({ id: z.number(), full_name: z.string() }),
+  repository: z.object({ id: z.number(), full_name: z.string(), default_branch: z.string().optional() }),
   sender: z.object({ login: z.string() }).optional(),
   pull_request: z.object({
     title: z.string(),
@@ -70,6 +70,7 @@ export function readPush(payload: unknown, repoId: number): EventReading {
       ...(message ? { message } : {}),
       ...(pusher ? { triggeredBy: `push by ${pusher}` } : {}),
       ...(changed ? { changed } : {}),
+      ...(p.repository.default_branch ? { defaultBranch: p.repository.default_branch } : {}),
     },
   };
 }
@@ -98,6 +99,7 @@ export function readPullRequest(payload: unknown, repoId: number): EventReading 
       // GitHub keeps every pull request's head in the base repository under this ref, so the deploy
       // key (which reads only the base repository) can fetch a fork's commit.
       checkoutRef: `refs/pull/${p.number}/head`,
+      ...(p.repository.default_branch ? { defaultBranch: p.repository.default_branch } : {}),
     },
   };
 }

@@ -126,4 +126,7 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE runs ADD COLUMN send_claimed_until TEXT;
    CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TEXT NOT NULL);
    CREATE INDEX builds_due ON builds(created_at) WHERE status = 'pending';`,
+  // The repository's default branch, whose caches a run of another branch reads after its own.
+  `ALTER TABLE builds ADD COLUMN default_branch TEXT;
+   ALTER TABLE runs ADD COLUMN default_branch TEXT;`,
 ];

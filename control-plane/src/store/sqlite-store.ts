@@ -198,8 +198,8 @@ export class SqliteStore implements Store {
   async claimDelivery(build: DeliveryClaim, at: string): Promise<boolean> {
     // No conflict target: a repeated delivery id and a repeated body are both a duplicate.
     const result = this.sql(
-      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, event, held, checkout_ref, status, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, event, held, checkout_ref, default_branch, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
     ).run(
       build.deliveryId,
       build.bodySha256,
@@ -212,6 +212,7 @@ export class SqliteStore implements Store {
       build.event ?? null,
       build.held ? 1 : 0,
       build.checkoutRef ?? null,
+      build.defaultBranch ?? null,
       at,
     );
     return result.changes === 1;
@@ -250,8 +251,8 @@ export class SqliteStore implements Store {
 
   async recordRun(run: RunRecord): Promise<RunRecord> {
     this.sql(
-      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held, checkout_ref)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held, checkout_ref, default_branch)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ).run(
       run.runId,
       run.repoId,
@@ -271,6 +272,7 @@ export class SqliteStore implements Store {
       run.event ?? null,
       run.held ? 1 : 0,
       run.checkoutRef ?? null,
+      run.defaultBranch ?? null,
     );
     const row = (
       run.deliveryId

@@ -89,6 +89,8 @@ export interface Build {
   held?: boolean;
   /** The ref steps fetch to find the commit: a pull request's `refs/pull/<n>/head`. */
   checkoutRef?: string;
+  /** The repository's default branch, as GitHub said in the delivery. */
+  defaultBranch?: string;
   status: 'pending' | 'done' | 'failed';
   attempts: number;
   notBefore?: string;
@@ -117,6 +119,7 @@ export type DeliveryClaim = Pick<
   | 'event'
   | 'held'
   | 'checkoutRef'
+  | 'defaultBranch'
 > & { bodySha256: string };
 
 export interface RunRecord {
@@ -138,6 +141,8 @@ export interface RunRecord {
   event?: 'push' | 'pull_request';
   /** The ref steps fetch to find the commit (a fork's pull request is on no branch of the repository). */
   checkoutRef?: string;
+  /** The repository's default branch: its caches are read after the run's own branch's. */
+  defaultBranch?: string;
   /** The compiled pipeline; absent for an invalid one, whose errors are kept instead. */
   plan?: Plan;
   errors?: string[];

@@ -105,4 +105,7 @@ export const PG_MIGRATIONS: readonly string[] = [
      PRIMARY KEY (run_id, gate)
    );
    CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TEXT NOT NULL);`,
+  // The repository's default branch, whose caches a run of another branch reads after its own.
+  `ALTER TABLE builds ADD COLUMN default_branch TEXT;
+   ALTER TABLE runs ADD COLUMN default_branch TEXT;`,
 ];

@@ -223,8 +223,8 @@ export class PgStore implements Store {
   async claimDelivery(build: DeliveryClaim, at: string): Promise<boolean> {
     // No conflict target: a repeated delivery id and a repeated body are both a duplicate.
     const rows = await this.db.query(
-      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, event, held, checkout_ref, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12) ON CONFLICT DO NOTHING RETURNING delivery_id`,
+      `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, event, held, checkout_ref, default_branch, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13) ON CONFLICT DO NOTHING RETURNING delivery_id`,
       [
         build.deliveryId,
         build.bodySha256,
@@ -237,6 +237,7 @@ export class PgStore implements Store {
         build.event ?? null,
         build.held ? 1 : 0,
         build.checkoutRef ?? null,
+        build.defaultBranch ?? null,
         at,
       ],
     );
@@ -279,8 +280,8 @@ export class PgStore implements Store {
 
   async recordRun(run: RunRecord): Promise<RunRecord> {
     const inserted = await this.db.query(
-      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held, checkout_ref)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING RETURNING *`,
+      `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held, checkout_ref, default_branch)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ON CONFLICT DO NOTHING RETURNING *`,
       [
         run.runId,
         run.repoId,
@@ -300,6 +301,7 @@ export class PgStore implements Store {
         run.event ?? null,
         run.held ? 1 : 0,
         run.checkoutRef ?? null,
+        run.defaultBranch ?? null,
       ],
     );
     if (inserted[0]) return runFromRow(inserted[0]);
