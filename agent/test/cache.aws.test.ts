@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,6 +48,18 @@ describe('caches in the bucket (moto) through the real Docker engine', () => {
     const fallback = await runFiles(files('deps-2'), { pipeline: PIPELINE, caches });
     expect(await fallback.output('deps')).toBe('restored first\n');
     expect(fallback.result.steps[0]?.caches?.[0]?.restoredFrom).toBe('deps-1');
+  });
+
+  it('saves a large archive in parts and reads it back whole', async () => {
+    const account = await newAccount();
+    const caches = new S3CacheStore(agentClients().s3, account.bucket, 64 * 1024 * 1024);
+    // Past lib-storage's 5 MiB part: a multipart upload (what the IAM test must see too).
+    const bytes = randomBytes(11 * 1024 * 1024);
+    await caches.save(PIPELINE, 'large', Readable.from([bytes.subarray(0, 6e6), bytes.subarray(6e6)]));
+    const found = await caches.open(PIPELINE, 'large');
+    const chunks: Buffer[] = [];
+    for await (const chunk of found?.body ?? []) chunks.push(Buffer.from(chunk as Buffer));
+    expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
   });
 
   it('refuses an archive past the cap and leaves no object behind', async () => {

@@ -24,6 +24,10 @@ export function sourceCommands(root: string): string[] {
     for (const entry of readdirSync(join(root, dir), { withFileTypes: true, recursive: true })) {
       if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) continue;
       const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+      // lib-storage's Upload sends a multipart upload for a large body.
+      if (/from '@aws-sdk\/lib-storage'/.test(text))
+        for (const command of ['CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload'])
+          found.add(`S3.${command}`);
       for (const [, names = '', pkg = ''] of text.matchAll(IMPORT)) {
         const service = SERVICES[pkg];
         if (!service)
