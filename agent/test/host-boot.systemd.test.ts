@@ -79,6 +79,16 @@ systemctl daemon-reload
   mkdirSync(calls, { recursive: true });
 }
 
+/** Changes the settings a host reads at every boot (the stack's SSM parameter). */
+async function changeSettings(name: string, change: Record<string, string>): Promise<void> {
+  const ssm = new SSMClient({ region: REGION, endpoint: endpoint() });
+  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
+  const settings = { ...(JSON.parse(Parameter?.Value ?? '{}') as object), ...change };
+  await ssm.send(
+    new PutParameterCommand({ Name: name, Value: JSON.stringify(settings), Type: 'String', Overwrite: true }),
+  );
+}
+
 describe("a customer host's boot under systemd (Debian's, as PID 1), against moto", () => {
   let container = '';
   let imds: Imds;
@@ -99,18 +109,7 @@ describe("a customer host's boot under systemd (Debian's, as PID 1), against mot
       }),
     );
     // The template asks for https; the tests' control plane serves plain HTTP on loopback.
-    const ssm = new SSMClient({ region: REGION, endpoint: endpoint() });
-    const name = `/dockercise/${stackName}/agent`;
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
-    const settings = { ...(JSON.parse(Parameter?.Value ?? '{}') as object), tarballUrl: tarball.url };
-    await ssm.send(
-      new PutParameterCommand({
-        Name: name,
-        Value: JSON.stringify(settings),
-        Type: 'String',
-        Overwrite: true,
-      }),
-    );
+    await changeSettings(`/dockercise/${stackName}/agent`, { tarballUrl: tarball.url });
     // A host the stack's group launched in moto: its hook, protection and policy calls then land.
     const group = stack.outputs.HostGroupName ?? '';
     await new AutoScalingClient({ region: REGION, endpoint: endpoint() }).send(
@@ -223,18 +222,8 @@ describe("a customer host's boot under systemd (Debian's, as PID 1), against mot
   it('fails a boot whose tarball does not match the stack, reports it, and leaves service', async () => {
     inHost(container, 'systemctl stop dockercise-agent; rm -rf /opt/dockercise/releases/*');
     // The digest comes from the settings parameter at each boot: point it at the wrong one there.
-    const ssm = new SSMClient({ region: REGION, endpoint: endpoint() });
     const name = inHost(container, '. /etc/dockercise/host.env; echo $DOCKERCISE_SETTINGS_PARAMETER');
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
-    const settings = { ...(JSON.parse(Parameter?.Value ?? '{}') as object), tarballSha256: '0'.repeat(64) };
-    await ssm.send(
-      new PutParameterCommand({
-        Name: name,
-        Value: JSON.stringify(settings),
-        Type: 'String',
-        Overwrite: true,
-      }),
-    );
+    await changeSettings(name, { tarballSha256: '0'.repeat(64) });
     // Never a blocking systemctl here: the metadata service answers from this process.
     inHost(container, 'systemctl restart --no-block dockercise-boot');
     await eventually(

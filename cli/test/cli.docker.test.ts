@@ -18,6 +18,18 @@ function dockercise(args: string[], cwd?: string): Promise<{ code: number; stdou
   });
 }
 
+/** Removes the cache volumes a test's folder left (caches outlive runs), and names them. */
+async function removeCacheVolumes(dir: string): Promise<string[]> {
+  const label = `label=dockercise.cache.pipeline=${basename(dir)}`;
+  const listed = await new Promise<string>((done) =>
+    execFile('docker', ['volume', 'ls', '-q', '--filter', label], (_e, out) => done(out)),
+  );
+  const volumes = listed.split('\n').filter(Boolean);
+  for (const volume of volumes)
+    await new Promise((done) => execFile('docker', ['volume', 'rm', volume], done));
+  return volumes;
+}
+
 async function tree(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'dockercise-cli-'));
   await writeTree(dir, files);
@@ -176,12 +188,7 @@ describe('the dockercise CLI', () => {
       expect((await dockercise(['run', dir])).stdout).toContain('build | cold');
       expect((await dockercise(['run', dir])).stdout).toContain('build | warm');
     } finally {
-      const label = `label=dockercise.cache.pipeline=${basename(dir)}`;
-      const volumes = await new Promise<string>((done) =>
-        execFile('docker', ['volume', 'ls', '-q', '--filter', label], (_e, out) => done(out)),
-      );
-      for (const volume of volumes.split('\n').filter(Boolean))
-        await new Promise((done) => execFile('docker', ['volume', 'rm', volume], done));
+      await removeCacheVolumes(dir);
     }
   });
 
@@ -207,14 +214,8 @@ describe('the dockercise CLI', () => {
       // Another branch has caches of its own (this folder has no origin/HEAD to fall back to).
       expect(await build('--branch', 'feature')).toBe('build | empty');
     } finally {
-      const label = `label=dockercise.cache.pipeline=${basename(dir)}`;
-      const volumes = await new Promise<string>((done) =>
-        execFile('docker', ['volume', 'ls', '-q', '--filter', label], (_e, out) => done(out)),
-      );
-      for (const volume of volumes.split('\n').filter(Boolean))
-        await new Promise((done) => execFile('docker', ['volume', 'rm', volume], done));
       // main's and feature's: the pull requests' copies went with their runs.
-      expect(volumes.split('\n').filter(Boolean)).toHaveLength(2);
+      expect(await removeCacheVolumes(dir)).toHaveLength(2);
     }
   });
 
