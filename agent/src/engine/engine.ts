@@ -1,9 +1,21 @@
 import type { Readable } from 'node:stream';
 
 /**
- * The one interface the runner uses to run containers. A backend implements setup, start (which
- * attaches before starting, so no output is lost), wait, stop and destroy; destroy and stop are
- * safe to call more than once and on containers that are already gone.
+ * The one interface the runner uses to run containers. Its rules, which FakeEngine and
+ * DockerEngine both keep (agent/test/engine-contract.ts runs one suite on each):
+ *
+ *  1. A container goes setup → start → wait → destroy. `start` attaches before it starts, so no
+ *     output is lost; the stream ends when the container exits, and `wait` then gives the code.
+ *  2. A container's name is taken from `setup` until `destroy`: a second `setup` of it fails.
+ *  3. `stop`, `destroy`, `removeVolume` and `removeLabelled` are safe to repeat, and on what is gone.
+ *  4. `stop(h, 0)` kills (exit 137); `stop(h, n)` sends SIGTERM, then kills after n seconds.
+ *  5. `exec` runs only in a running container.
+ *  6. Volumes outlive containers until removed; `exportVolume` gives a tar of entries under
+ *     `data/`, which `importVolume` takes back.
+ *  7. Concurrency: calls on different containers and volumes may overlap freely; the calls on one
+ *     container come from one caller in order (its step's runner). Names are unique per run.
+ *  8. An engine that cannot be reached throws EngineUnavailableError; a missing image that
+ *     cannot be pulled, ImageUnavailableError. Anything else is the step's failure.
  */
 export interface ContainerEngine {
   /** Answers while the engine is reachable; rejects with EngineUnavailableError when it is not. */
