@@ -1,9 +1,9 @@
 import type { Logger } from '@dockercise/shared';
 import type { ContainerEngine } from '../engine/engine.js';
 import { type JobQueue, QueueUnusableError } from '../queue/job-queue.js';
+import { type HostGroup, IN_SERVICE } from '../store/host-group.js';
 import { Backoff, sleep } from './backoff.js';
 import type { DiskJanitor } from './disk-janitor.js';
-import { type HostGroup, IN_SERVICE } from './host-group.js';
 import type { HostReporter } from './host-reporter.js';
 import type { JobHandlerDeps, JobOutcome } from './job-handler.js';
 import { handleJob } from './job-handler.js';

@@ -1,7 +1,4 @@
-/** How the control plane asks for a run to stop; polled while the run goes on. */
-export interface CancelRequests {
-  requested(runPrefix: string): Promise<boolean>;
-}
+import type { CancelRequests } from '../store/cancel-requests.js';
 
 /** Checks for a cancel request every `intervalMs` and calls `onCancel` once when there is one. */
 export function watchForCancel(

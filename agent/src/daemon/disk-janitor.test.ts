@@ -1,6 +1,7 @@
 import { silentLogger } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
-import { CACHE_LABEL, type DiskOps, HostDiskJanitor } from './disk-janitor.js';
+import type { DiskOps } from '../engine/disk-ops.js';
+import { CACHE_LABEL, HostDiskJanitor } from './disk-janitor.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.parse('2026-12-01T00:00:00Z');

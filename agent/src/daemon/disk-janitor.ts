@@ -1,4 +1,5 @@
 import type { Logger } from '@dockercise/shared';
+import type { DiskOps } from '../engine/disk-ops.js';
 
 /** Keeps a long-lived host's disk from filling up with images, stale volumes and old caches. */
 export interface DiskJanitor {
@@ -6,17 +7,6 @@ export interface DiskJanitor {
   tidy(): Promise<void>;
   /** Only when free space is short, and only what no running step can be using. */
   tidyIfLow(): Promise<void>;
-}
-
-/** What the janitor asks of the host's container engine (engine/docker-disk.ts). */
-export interface DiskOps {
-  freeSpace(): Promise<{ free: number; total: number }>;
-  /** Removes images no container uses that were made before `olderThanMs` ago (0: all unused). */
-  pruneImages(olderThanMs: number): Promise<{ count: number; bytes: number }>;
-  /** Volumes carrying the label, with when each was made. */
-  volumes(label: string): Promise<Array<{ name: string; createdAt: number }>>;
-  /** False when a container still uses the volume. */
-  removeVolume(name: string): Promise<boolean>;
 }
 
 export const CACHE_LABEL = 'dockercise.cache.key';

@@ -21,10 +21,11 @@ import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
 import { planResume } from '../runner/resume.js';
 import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
 import type { CacheStore } from '../store/cache-store.js';
+import type { CancelRequests } from '../store/cancel-requests.js';
 import type { JobLedger } from '../store/job-ledger.js';
 import type { ResultStore } from '../store/result-store.js';
 import { isHeld, type RunLeases } from '../store/run-leases.js';
-import { type CancelRequests, watchForCancel } from './cancel-watch.js';
+import { watchForCancel } from './cancel-watch.js';
 import { holdLease } from './lease.js';
 import { holdRunLease } from './run-lease-hold.js';
 

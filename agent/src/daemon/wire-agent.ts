@@ -17,6 +17,7 @@ import {
   SqsJobQueue,
 } from '../backends/aws/index.js';
 import { FileHostReports } from '../backends/local/file-host-reports.js';
+import type { DiskOps } from '../engine/disk-ops.js';
 import type { ContainerEngine, ResourceLimits } from '../engine/engine.js';
 import { teeSinks } from '../logs/log-sink.js';
 import { RUN_LABEL } from '../runner/run-options.js';
@@ -25,7 +26,7 @@ import type { HostReports } from '../store/host-reports.js';
 import { Agent, type AgentOptions } from './agent.js';
 import { agentVersion } from './agent-version.js';
 import type { AgentConfig } from './config.js';
-import { type DiskOps, HostDiskJanitor } from './disk-janitor.js';
+import { HostDiskJanitor } from './disk-janitor.js';
 import { HostReporter } from './host-reporter.js';
 
 /** Where the account's resources are, as the configuration names them. */

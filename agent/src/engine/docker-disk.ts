@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import type Docker from 'dockerode';
-import type { DiskOps } from '../daemon/disk-janitor.js';
+import type { DiskOps } from './disk-ops.js';
 
 /**
  * The disk janitor's operations on a Docker host: the free space of Docker's data root, image

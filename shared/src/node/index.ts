@@ -1,4 +1,3 @@
-export * from '../job.js';
 export {
   AWS_CALL_LOG_ENV,
   type AwsCallRecord,
@@ -7,4 +6,5 @@ export {
   recordAwsCalls,
 } from './aws-call-log.js';
 export { discoverPipelineFiles, readPipelineSources } from './discover.js';
+export * from './job.js';
 export { PipelineCompiler } from './pipeline-compiler.js';

@@ -8,8 +8,8 @@ import {
   verify,
 } from 'node:crypto';
 import { z } from 'zod';
-import { planSchema } from './pipeline/plan-schema.js';
-import { EVENTS } from './pipeline/step-options.js';
+import { planSchema } from '../pipeline/plan-schema.js';
+import { EVENTS } from '../pipeline/step-options.js';
 
 /**
  * The job message the control plane puts on a customer's queue, and the agent runs. The control
