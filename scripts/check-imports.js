@@ -56,10 +56,56 @@ for (const workspace of workspaces) {
   );
 }
 
+/**
+ * Layers: what a folder may not import. The runner runs a plan on any engine, so it knows neither
+ * the daemon nor a cloud; a backend implements the contracts in store/, queue/, logs/ and engine/,
+ * never the daemon's; the shared package's browser-safe part uses no Node module (src/node does).
+ */
+const LAYERS = [
+  {
+    from: 'agent/src/runner/',
+    never: ['agent/src/daemon/', 'agent/src/backends/'],
+    why: 'the runner knows no daemon or cloud',
+  },
+  {
+    from: 'agent/src/backends/',
+    never: ['agent/src/daemon/'],
+    why: 'backends implement contracts, not the daemon',
+  },
+  {
+    from: 'agent/src/engine/',
+    never: ['agent/src/daemon/', 'agent/src/backends/'],
+    why: 'the engine knows no daemon or cloud',
+  },
+];
+const NODE_BUILTIN = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'node:[^']+'/;
+
+const layering = [];
+for (const [file, imports] of files) {
+  const at = file.slice(root.length);
+  for (const layer of LAYERS) {
+    if (!at.startsWith(layer.from)) continue;
+    for (const target of imports) {
+      const to = target.slice(root.length);
+      if (layer.never.some((n) => to.startsWith(n)))
+        layering.push(`layering: ${at} imports ${to} (${layer.why})`);
+    }
+  }
+  if (
+    at.startsWith('shared/src/') &&
+    !at.startsWith('shared/src/node/') &&
+    NODE_BUILTIN.test(readFileSync(file, 'utf8'))
+  )
+    layering.push(
+      `layering: ${at} imports a node: module (only shared/src/node/ may: the viewer loads shared/src)`,
+    );
+}
+
 const problems = [
   ...cycles(packages).map((c) => `package cycle: ${c.join(' → ')}`),
   ...cycles(files).map((c) => `import cycle: ${c.map((f) => f.slice(root.length)).join(' → ')}`),
+  ...layering,
 ];
 for (const problem of problems) console.error(problem);
 if (problems.length > 0) process.exit(1);
-console.log(`imports: ${files.size} source files and ${packages.size} packages, no cycle`);
+console.log(`imports: ${files.size} source files and ${packages.size} packages, no cycle, layers kept`);
