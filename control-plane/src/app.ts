@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { ZodError } from 'zod';
@@ -17,6 +15,7 @@ import { sameOriginWrites } from './middleware/same-origin-writes.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { AccountUnreachableError, RunNotStartedError } from './results/errors.js';
 import { accountRoutes } from './routes/accounts.js';
+import { agentTarballRoutes } from './routes/agent-tarballs.js';
 import { authRoutes, returnPath } from './routes/auth.js';
 import { localRoutes } from './routes/local.js';
 import { repoRoutes } from './routes/repos.js';
@@ -87,13 +86,5 @@ function cloudRoutes(app: Hono<Env>, deps: CloudDeps): void {
   app.route('/webhooks', webhookRoutes(deps));
   app.route('/api/repos', repoRoutes(deps));
   app.route('/api/accounts', accountRoutes(deps));
-
-  // The agent's tarball, for the hosts' UserData (see the README's "How the agent reaches the host").
-  app.get('/agent/:file', (c) => {
-    const file = c.req.param('file');
-    const dir = deps.config.agentDir;
-    if (!dir || !/^dockercise-agent-\d+\.\d+\.\d+\.tgz$/.test(file) || !existsSync(join(dir, file)))
-      throw new HttpError(404, 'no such agent version');
-    return c.body(readFileSync(join(dir, file)), 200, { 'content-type': 'application/gzip' });
-  });
+  app.route('/agent', agentTarballRoutes(deps));
 }

@@ -44,6 +44,7 @@ export function controlPlane(
   dbPath = join(mkdtempSync(join(tmpdir(), 'cp-')), 'store.db'),
   options: {
     uiDir?: string;
+    agentDir?: string;
     now?: () => Date;
     strandedAfterMs?: number;
     capacityRetryMs?: readonly number[];
@@ -73,6 +74,7 @@ export function controlPlane(
       templateUrl: 'https://dockercise-templates.s3.amazonaws.com/v1/dockercise.yaml',
       agentVersion: '0.1.0',
       ...(uiDir ? { uiDir } : {}),
+      ...(options.agentDir ? { agentDir: options.agentDir } : {}),
     },
   });
   return {

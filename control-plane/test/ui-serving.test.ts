@@ -62,3 +62,18 @@ describe('serving the results viewer under /results/*', () => {
     store.close();
   });
 });
+
+describe('serving the agent tarball to the hosts', () => {
+  it('serves dockercise-agent-<version>.tgz from its folder, and nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-dist-'));
+    writeFileSync(join(dir, 'dockercise-agent-0.1.0.tgz'), 'tarball bytes');
+    writeFileSync(join(dir, 'notes.txt'), 'not served');
+    const { app } = controlPlane(undefined, { agentDir: dir });
+    const served = await app.request('/agent/dockercise-agent-0.1.0.tgz');
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('application/gzip');
+    expect(await served.text()).toBe('tarball bytes');
+    for (const path of ['/agent/dockercise-agent-0.2.0.tgz', '/agent/notes.txt', '/agent/..%2fnotes.txt'])
+      expect((await app.request(path)).status, path).toBe(404);
+  });
+});

@@ -2,12 +2,12 @@ import { launchStackUrl } from '@dockercise/shared';
 import { newExternalId } from '@dockercise/shared/node';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { accountOverview } from '../aws/account-overview.js';
 import { discoverStack } from '../aws/stack-discovery.js';
 import { checkStackResources, isBucketName, isSqsQueueUrl } from '../aws/stack-outputs.js';
 import type { CloudDeps, Env } from '../deps.js';
 import { HttpError } from '../http-error.js';
 import { requireUser } from '../middleware/session.js';
-import { accountOverview } from './account-overview.js';
 
 const newAccountSchema = z.object({
   accountId: z.string().regex(/^\d{12}$/),

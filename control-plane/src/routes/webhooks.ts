@@ -3,9 +3,9 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { verifyWebhook } from '../crypto/webhook-signature.js';
 import type { CloudDeps, Env } from '../deps.js';
+import { createHookRepos } from '../github/hook-repos.js';
+import { readPullRequest, readPush } from '../github/webhook-events.js';
 import { HttpError } from '../http-error.js';
-import { createHookRepos } from './hook-repos.js';
-import { readPullRequest, readPush } from './webhook-events.js';
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;

@@ -1,9 +1,9 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { updateStackUrl } from '@dockercise/shared';
-import type { AccountAccess } from '../aws/account-access.js';
-import { readHostReports } from '../aws/host-reports.js';
-import { readStack, STACK_NAME } from '../aws/stack-discovery.js';
 import type { AwsAccount, RunRecord } from '../store/store.js';
+import type { AccountAccess } from './account-access.js';
+import { readHostReports } from './host-reports.js';
+import { readStack, STACK_NAME } from './stack-discovery.js';
 
 /** What an update to the newest agent changes; every other parameter keeps its value. */
 export interface NewestAgent {

@@ -4,14 +4,14 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Logger, Plan } from '@dockercise/shared';
 import { planKey } from '@dockercise/shared';
 import { type JobBody, MAX_INLINE_JOB_BYTES, queueArn, sha256Hex, signJob } from '@dockercise/shared/node';
-import type { AccountAccess } from '../aws/account-access.js';
-import type { HostCapacity } from '../aws/host-capacity.js';
-import { isStaleOutputs, refreshOutputs } from '../aws/stack-refresh.js';
+import { CLAIM_MS, claimFor } from '../builds/claims.js';
+import { jobBase } from '../builds/job-body.js';
+import { type RunSender, sendable } from '../builds/run-sender.js';
 import type { GitSsh } from '../config.js';
 import type { AwsAccount, Repo, RunRecord, Store } from '../store/store.js';
-import { CLAIM_MS, claimFor } from './claims.js';
-import { jobBase } from './job-body.js';
-import { type RunSender, sendable } from './run-sender.js';
+import type { AccountAccess } from './account-access.js';
+import type { HostCapacity } from './host-capacity.js';
+import { isStaleOutputs, refreshOutputs } from './stack-refresh.js';
 
 /**
  * Puts a recorded run on the customer's queue: sizes their host group for it, signs the job, moves
