@@ -12,7 +12,7 @@ import { initialRunResult, newRunId, silentLogger } from '@dockercise/shared';
 import { AccountAccess } from '../control-plane/dist/aws/account-access.js';
 import { SecretBox } from '../control-plane/dist/crypto/secret-box.js';
 import { GitHub } from '../control-plane/dist/github/github.js';
-import { SqliteStore } from '../control-plane/dist/store/sqlite-store.js';
+import { openSqliteStore } from '../control-plane/dist/store/open-store.js';
 import { wireControlPlane } from '../control-plane/dist/wire.js';
 import { startMoto } from './moto.js';
 import { median } from './stats.js';
@@ -52,7 +52,7 @@ export async function statusLatency(results, runs = 20) {
       }),
     );
     const accountId = role.Role.Arn.split(':')[4];
-    const store = new SqliteStore(
+    const store = openSqliteStore(
       join(mkdtempSync(join(tmpdir(), 'bench-status-')), 'store.db'),
       new SecretBox('b'.repeat(40)),
     );

@@ -17,8 +17,7 @@ import { silentLogger } from '@dockercise/shared';
 import { AccountAccess } from '../control-plane/dist/aws/account-access.js';
 import { SecretBox } from '../control-plane/dist/crypto/secret-box.js';
 import { GitHub } from '../control-plane/dist/github/github.js';
-import { PgStore } from '../control-plane/dist/store/pg/pg-store.js';
-import { SqliteStore } from '../control-plane/dist/store/sqlite-store.js';
+import { openPgStore, openSqliteStore } from '../control-plane/dist/store/open-store.js';
 import { wireControlPlane } from '../control-plane/dist/wire.js';
 import { startControlPlane } from './control-plane-process.js';
 import { startMoto } from './moto.js';
@@ -180,8 +179,8 @@ export async function webhookThroughput(results, seconds = 10, connections = 16)
       }),
     );
     const store = database.startsWith('postgres')
-      ? await PgStore.open(database, new SecretBox(STORE_SECRET))
-      : new SqliteStore(database, new SecretBox(STORE_SECRET));
+      ? await openPgStore(database, new SecretBox(STORE_SECRET))
+      : openSqliteStore(database, new SecretBox(STORE_SECRET));
     const user = await store.upsertUser({ githubId: 1, login: 'bench', token: 'gho_bench' });
     const accountId = role.Role.Arn.split(':')[4];
     await store.createAccount({
@@ -248,7 +247,7 @@ async function pgDatabase(admin) {
 
 /** Round trips per accepted delivery: the accept path, in-process, on PostgreSQL, counted by the store. */
 async function roundTrips(database) {
-  const store = await PgStore.open(database, new SecretBox(STORE_SECRET));
+  const store = await openPgStore(database, new SecretBox(STORE_SECRET));
   const user = await store.upsertUser({ githubId: 1, login: 'bench', token: 'gho_bench' });
   await store.createAccount({ accountId: '123456789012', ownerId: user.id, externalId: 'x', region: REGION });
   await store.saveRepo({ ...REPO, ownerId: user.id, accountId: '123456789012', deployPrivateKey: 'key' });
@@ -271,7 +270,7 @@ async function roundTrips(database) {
     },
   });
   const n = 200;
-  const before = store.roundTrips;
+  const before = store.db.roundTrips;
   let accepted = 0;
   for (let i = 0; i < n; i++) {
     const body = JSON.stringify({
@@ -293,7 +292,7 @@ async function roundTrips(database) {
     });
     if (response.status === 202) accepted++;
   }
-  const trips = (store.roundTrips - before) / Math.max(1, accepted);
+  const trips = (store.db.roundTrips - before) / Math.max(1, accepted);
   await store.close();
   return trips;
 }

@@ -455,7 +455,7 @@ describe('repositories, accounts and results', () => {
 
   it('keeps its records across a restart: the store is a real SQLite file with migrations', async () => {
     const again = controlPlane(cp.dbPath);
-    expect(again.store.schemaVersion).toBe(MIGRATIONS.length);
+    expect(await again.store.db.schemaVersion()).toBe(MIGRATIONS.length);
     expect((await again.store.getAccount(accountId))?.verifiedAt).toBeDefined();
     expect((await again.store.listRuns(accountId, 'owner.gated', 5)).length).toBe(1);
     again.store.close();

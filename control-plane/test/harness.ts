@@ -19,7 +19,8 @@ import { AccountAccess } from '../src/aws/account-access.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import type { Env } from '../src/deps.js';
 import { GitHub } from '../src/github/github.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { openSqliteStore } from '../src/store/open-store.js';
+import type { SqlStore } from '../src/store/sql-store.js';
 import { wireControlPlane } from '../src/wire.js';
 
 export const GITHUB_API = 'https://api.github.com';
@@ -28,7 +29,7 @@ export const PUBLIC_URL = 'https://dockercise.test';
 
 export interface ControlPlane {
   app: Hono<Env>;
-  store: SqliteStore;
+  store: SqlStore;
   reconciler: ReturnType<typeof wireControlPlane>['reconciler'];
   dispatcher: ReturnType<typeof wireControlPlane>['dispatcher'];
   statuses: ReturnType<typeof wireControlPlane>['statuses'];
@@ -51,7 +52,7 @@ export function controlPlane(
   } = {},
 ): ControlPlane {
   const { uiDir } = options;
-  const store = new SqliteStore(dbPath, new SecretBox('test-store-secret-0123456789abcdef'));
+  const store = openSqliteStore(dbPath, new SecretBox('test-store-secret-0123456789abcdef'));
   const github = new GitHub({ clientId: 'client-id', clientSecret: 'client-secret' });
   const access = AccountAccess.create(REGION, endpoint());
   const { app, builds, reconciler, dispatcher, statuses, capacity } = wireControlPlane({

@@ -3,7 +3,7 @@ import { eventually } from '../../agent/test/aws-harness.js';
 import { startPipelineGitHub } from '../../bench/pipeline-github.js';
 import { type Cluster, startCluster } from '../../bench/postgres-cluster.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
-import { PgStore } from '../src/store/pg/pg-store.js';
+import { openPgStore } from '../src/store/open-store.js';
 import { awsQueueUrl, customerAccount } from './harness.js';
 import { freshDatabase } from './postgres.js';
 import { drainJobs, pushDelivery, type Replica, STORE_SECRET, startReplica } from './replicas.js';
@@ -24,7 +24,7 @@ describe('a PostgreSQL restart under a running control plane', () => {
     });
     cleanups.push(() => github.close());
     const account = await customerAccount(1);
-    const store = await PgStore.open(database, new SecretBox(STORE_SECRET));
+    const store = await openPgStore(database, new SecretBox(STORE_SECRET));
     cleanups.push(() => store.close());
     const user = await store.upsertUser({ githubId: 1, login: 'octo', token: 'gho_octo' });
     const accountId = account.roleArn.split(':')[4] ?? '';

@@ -4,7 +4,8 @@ import { eventually } from '../../agent/test/aws-harness.js';
 import { type PipelineGitHub, startPipelineGitHub } from '../../bench/pipeline-github.js';
 import { pipelineName } from '../src/builds/builder.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
-import { PgStore } from '../src/store/pg/pg-store.js';
+import { openPgStore } from '../src/store/open-store.js';
+import type { SqlStore } from '../src/store/sql-store.js';
 import type { RunRecord } from '../src/store/store.js';
 import { awsQueueUrl, customerAccount } from './harness.js';
 import { freshDatabase } from './postgres.js';
@@ -13,7 +14,7 @@ import { drainJobs, pushDelivery, type Replica, STORE_SECRET, startReplica } fro
 let database: string;
 let github: PipelineGitHub;
 let account: Awaited<ReturnType<typeof customerAccount>>;
-let store: PgStore;
+let store: SqlStore;
 let accountId: string;
 const replicas: Replica[] = [];
 const repos = [1, 2, 3, 4].map((i) => ({
@@ -53,7 +54,7 @@ beforeAll(async () => {
   database = await freshDatabase();
   github = await startPipelineGitHub({ 'ci.dockercise.yaml': 'build:\n  img: busybox\n  run: make\n' });
   account = await customerAccount(4);
-  store = await PgStore.open(database, new SecretBox(STORE_SECRET));
+  store = await openPgStore(database, new SecretBox(STORE_SECRET));
   const user = await store.upsertUser({ githubId: 1, login: 'octo', token: 'gho_octo' });
   accountId = account.roleArn.split(':')[4] ?? '';
   await store.createAccount({

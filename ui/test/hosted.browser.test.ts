@@ -24,7 +24,8 @@ import { deployStack } from '../../agent/test/stack-harness.js';
 import { AccountAccess } from '../../control-plane/src/aws/account-access.js';
 import { SecretBox } from '../../control-plane/src/crypto/secret-box.js';
 import { GitHub } from '../../control-plane/src/github/github.js';
-import { SqliteStore } from '../../control-plane/src/store/sqlite-store.js';
+import { openSqliteStore } from '../../control-plane/src/store/open-store.js';
+import type { SqlStore } from '../../control-plane/src/store/sql-store.js';
 import { wireControlPlane } from '../../control-plane/src/wire.js';
 import { launchChromium } from './chromium.js';
 import { type StandInGitHub, startStandInGitHub } from './github-stand-in.js';
@@ -36,7 +37,7 @@ const ACCOUNT = '123456789012';
 const REPO = { id: 4242, fullName: 'octo/app' };
 
 let github: StandInGitHub;
-let store: SqliteStore;
+let store: SqlStore;
 let server: Server;
 let publicUrl: string;
 let browser: Browser;
@@ -46,7 +47,7 @@ let signedIn: Page | undefined;
 
 beforeAll(async () => {
   github = await startStandInGitHub({ id: 9001, login: 'octo' }, REPO);
-  store = new SqliteStore(
+  store = openSqliteStore(
     join(mkdtempSync(join(tmpdir(), 'hosted-')), 'store.db'),
     new SecretBox('s'.repeat(40)),
   );

@@ -20,7 +20,8 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import { LocalResultReader } from '../results/local-result-reader.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { openSqliteStore } from '../store/open-store.js';
+import type { SqlStore } from '../store/sql-store.js';
 import { LocalDispatcher } from './local-dispatcher.js';
 import { LocalLogin } from './local-login.js';
 import { LOCAL_ACCOUNT, LocalTrigger } from './local-trigger.js';
@@ -65,7 +66,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   mkdirSync(resultsDir, { recursive: true, mode: 0o700 });
   const { logger } = options;
 
-  const store = new SqliteStore(join(dataDir, 'store.db'), new SecretBox(storeSecret(dataDir)));
+  const store = openSqliteStore(join(dataDir, 'store.db'), new SecretBox(storeSecret(dataDir)));
   const user = await store.upsertUser({ githubId: 0, login: userInfo().username || 'local', token: '' });
   if (!(await store.getAccount(LOCAL_ACCOUNT)))
     await store.createAccount({
@@ -183,7 +184,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
  * job was still in flight (no result yet, or one that is neither finished nor waiting at a gate),
  * are sent again; the agent resumes each from its stored result.
  */
-async function resendLostJobs(store: SqliteStore, results: LocalResultReader, dispatcher: LocalDispatcher) {
+async function resendLostJobs(store: SqlStore, results: LocalResultReader, dispatcher: LocalDispatcher) {
   for (const { pipeline } of await store.listPipelines(LOCAL_ACCOUNT)) {
     for (const run of await store.listRuns(LOCAL_ACCOUNT, pipeline, 100)) {
       if (run.status !== 'sent') continue;

@@ -7,7 +7,8 @@ import type { HostCapacity } from '../aws/host-capacity.js';
 import { commitStatusOf } from '../builds/commit-status.js';
 import { LOST_AFTER_MS, LOST_RUN_ERROR, StrandedRuns } from '../builds/stranded-runs.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { openSqliteStore } from '../store/open-store.js';
+import type { SqlStore } from '../store/sql-store.js';
 import type { RunRecord } from '../store/store.js';
 import type { ResultReader, RunLocation } from './result-reader.js';
 import { RunResults } from './run-results.js';
@@ -31,11 +32,11 @@ class WrittenResults implements ResultReader {
   async requestCancel(): Promise<void> {}
 }
 
-let store: SqliteStore | undefined;
+let store: SqlStore | undefined;
 afterEach(() => store?.close());
 
 async function setUp() {
-  store = new SqliteStore(
+  store = openSqliteStore(
     join(mkdtempSync(join(tmpdir(), 'run-results-')), 'store.db'),
     new SecretBox('s'.repeat(32)),
   );
@@ -55,7 +56,7 @@ async function setUp() {
     deployPrivateKey: 'k',
   });
   const record = (runId: string): Promise<RunRecord> =>
-    (store as SqliteStore).recordRun({
+    (store as SqlStore).recordRun({
       runId,
       repoId: 7,
       accountId: '123456789012',

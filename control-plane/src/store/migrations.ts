@@ -1,15 +1,24 @@
+import type { Dialect } from './sql-db.js';
+
+/**
+ * A schema change: the same SQL on both databases, or written from the dialect where their types
+ * differ. The columns keep the same kinds of values on both (times as ISO text, JSON as text, flags
+ * as 0/1), so one set of decoders serves both (rows.ts).
+ */
+export type Migration = string | ((d: Dialect) => string);
+
 /** Schema changes in order; each runs once, in a transaction, and its number is recorded. */
-export const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE users (
-     id INTEGER PRIMARY KEY,
-     github_id INTEGER NOT NULL UNIQUE,
+export const MIGRATIONS: readonly Migration[] = [
+  (d) => `CREATE TABLE users (
+     id ${d.autoId},
+     github_id ${d.bigint} NOT NULL UNIQUE,
      login TEXT NOT NULL,
      token TEXT NOT NULL,
      created_at TEXT NOT NULL
    );
    CREATE TABLE aws_accounts (
      account_id TEXT PRIMARY KEY,
-     owner_id INTEGER NOT NULL REFERENCES users(id),
+     owner_id ${d.bigint} NOT NULL REFERENCES users(id),
      external_id TEXT NOT NULL,
      region TEXT NOT NULL,
      role_arn TEXT, queue_url TEXT, dead_letter_queue_url TEXT, bucket TEXT, log_group TEXT, instance_id TEXT,
@@ -17,19 +26,19 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL
    );
    CREATE TABLE repos (
-     id INTEGER PRIMARY KEY,
+     id ${d.bigint} PRIMARY KEY,
      full_name TEXT NOT NULL UNIQUE,
-     owner_id INTEGER NOT NULL REFERENCES users(id),
+     owner_id ${d.bigint} NOT NULL REFERENCES users(id),
      account_id TEXT NOT NULL REFERENCES aws_accounts(account_id),
-     webhook_id INTEGER,
+     webhook_id ${d.bigint},
      webhook_secret TEXT NOT NULL,
-     deploy_key_id INTEGER,
+     deploy_key_id ${d.bigint},
      deploy_private_key TEXT NOT NULL,
      created_at TEXT NOT NULL
    );
    CREATE TABLE builds (
      delivery_id TEXT PRIMARY KEY,
-     repo_id INTEGER NOT NULL,
+     repo_id ${d.bigint} NOT NULL,
      commit_sha TEXT NOT NULL,
      branch TEXT,
      status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
@@ -41,7 +50,7 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX builds_pending ON builds(status, not_before);
    CREATE TABLE runs (
      run_id TEXT PRIMARY KEY,
-     repo_id INTEGER NOT NULL,
+     repo_id ${d.bigint} NOT NULL,
      account_id TEXT NOT NULL,
      pipeline TEXT NOT NULL,
      commit_sha TEXT NOT NULL,
@@ -59,7 +68,7 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE approvals (
      run_id TEXT NOT NULL REFERENCES runs(run_id),
      gate TEXT NOT NULL,
-     user_id INTEGER NOT NULL REFERENCES users(id),
+     user_id ${d.bigint} NOT NULL REFERENCES users(id),
      approved_at TEXT NOT NULL,
      PRIMARY KEY (run_id, gate)
    );`,
@@ -75,8 +84,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX builds_by_body ON builds(body_sha256);`,
   // A claim on an AWS account is one user's, with its own ExternalId, until the role proves it
   // (then the account is theirs) or it expires: nobody can hold an account they cannot prove.
-  `CREATE TABLE account_claims (
-     user_id INTEGER NOT NULL REFERENCES users(id),
+  (d) => `CREATE TABLE account_claims (
+     user_id ${d.bigint} NOT NULL REFERENCES users(id),
      account_id TEXT NOT NULL,
      external_id TEXT NOT NULL,
      region TEXT NOT NULL,
@@ -109,13 +118,13 @@ export const MIGRATIONS: readonly string[] = [
   // Hosts in an Auto Scaling group, sized by the control plane from the runs that need one: no
   // instance id is kept (instance_id stays, unused, for stacks from before). The summary's status
   // has a column of its own, to count the runs still going.
-  `ALTER TABLE aws_accounts ADD COLUMN host_group TEXT;
+  (d) => `ALTER TABLE aws_accounts ADD COLUMN host_group TEXT;
    ALTER TABLE aws_accounts ADD COLUMN max_hosts INTEGER;
    ALTER TABLE aws_accounts ADD COLUMN jobs_per_host INTEGER;
    ALTER TABLE aws_accounts ADD COLUMN capacity_requested_at TEXT;
    ALTER TABLE aws_accounts ADD COLUMN capacity_wanted INTEGER;
    ALTER TABLE runs ADD COLUMN summary_status TEXT;
-   UPDATE runs SET summary_status = json_extract(summary, '$.status') WHERE summary IS NOT NULL;
+   UPDATE runs SET summary_status = ${d.jsonField('summary', 'status')} WHERE summary IS NOT NULL;
    CREATE INDEX runs_active ON runs(account_id, status, summary_status);
    CREATE INDEX runs_stranded ON runs(status, sent_at) WHERE summary_status IS NULL;`,
   // Work shared between replicas: a build, and the sending of a run, are each taken with a claim

@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storeContract } from '../../test/store-contract.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { SqliteStore } from './sqlite-store.js';
+import { openSqliteStore } from './open-store.js';
 
-storeContract(
-  'SQLite',
-  async () =>
-    new SqliteStore(join(mkdtempSync(join(tmpdir(), 'store-')), 'store.db'), new SecretBox('s'.repeat(32))),
+storeContract('SQLite', async () =>
+  openSqliteStore(join(mkdtempSync(join(tmpdir(), 'store-')), 'store.db'), new SecretBox('s'.repeat(32))),
 );

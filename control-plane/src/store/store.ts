@@ -1,8 +1,8 @@
 import type { Plan, RunStatus } from '@dockercise/shared';
 
 /**
- * The control plane's records: SQLite (sqlite-store.ts), the embedded default, or PostgreSQL
- * (pg/pg-store.ts) for several replicas. One contract test suite runs against both. Secrets arrive
+ * The control plane's records, in one SQL store (sql-store.ts) over SQLite, the embedded default,
+ * or PostgreSQL for several replicas. One contract test suite runs against both. Secrets arrive
  * and leave in clear: the store seals them at rest. Work that replicas share (builds, sending a
  * run, the reconciler) is taken with a claim that runs out, so a replica that dies mid-way leaves
  * it to another.
