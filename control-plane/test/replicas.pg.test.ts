@@ -189,10 +189,10 @@ describe('two control planes on one PostgreSQL (moto for AWS)', () => {
         202,
       );
     }
-    const started = Date.now();
     await a.kill('SIGTERM');
-    // Only its few builds in hand are finished first: not the whole backlog.
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Only its few builds in hand are finished first, not the whole backlog (each build waits on
+    // the slowed GitHub): counted, not timed, as a loaded machine makes any time limit flaky.
+    expect(await countMade(ids)).toBeLessThan(ids.length);
     expect(a.process.exitCode).toBe(0);
     github.state.delayMs = 0;
     const jobs = await sentRuns(190 + 20 + 20 + 30);
