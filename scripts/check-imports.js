@@ -58,7 +58,7 @@ for (const workspace of workspaces) {
 
 /**
  * Layers: what a folder may not import. The runner runs a plan on any engine, so it knows neither
- * the daemon nor a cloud; a backend implements the contracts in store/, queue/, logs/ and engine/,
+ * the daemon nor a cloud; a backend implements the contracts in backend/, logs/ and engine/,
  * never the daemon's; the shared package's browser-safe part uses no Node module (src/node does).
  */
 const LAYERS = [

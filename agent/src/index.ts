@@ -1,8 +1,10 @@
+export type { AgentBackend } from './backend/agent-backend.js';
+export type { JobLedger } from './backend/job-ledger.js';
+export type { JobQueue, QueuedJob } from './backend/job-queue.js';
 export { S3CacheStore } from './backends/aws/s3-cache-store.js';
 export { Agent, type AgentDeps, type AgentOptions } from './daemon/agent.js';
 export { createAgentCommand } from './daemon/agent-program.js';
+export { type AgentSettings, createAgent } from './daemon/create-agent.js';
 export * from './local.js';
-export type { JobQueue, QueuedJob } from './queue/job-queue.js';
 export { bucketNamespace, type CacheScope } from './runner/cache-scope.js';
 export { cacheVolumeName, prepareCaches, saveCaches } from './runner/step-caches.js';
-export type { JobLedger } from './store/job-ledger.js';

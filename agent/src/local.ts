@@ -3,7 +3,15 @@
  * or the AWS SDK: what `dockercise run` loads. The package's main entry exports all of it too.
  */
 export { type Logger, silentLogger } from '@dockercise/shared';
-export * from './backends/local/index.js';
+export type { ResultStore } from './backend/result-store.js';
+export {
+  type BackendSettings as LocalBackendSettings,
+  createBackend as createLocalBackend,
+  type DeadLetter,
+  FileLogSink,
+  LocalResultStore,
+  MemoryJobQueue,
+} from './backends/local/index.js';
 export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
 export { DockerEngine } from './engine/docker-engine.js';
 export * from './engine/engine.js';
@@ -12,4 +20,3 @@ export { createLogger, LOG_LEVELS, type LogFormat } from './logs/pino-logger.js'
 export { SecretMasker } from './logs/secret-masker.js';
 export { planResume, type Resume } from './runner/resume.js';
 export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
-export type { ResultStore } from './store/result-store.js';

@@ -28,10 +28,14 @@ import {
   signJob,
 } from '@dockercise/shared/node';
 import { inject } from 'vitest';
-import { type AwsClients, createAwsClients } from '../src/backends/aws/clients.js';
-import { InstanceMetadata } from '../src/backends/aws/instance-metadata.js';
+import {
+  type AwsClients,
+  createAwsClients,
+  createBackend,
+  InstanceMetadata,
+} from '../src/backends/aws/index.js';
 import type { Agent, AgentOptions } from '../src/daemon/agent.js';
-import { wireAgent } from '../src/daemon/wire-agent.js';
+import { createAgent } from '../src/daemon/create-agent.js';
 import type { DiskOps } from '../src/engine/disk-ops.js';
 import { DockerEngine } from '../src/engine/docker-engine.js';
 import { bindAwsResources } from './aws-call-bindings.js';
@@ -144,20 +148,17 @@ export function inProcessAgent(
     aws?: AwsClients;
   } = {},
 ): Agent {
-  return wireAgent({
+  const aws = options.aws ?? agentClients();
+  const logger = options.logger ?? quietLogger;
+  const backend = createBackend({
     // Clients of its own, as the agent makes them: the IAM test evaluates what they record.
-    aws: options.aws ?? agentClients(),
-    engine: options.engine ?? new DockerEngine(docker),
+    aws,
     queueUrl: account.queueUrl,
     deadLetterQueueUrl: account.deadLetterQueueUrl,
     region: REGION,
     bucket: account.bucket,
     logGroup: account.logGroup,
-    publicKey: controlPlaneKeys.publicKey,
     visibilitySeconds: options.visibilitySeconds ?? 30,
-    cancelPollMs: 1000,
-    stepConcurrency: 4,
-    retryDelaySeconds: 1,
     ...(options.instanceId
       ? {
           host: {
@@ -165,20 +166,33 @@ export function inProcessAgent(
             metadata: new InstanceMetadata(options.metadataUrl ?? 'http://127.0.0.1:9'),
             ...(options.group ? { group: options.group } : {}),
           },
-          holder: options.instanceId,
         }
       : {}),
-    ...(options.disk ? { disk: options.disk } : {}),
-    logger: options.logger ?? quietLogger,
-    options: {
+    logger,
+  });
+  return createAgent(
+    backend,
+    {
+      publicKey: controlPlaneKeys.publicKey,
       concurrency: options.concurrency ?? 2,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
       idleStopMinutes: options.idleStopMinutes ?? 0,
       waitSeconds: options.waitSeconds ?? 1,
       leaveWaitMs: options.leaveWaitMs ?? 10_000,
       lifecyclePollMs: options.lifecyclePollMs ?? 200,
+      visibilitySeconds: options.visibilitySeconds ?? 30,
+      cancelPollMs: 1000,
+      stepConcurrency: 4,
+      retryDelaySeconds: 1,
+      holder: options.instanceId ?? 'agent',
+      ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     },
-  });
+    {
+      engine: options.engine ?? new DockerEngine(docker),
+      ...(options.disk ? { disk: options.disk } : {}),
+      logger,
+    },
+  );
 }
 
 export async function readObject(account: Account, key: string): Promise<string | undefined> {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CacheTooLargeError } from '../src/backend/cache-store.js';
 import { S3CacheStore } from '../src/backends/aws/s3-cache-store.js';
 import { bucketNamespace } from '../src/runner/cache-scope.js';
-import { CacheTooLargeError } from '../src/store/cache-store.js';
 import { agentClients, newAccount } from './aws-harness.js';
 import { docker, IMG, runFiles } from './harness.js';
 

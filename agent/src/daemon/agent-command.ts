@@ -1,13 +1,16 @@
 import { hostname } from 'node:os';
-import { createAwsClients } from '../backends/aws/clients.js';
-import { CloudWatchAgentLog } from '../backends/aws/cloudwatch-agent-log.js';
-import { InstanceMetadata } from '../backends/aws/instance-metadata.js';
+import { QueueUnusableError } from '../backend/job-queue.js';
+import {
+  CloudWatchAgentLog,
+  createAwsClients,
+  createBackend,
+  InstanceMetadata,
+} from '../backends/aws/index.js';
 import { DockerDisk } from '../engine/docker-disk.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { createLogger } from '../logs/pino-logger.js';
-import { QueueUnusableError } from '../queue/job-queue.js';
 import { ConfigError, loadAgentConfig, type RawSettings } from './config.js';
-import { wireAgent } from './wire-agent.js';
+import { createAgent } from './create-agent.js';
 
 /**
  * Exit code for what restarting cannot fix (sysexits EX_CONFIG): a setting that cannot work, or a
@@ -56,24 +59,15 @@ export async function agentCommand(options: {
     return EXIT_CONFIG;
   }
   const docker = new DockerEngine();
-  const agent = wireAgent({
+  const backend = createBackend({
     aws,
-    engine: docker,
     queueUrl: config.queueUrl,
     deadLetterQueueUrl: config.deadLetterQueueUrl,
     region: config.region,
     bucket: config.bucket,
     logGroup: config.logGroup,
-    publicKey: config.publicKey,
     visibilitySeconds: config.visibilityTimeoutSeconds,
-    cancelPollMs: config.cancelPollSeconds * 1000,
-    stepConcurrency: config.stepConcurrency,
-    stepLimits: {
-      ...(config.stepMemoryBytes ? { memoryBytes: config.stepMemoryBytes } : {}),
-      ...(config.stepCpus ? { cpus: config.stepCpus } : {}),
-    },
     cacheMaxBytes: config.cacheMaxBytes,
-    retryDelaySeconds: 30,
     ...(identity
       ? {
           host: {
@@ -82,17 +76,30 @@ export async function agentCommand(options: {
             reportFile: HOST_REPORT_FILE,
             ...(config.hostGroup ? { group: config.hostGroup } : {}),
           },
-          disk: new DockerDisk(docker.client),
         }
       : {}),
-    holder: identity?.instanceId ?? `${hostname()}-${process.pid}`,
     logger,
-    options: {
+  });
+  const agent = createAgent(
+    backend,
+    {
+      publicKey: config.publicKey,
       concurrency: config.concurrency,
       shutdownGraceMs: config.shutdownGraceSeconds * 1000,
       idleStopMinutes: config.idleStopMinutes,
+      visibilitySeconds: config.visibilityTimeoutSeconds,
+      cancelPollMs: config.cancelPollSeconds * 1000,
+      stepConcurrency: config.stepConcurrency,
+      stepLimits: {
+        ...(config.stepMemoryBytes ? { memoryBytes: config.stepMemoryBytes } : {}),
+        ...(config.stepCpus ? { cpus: config.stepCpus } : {}),
+      },
+      retryDelaySeconds: 30,
+      holder: identity?.instanceId ?? `${hostname()}-${process.pid}`,
+      ...(identity ? { instanceId: identity.instanceId } : {}),
     },
-  });
+    { engine: docker, ...(identity ? { disk: new DockerDisk(docker.client) } : {}), logger },
+  );
   const onSignal = (): void => agent.shutdown();
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -1,11 +1,12 @@
 import type { Logger } from '@dockercise/shared';
+import type { AgentBackend } from '../backend/agent-backend.js';
+import { IN_SERVICE } from '../backend/host-group.js';
+import { type JobQueue, QueueUnusableError } from '../backend/job-queue.js';
 import type { ContainerEngine } from '../engine/engine.js';
-import { type JobQueue, QueueUnusableError } from '../queue/job-queue.js';
-import { type HostGroup, IN_SERVICE } from '../store/host-group.js';
 import { Backoff, sleep } from './backoff.js';
 import type { DiskJanitor } from './disk-janitor.js';
 import type { HostReporter } from './host-reporter.js';
-import type { JobHandlerDeps, JobOutcome } from './job-handler.js';
+import type { JobOutcome, JobSettings } from './job-handler.js';
 import { handleJob } from './job-handler.js';
 import { RunsInProgress } from './runs-in-progress.js';
 
@@ -25,11 +26,11 @@ export interface AgentOptions {
 }
 
 export interface AgentDeps {
-  queue: JobQueue;
+  /** What the agent takes from the place it serves (backend/agent-backend.ts). */
+  backend: AgentBackend;
   engine: ContainerEngine & { ping(): Promise<void> };
-  handler: Omit<JobHandlerDeps, 'queue' | 'engine' | 'logger' | 'runsInProgress'>;
-  /** The Auto Scaling group of its host: with one, an idle host leaves service (see host-group.ts). */
-  hostGroup?: HostGroup;
+  /** How it runs each job. */
+  jobs: JobSettings;
   /** Frees disk (images, stale volumes, old caches) before the host leaves, and when space runs low. */
   disk?: DiskJanitor;
   /** Says how the host stands (the account page shows it); none for an agent beside the code. */
@@ -63,7 +64,8 @@ export class Agent {
 
   /** Serves until shut down; rejects only for what retrying cannot fix (the queue is gone or forbidden). */
   async run(): Promise<void> {
-    const { logger, queue } = this.deps;
+    const { logger } = this.deps;
+    const { queue } = this.deps.backend;
     await this.deps.host?.start();
     await this.waitForEngine();
     await this.enterService();
@@ -124,9 +126,16 @@ export class Agent {
   }
 
   private start(job: Parameters<typeof handleJob>[1]): void {
-    const { queue, engine, handler, logger } = this.deps;
+    const { backend, engine, jobs, logger, now } = this.deps;
     const running = handleJob(
-      { ...handler, queue, engine, logger, runsInProgress: this.runsInProgress },
+      {
+        backend,
+        engine,
+        settings: jobs,
+        logger,
+        runsInProgress: this.runsInProgress,
+        ...(now ? { now } : {}),
+      },
       job,
       { interrupt: this.interrupt.signal, kill: this.kill.signal },
     )
@@ -178,7 +187,7 @@ export class Agent {
    * itself from scale-in, so the group never takes a host that is running something.
    */
   private async enterService(): Promise<void> {
-    const group = this.deps.hostGroup;
+    const group = this.deps.backend.hostGroup;
     if (!group) return;
     let told = false;
     while (!this.stopping.signal.aborted) {
@@ -192,7 +201,7 @@ export class Agent {
   }
 
   private async protect(fromScaleIn: boolean): Promise<void> {
-    const group = this.deps.hostGroup;
+    const group = this.deps.backend.hostGroup;
     if (!group) return;
     const backoff = new Backoff(1000, 15_000);
     for (let attempt = 1; ; attempt++) {
@@ -221,7 +230,8 @@ export class Agent {
    * service after a while — a new run raised the group again — it serves on.
    */
   private async leaveWhenIdle(): Promise<void> {
-    const { hostGroup: group, logger, queue } = this.deps;
+    const { logger } = this.deps;
+    const { hostGroup: group, queue } = this.deps.backend;
     const minutes = this.options.idleStopMinutes;
     if (!group || minutes <= 0 || this.active.size > 0 || this.stopping.signal.aborted) return;
     if (this.now() - this.lastBusy < minutes * 60_000) return;

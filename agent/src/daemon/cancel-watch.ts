@@ -1,4 +1,4 @@
-import type { CancelRequests } from '../store/cancel-requests.js';
+import type { CancelRequests } from '../backend/cancel-requests.js';
 
 /** Checks for a cancel request every `intervalMs` and calls `onCancel` once when there is one. */
 export function watchForCancel(

@@ -1,5 +1,5 @@
 import { HOST_HEARTBEAT_MS, type HostReport, type HostState, type Logger } from '@dockercise/shared';
-import type { HostReports } from '../store/host-reports.js';
+import type { HostReports } from '../backend/host-reports.js';
 
 /**
  * Keeps the host's report current: written when its state or its runs change, and again every

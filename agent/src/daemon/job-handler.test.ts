@@ -10,11 +10,11 @@ import {
   signJob,
 } from '@dockercise/shared/node';
 import { describe, expect, it } from 'vitest';
+import type { JobLedger } from '../backend/job-ledger.js';
+import type { ResultStore } from '../backend/result-store.js';
 import { MemoryJobQueue } from '../backends/local/memory-job-queue.js';
 import { EngineUnavailableError } from '../engine/engine.js';
 import { FakeEngine } from '../engine/fake-engine.js';
-import type { JobLedger } from '../store/job-ledger.js';
-import type { ResultStore } from '../store/result-store.js';
 import { handleJob, type JobHandlerDeps } from './job-handler.js';
 
 const keys = generateKeyPairSync('ed25519');
@@ -68,19 +68,23 @@ function agent(engine = new FakeEngine(() => ({ stdout: 'ok\n' }))) {
     loadOutput: async (step) => objects.get(prefix + step),
   });
   const deps: JobHandlerDeps = {
-    queue,
+    backend: {
+      queue,
+      identity: { accountId: LOCAL_ACCOUNT_ID, queue: LOCAL_QUEUE },
+      ledger,
+      results: storeFor,
+      logs: () => ({ open: () => ({ write: async () => {}, close: async () => {} }) }),
+      cancelRequests: { requested: async () => false },
+    },
     engine,
-    publicKey: keys.publicKey,
-    identity: { accountId: LOCAL_ACCOUNT_ID, queue: LOCAL_QUEUE },
-    ledger,
-    storeFor,
-    logsFor: () => ({ open: () => ({ write: async () => {}, close: async () => {} }) }),
-    fetchPlan: () => Promise.reject(new Error('no pointers here')),
-    cancelRequests: { requested: async () => false },
-    visibilitySeconds: 60,
-    cancelPollMs: 1000,
-    stepConcurrency: 2,
-    retryDelaySeconds: 0,
+    settings: {
+      publicKey: keys.publicKey,
+      visibilitySeconds: 60,
+      cancelPollMs: 1000,
+      stepConcurrency: 2,
+      retryDelaySeconds: 0,
+      holder: 'agent',
+    },
     runsInProgress: new Set(),
     logger: silentLogger,
   };

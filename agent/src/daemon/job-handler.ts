@@ -8,61 +8,44 @@ import {
   type RunResult,
   runPrefix,
 } from '@dockercise/shared';
-import {
-  type AgentIdentity,
-  checkJobBinding,
-  type PlanPointer,
-  parseSignedJob,
-  sha256Hex,
-} from '@dockercise/shared/node';
+import { checkJobBinding, type PlanPointer, parseSignedJob, sha256Hex } from '@dockercise/shared/node';
+import type { AgentBackend } from '../backend/agent-backend.js';
+import type { JobLedger } from '../backend/job-ledger.js';
+import type { QueuedJob } from '../backend/job-queue.js';
+import type { ResultStore } from '../backend/result-store.js';
+import { isHeld, type RunLeases } from '../backend/run-leases.js';
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
-import type { LogSink } from '../logs/log-sink.js';
-import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
 import { planResume } from '../runner/resume.js';
 import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
-import type { CacheStore } from '../store/cache-store.js';
-import type { CancelRequests } from '../store/cancel-requests.js';
-import type { JobLedger } from '../store/job-ledger.js';
-import type { ResultStore } from '../store/result-store.js';
-import { isHeld, type RunLeases } from '../store/run-leases.js';
 import { watchForCancel } from './cancel-watch.js';
 import { holdLease } from './lease.js';
 import { holdRunLease } from './run-lease-hold.js';
 
-export interface JobHandlerDeps {
-  queue: JobQueue;
-  engine: ContainerEngine;
+/** How this agent runs jobs: the same for every job it takes. */
+export interface JobSettings {
+  /** The control plane's key: only jobs it signed run. */
   publicKey: KeyObject;
-  /** The account and queue this agent serves: jobs bound to others are refused. */
-  identity: AgentIdentity;
-  /** The signed jobs accepted so far, to refuse a replay. */
-  ledger: JobLedger;
-  /** Milliseconds since the epoch; a test's clock. */
-  now?: () => number;
-  /** The result store and log sink of one run, by its prefix `runs/<pipeline>/<run-id>/`. */
-  storeFor(runPrefix: string): ResultStore;
-  logsFor(pipeline: string, runId: string, runPrefix: string): LogSink;
-  /** Reads a plan that was too large for the message. */
-  fetchPlan(pointer: PlanPointer): Promise<Uint8Array>;
-  cancelRequests: CancelRequests;
+  /** How long a job stays this agent's before the queue offers it again, unless extended. */
   visibilitySeconds: number;
   cancelPollMs: number;
   stepConcurrency: number;
-  /** Where caches outlive the host; without it, only the engine's volumes. */
-  caches?: CacheStore;
   /** Each step's limits; unset parts default to most of the host (stepLimits). */
   stepLimits?: ResourceLimits;
   /** How long a job waits before it is offered again after a failure that may heal. */
   retryDelaySeconds: number;
-  /** A host folder with the run's source, for an agent beside the code (the local server). */
-  sourceFor?(runId: string): string | undefined;
+  /** This agent, as its run leases name it (the instance id on a host). */
+  holder: string;
+}
+
+export interface JobHandlerDeps {
+  backend: AgentBackend;
+  engine: ContainerEngine;
+  settings: JobSettings;
   /** Runs this agent is running now: a second delivery of one of them must not start it twice. */
   runsInProgress: Set<string>;
-  /** Who runs each run, across agents: no run runs on two hosts at once. */
-  leases?: RunLeases;
-  /** This agent, as its leases name it (the instance id on a host). */
-  holder?: string;
   logger: Logger;
+  /** Milliseconds since the epoch; a test's clock. */
+  now?: () => number;
 }
 
 export type JobOutcome = 'finished' | 'dead-lettered' | 'released' | 'engine-down';
@@ -80,8 +63,9 @@ export async function handleJob(
   job: QueuedJob,
   control: JobControl,
 ): Promise<JobOutcome> {
-  const { queue, logger } = deps;
-  const parsed = parseSignedJob(job.body, deps.publicKey);
+  const { backend, settings, logger } = deps;
+  const { queue } = backend;
+  const parsed = parseSignedJob(job.body, settings.publicKey);
   if (!parsed.ok) {
     logger.warn(
       { messageId: job.messageId, reason: parsed.reason },
@@ -92,7 +76,7 @@ export async function handleJob(
   }
   const { job: body } = parsed.message;
   const log = { messageId: job.messageId, runId: body.runId, pipeline: body.pipeline };
-  const refused = checkJobBinding(body, deps.identity, (deps.now ?? Date.now)());
+  const refused = checkJobBinding(body, backend.identity, (deps.now ?? Date.now)());
   if (refused) {
     const reason = `${refused.reason}: ${refused.detail}`;
     logger.warn({ ...log, reason }, 'job refused: moved to the dead-letter queue');
@@ -101,11 +85,11 @@ export async function handleJob(
   }
   let seen: Awaited<ReturnType<JobLedger['claim']>>;
   try {
-    seen = await deps.ledger.claim(body.nonce, job.messageId);
+    seen = await backend.ledger.claim(body.nonce, job.messageId);
   } catch (error) {
     // Without the record a replay cannot be told apart: the job waits, it is not lost.
     logger.warn({ ...log, err: error }, 'could not record the job; it is offered again later');
-    await queue.release(job, deps.retryDelaySeconds);
+    await queue.release(job, settings.retryDelaySeconds);
     return 'released';
   }
   if (seen === 'replay') {
@@ -116,17 +100,17 @@ export async function handleJob(
   }
   if (deps.runsInProgress.has(body.runId)) {
     logger.warn(log, 'a second delivery of a run this agent is running: released until that ends');
-    await queue.release(job, deps.visibilitySeconds);
+    await queue.release(job, settings.visibilitySeconds);
     return 'released';
   }
   const prefix = runPrefix(body.pipeline, body.runId);
-  const ttlMs = deps.visibilitySeconds * 1000;
+  const ttlMs = settings.visibilitySeconds * 1000;
   let runLease: Awaited<ReturnType<RunLeases['acquire']>> | undefined;
   try {
-    runLease = await deps.leases?.acquire(prefix, deps.holder ?? 'agent', ttlMs);
+    runLease = await backend.leases?.acquire(prefix, settings.holder, ttlMs);
   } catch (error) {
     logger.warn({ ...log, err: error }, "could not take the run's lease; it is offered again later");
-    await queue.release(job, deps.retryDelaySeconds);
+    await queue.release(job, settings.retryDelaySeconds);
     return 'released';
   }
   if (runLease && isHeld(runLease)) {
@@ -140,7 +124,7 @@ export async function handleJob(
     return 'released';
   }
   deps.runsInProgress.add(body.runId);
-  const lease = holdLease(queue, job, deps.visibilitySeconds, (error) =>
+  const lease = holdLease(queue, job, settings.visibilitySeconds, (error) =>
     logger.warn({ ...log, err: error }, 'could not extend the lease'),
   );
   const cancel = new AbortController();
@@ -160,7 +144,7 @@ export async function handleJob(
     if (body.plan) {
       plan = body.plan;
     } else {
-      const loaded = await loadPointedPlan(deps, body.planPointer as PlanPointer);
+      const loaded = await loadPointedPlan(backend, body.planPointer as PlanPointer);
       if (!loaded.ok) {
         logger.warn({ ...log, reason: loaded.reason }, 'job refused: moved to the dead-letter queue');
         await queue.deadLetter(job, loaded.reason);
@@ -169,7 +153,7 @@ export async function handleJob(
       plan = loaded.plan;
     }
 
-    const store = fenced(deps.storeFor(prefix), () => runHold?.lost === true);
+    const store = fenced(backend.results(prefix), () => runHold?.lost === true);
     const previous = await store.loadResult();
     // A re-run is a new attempt only once: a repeated delivery of it finds the attempt under way.
     const rerun = body.rerun && (previous?.attempt ?? 1) < body.rerun.attempt ? body.rerun : undefined;
@@ -202,9 +186,9 @@ export async function handleJob(
 
     let cancelRequested = false;
     const watch = watchForCancel(
-      deps.cancelRequests,
+      backend.cancelRequests,
       prefix,
-      deps.cancelPollMs,
+      settings.cancelPollMs,
       () => {
         cancelRequested = true;
         logger.info(log, 'cancel requested');
@@ -215,7 +199,7 @@ export async function handleJob(
     const onInterrupt = (): void => cancel.abort();
     control.interrupt.addEventListener('abort', onInterrupt, { once: true });
     if (control.interrupt.aborted) onInterrupt();
-    const sourceDir = deps.sourceFor?.(body.runId);
+    const sourceDir = backend.sourceFor?.(body.runId);
     let result: RunResult;
     try {
       logger.info({ ...log, steps: plan.steps.length }, 'run started');
@@ -225,10 +209,10 @@ export async function handleJob(
         plan,
         engine: deps.engine,
         store,
-        logs: deps.logsFor(body.pipeline, body.runId, prefix),
-        concurrency: deps.stepConcurrency,
-        ...(deps.stepLimits ? { limits: deps.stepLimits } : {}),
-        ...(deps.caches ? { caches: deps.caches } : {}),
+        logs: backend.logs(body.pipeline, body.runId, prefix),
+        concurrency: settings.stepConcurrency,
+        ...(settings.stepLimits ? { limits: settings.stepLimits } : {}),
+        ...(backend.caches ? { caches: backend.caches } : {}),
         // Caches belong to the repository (its full name hosted, its path locally), by branch.
         cacheScope: {
           repository: body.source.repository,
@@ -277,12 +261,12 @@ export async function handleJob(
     if (error instanceof EngineUnavailableError) {
       logger.error({ ...log, err: error }, 'the Docker engine is unreachable: job released');
       await lease.stop();
-      await queue.release(job, deps.retryDelaySeconds).catch(() => {});
+      await queue.release(job, settings.retryDelaySeconds).catch(() => {});
       return 'engine-down';
     }
     logger.error({ ...log, err: error }, 'job failed for a reason that may heal: released to retry later');
     await lease.stop();
-    await queue.release(job, deps.retryDelaySeconds).catch(() => {});
+    await queue.release(job, settings.retryDelaySeconds).catch(() => {});
     return 'released';
   } finally {
     await lease.stop();
@@ -308,8 +292,9 @@ function fenced(store: ResultStore, lost: () => boolean): ResultStore {
 
 type PlanLoad = { ok: true; plan: Plan } | { ok: false; reason: string };
 
-async function loadPointedPlan(deps: JobHandlerDeps, pointer: PlanPointer): Promise<PlanLoad> {
-  const bytes = await deps.fetchPlan(pointer);
+async function loadPointedPlan(backend: AgentBackend, pointer: PlanPointer): Promise<PlanLoad> {
+  if (!backend.fetchPlan) return { ok: false, reason: 'this agent takes plans in the message only' };
+  const bytes = await backend.fetchPlan(pointer);
   if (sha256Hex(bytes) !== pointer.sha256)
     return { ok: false, reason: 'the plan object does not match the signed digest' };
   let data: unknown;

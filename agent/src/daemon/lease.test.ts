@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
+import type { JobQueue, QueuedJob } from '../backend/job-queue.js';
 import { holdLease } from './lease.js';
 
 describe('holdLease', () => {

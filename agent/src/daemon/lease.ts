@@ -1,4 +1,4 @@
-import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
+import type { JobQueue, QueuedJob } from '../backend/job-queue.js';
 
 /**
  * Holds a job while it runs: extends the message's visibility every third of the timeout, so a

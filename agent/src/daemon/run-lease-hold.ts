@@ -1,4 +1,4 @@
-import type { RunLease } from '../store/run-leases.js';
+import type { RunLease } from '../backend/run-leases.js';
 
 /**
  * Keeps a run's lease while the run goes on: renewed every third of its time to live. When it is

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { CacheTooLargeError } from '../store/cache-store.js';
+import { CacheTooLargeError } from '../backend/cache-store.js';
 import { BadCacheArchiveError, checkedCacheArchive } from './cache-archive.js';
 
 /** A tar of the given entries (name → content, or a header for links and devices). */

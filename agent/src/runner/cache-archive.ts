@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { CacheTooLargeError } from '../store/cache-store.js';
+import { CacheTooLargeError } from '../backend/cache-store.js';
 
 export class BadCacheArchiveError extends Error {
   override readonly name = 'BadCacheArchiveError';

@@ -1,6 +1,6 @@
 import { compilePipeline, type Plan, type PlanStep, type RunResult } from '@dockercise/shared';
+import type { ResultStore } from '../backend/result-store.js';
 import type { LogSink } from '../logs/log-sink.js';
-import type { ResultStore } from '../store/result-store.js';
 
 /** A plan step for unit tests: a trivial busybox step, with the fields a test cares about. */
 export function planStep(name: string, fields: Partial<PlanStep> = {}): PlanStep {

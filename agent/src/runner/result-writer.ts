@@ -1,5 +1,5 @@
 import type { RunResult } from '@dockercise/shared';
-import type { ResultStore } from '../store/result-store.js';
+import type { ResultStore } from '../backend/result-store.js';
 
 /**
  * Saves `result.json` at every status change without piling up writes: while one save is under

@@ -1,6 +1,6 @@
 import type { Plan, PlanStep, RunResult, StepResult } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
-import type { ResultStore } from '../store/result-store.js';
+import type { ResultStore } from '../backend/result-store.js';
 import { planStep } from './plan.fixture.js';
 import { planResume } from './resume.js';
 import { RunGraph } from './run-graph.js';

@@ -6,7 +6,7 @@ import {
   type StepStatus,
   workspaceOwner,
 } from '@dockercise/shared';
-import type { ResultStore } from '../store/result-store.js';
+import type { ResultStore } from '../backend/result-store.js';
 
 /** What a repeated delivery of a run keeps from the attempt before it. */
 export interface Resume {

@@ -1,8 +1,8 @@
 import type { Logger, Plan, RunContext, RunResult } from '@dockercise/shared';
+import type { CacheStore } from '../backend/cache-store.js';
+import type { ResultStore } from '../backend/result-store.js';
 import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
-import type { CacheStore } from '../store/cache-store.js';
-import type { ResultStore } from '../store/result-store.js';
 import type { Checkout } from './checkout.js';
 import type { Resume } from './resume.js';
 

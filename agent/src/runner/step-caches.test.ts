@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { type CacheStore, fallbackPrefix } from '../backend/cache-store.js';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { type CacheStore, fallbackPrefix } from '../store/cache-store.js';
 import { compile, MemoryLogs, MemoryStore } from './plan.fixture.js';
 import { runPlan } from './run-plan.js';
 import { cacheVolumeName } from './step-caches.js';

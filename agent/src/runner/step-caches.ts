@@ -1,8 +1,8 @@
 import { pipeline as pipe } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { type Logger, type PlanStep, renderTemplate } from '@dockercise/shared';
+import type { CacheStore } from '../backend/cache-store.js';
 import type { ContainerEngine } from '../engine/engine.js';
-import type { CacheStore } from '../store/cache-store.js';
 import { checkedCacheArchive } from './cache-archive.js';
 import {
   branchCacheVolume,

@@ -1,6 +1,6 @@
 import type { Logger, Plan, PlanStep } from '@dockercise/shared';
+import type { ResultStore } from '../backend/result-store.js';
 import type { SecretMasker } from '../logs/secret-masker.js';
-import type { ResultStore } from '../store/result-store.js';
 import { trimOneNewline } from './container-spec.js';
 
 /**

@@ -4,18 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  Agent,
-  type ContainerEngine,
-  DockerEngine,
-  FileCancelRequests,
-  FileJobLedger,
-  FileLogSink,
-  LocalResultStore,
-  MemoryJobQueue,
-} from '@dockercise/agent';
+import { type ContainerEngine, createAgent, createLocalBackend, DockerEngine } from '@dockercise/agent';
 import { FINISHED_RUN_STATUSES } from '@dockercise/shared';
-import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE, rawPublicKeyBase64 } from '@dockercise/shared/node';
+import { rawPublicKeyBase64 } from '@dockercise/shared/node';
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
 import { SecretBox } from '../crypto/secret-box.js';
@@ -80,38 +71,32 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const login = new LocalLogin();
   // Jobs live only in this process's memory, so a key of the process's own is enough to sign them.
   const keys = generateKeyPairSync('ed25519');
-  const queue = new MemoryJobQueue();
-  const dispatcher = new LocalDispatcher(store, queue, keys.privateKey, logger);
-  const trigger = new LocalTrigger(store, dispatcher, user, join(dataDir, 'sources'), logger);
-
-  const agent = new Agent(
-    {
-      queue,
-      engine: options.engine ?? new DockerEngine(),
-      handler: {
-        publicKey: keys.publicKey,
-        identity: { accountId: LOCAL_ACCOUNT_ID, queue: LOCAL_QUEUE },
-        ledger: new FileJobLedger(dataDir),
-        storeFor: (prefix) => new LocalResultStore(join(resultsDir, prefix)),
-        logsFor: (_pipeline, _runId, prefix) => new FileLogSink(join(resultsDir, prefix)),
-        fetchPlan: () => Promise.reject(new Error('the local server never sends plan pointers')),
-        sourceFor: (runId) => {
-          const dir = trigger.sourceDir(runId);
-          return existsSync(dir) ? dir : undefined;
-        },
-        cancelRequests: new FileCancelRequests(resultsDir),
-        visibilitySeconds: 60,
-        cancelPollMs: 500,
-        stepConcurrency: options.stepConcurrency ?? 4,
-        retryDelaySeconds: 5,
-      },
-      logger,
+  const sourcesDir = join(dataDir, 'sources');
+  const backend = createLocalBackend({
+    dataDir,
+    resultsDir,
+    sourceFor: (runId) => {
+      const dir = join(sourcesDir, runId);
+      return existsSync(dir) ? dir : undefined;
     },
+  });
+  const dispatcher = new LocalDispatcher(store, backend.queue, keys.privateKey, logger);
+  const trigger = new LocalTrigger(store, dispatcher, user, sourcesDir, logger);
+
+  const agent = createAgent(
+    backend,
     {
+      publicKey: keys.publicKey,
       concurrency: options.runConcurrency ?? 2,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
       idleStopMinutes: 0,
+      visibilitySeconds: 60,
+      cancelPollMs: 500,
+      stepConcurrency: options.stepConcurrency ?? 4,
+      retryDelaySeconds: 5,
+      holder: 'local',
     },
+    { engine: options.engine ?? new DockerEngine(), logger },
   );
   const agentDone = agent
     .run()

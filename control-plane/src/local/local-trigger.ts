@@ -38,7 +38,7 @@ export class LocalTrigger {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  sourceDir(runId: string): string {
+  private sourceDir(runId: string): string {
     return join(this.sourcesDir, runId);
   }
 

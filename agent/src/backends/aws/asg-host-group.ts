@@ -3,7 +3,7 @@ import {
   ExecutePolicyCommand,
   SetInstanceProtectionCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { type HostGroup, IN_SERVICE } from '../../store/host-group.js';
+import { type HostGroup, IN_SERVICE } from '../../backend/host-group.js';
 import { awsErrorName } from './clients.js';
 import type { InstanceMetadata } from './instance-metadata.js';
 

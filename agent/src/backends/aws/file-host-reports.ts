@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { HostReport } from '@dockercise/shared';
-import type { HostReports } from '../../store/host-reports.js';
+import type { HostReports } from '../../backend/host-reports.js';
 
 /**
  * The host's report as a local file too (/run/dockercise/host.json), for its watchdog: a script

@@ -2,7 +2,7 @@ import { type Readable, Transform } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { cacheObjectKey, cachePrefix } from '@dockercise/shared';
-import { type CacheStore, CacheTooLargeError, fallbackPrefix } from '../../store/cache-store.js';
+import { type CacheStore, CacheTooLargeError, fallbackPrefix } from '../../backend/cache-store.js';
 import { awsErrorName } from './clients.js';
 
 const SUFFIX = '.tar.gz';

@@ -1,6 +1,6 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CANCEL_MARKER } from '@dockercise/shared';
-import type { CancelRequests } from '../../store/cancel-requests.js';
+import type { CancelRequests } from '../../backend/cancel-requests.js';
 import { awsErrorName } from './clients.js';
 
 /** A `cancel` object beside the run's result.json in the results bucket. */

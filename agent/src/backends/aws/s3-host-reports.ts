@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type HostReport, hostKey } from '@dockercise/shared';
-import type { HostReports } from '../../store/host-reports.js';
+import type { HostReports } from '../../backend/host-reports.js';
 
 /** A host's report in the results bucket, where the control plane reads it through its role. */
 export class S3HostReports implements HostReports {

@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { jobRecordKey } from '@dockercise/shared';
-import type { JobLedger } from '../../store/job-ledger.js';
+import type { JobLedger } from '../../backend/job-ledger.js';
 import { awsErrorName } from './clients.js';
 
 /**

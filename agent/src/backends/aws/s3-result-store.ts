@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type RunResult, resultPaths, runResultSchema } from '@dockercise/shared';
-import type { ResultStore } from '../../store/result-store.js';
+import type { ResultStore } from '../../backend/result-store.js';
 import { awsErrorName } from './clients.js';
 
 /** A run's results in the customer's bucket, under `runs/<pipeline>/<run-id>/`. */

@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { LeaseHeld, RunLease, RunLeases } from '../../store/run-leases.js';
+import type { LeaseHeld, RunLease, RunLeases } from '../../backend/run-leases.js';
 import { awsErrorName } from './clients.js';
 
 /** `runs/<pipeline>/<run-id>/lease`: `{ holder, expiresAt }`. */

@@ -6,7 +6,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type JobQueue, type QueuedJob, QueueUnusableError } from '../../queue/job-queue.js';
+import { type JobQueue, type QueuedJob, QueueUnusableError } from '../../backend/job-queue.js';
 import { awsErrorName } from './clients.js';
 
 const UNUSABLE = new Set([

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CANCEL_MARKER } from '@dockercise/shared';
-import type { CancelRequests } from '../../store/cancel-requests.js';
+import type { CancelRequests } from '../../backend/cancel-requests.js';
 
 /** A `cancel` file beside the run's result.json under a local results folder (the local server). */
 export class FileCancelRequests implements CancelRequests {

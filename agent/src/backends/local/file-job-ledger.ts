@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jobRecordKey } from '@dockercise/shared';
-import type { JobLedger } from '../../store/job-ledger.js';
+import type { JobLedger } from '../../backend/job-ledger.js';
 
 /** The ledger in a folder, for the local server: a file created only if it does not exist. */
 export class FileJobLedger implements JobLedger {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RunResult, resultPaths, runResultSchema } from '@dockercise/shared';
-import type { ResultStore } from '../../store/result-store.js';
+import type { ResultStore } from '../../backend/result-store.js';
 
 /** `.dockercise/runs/<run-id>/` on the local disk. */
 export class LocalResultStore implements ResultStore {

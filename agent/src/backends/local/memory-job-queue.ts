@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobQueue, QueuedJob } from '../../queue/job-queue.js';
+import type { JobQueue, QueuedJob } from '../../backend/job-queue.js';
 
 interface Message {
   messageId: string;
