@@ -1,13 +1,11 @@
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
-import { AccountAccess } from './aws/account-access.js';
 import { WorkerBuilds } from './background/worker-builds.js';
 import { newReplicaId } from './builds/claims.js';
 import { loadConfig } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
-import { GitHub } from './github/github.js';
 import { isPostgresUrl, openStore } from './store/open-store.js';
-import { wireControlPlane } from './wire.js';
+import { partsFromConfig, wireAccepting, wireDispatch } from './wire.js';
 
 /**
  * Serves the control plane: wiring only. Everything it serves is in createApp; builds, the
@@ -28,12 +26,6 @@ const store = await openStore(config.database, new SecretBox(config.storeSecret)
   process.stderr.write(`the control plane cannot open its database: ${(error as Error).message}\n`);
   process.exit(69);
 });
-const github = new GitHub({
-  clientId: config.githubClientId,
-  clientSecret: config.githubClientSecret,
-  apiUrl: config.githubApiUrl,
-  webUrl: config.githubWebUrl,
-});
 const builds = new WorkerBuilds(
   new URL('./background/worker.js', import.meta.url),
   replica,
@@ -41,17 +33,9 @@ const builds = new WorkerBuilds(
   // SQLite's file keeps one connection, this one; PostgreSQL's thread has a pool of its own.
   isPostgresUrl(config.database) ? undefined : store,
 );
-const { app, capacity } = wireControlPlane({
-  store,
-  github,
-  access: AccountAccess.create(config.region, config.awsEndpoint),
-  signingKey: config.signingKey,
-  gitSsh: config.gitSsh,
-  config: { ...config, local: false },
-  logger,
-  replica,
-  builds,
-});
+const parts = partsFromConfig(config, store, logger, replica);
+const dispatch = wireDispatch(parts);
+const { app } = wireAccepting({ ...parts, builds }, dispatch);
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
   logger.info({ port: info.port, replica }, 'control plane listening'),
@@ -60,7 +44,7 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
 process.on('SIGTERM', () => {
   server.close(async () => {
     await builds.close();
-    capacity.close();
+    dispatch.capacity.close();
     await store.close();
     process.exit(0);
   });

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Logger } from '@dockercise/shared';
 import { PipelineCompiler } from '@dockercise/shared/node';
 import { createApp } from './app.js';
-import type { AccountAccess } from './aws/account-access.js';
+import { AccountAccess } from './aws/account-access.js';
 import { Dispatcher } from './aws/dispatcher.js';
 import { HostCapacity } from './aws/host-capacity.js';
 import { BuildQueue, type Builds } from './builds/build-queue.js';
@@ -11,9 +11,9 @@ import { CLAIM_MS, claimFor, newReplicaId } from './builds/claims.js';
 import { Reconciler } from './builds/reconciler.js';
 import { StatusReporter } from './builds/status-reporter.js';
 import { StrandedRuns } from './builds/stranded-runs.js';
-import type { GitSsh } from './config.js';
+import type { ControlPlaneConfig, GitSsh } from './config.js';
 import type { AppConfig } from './deps.js';
-import type { GitHub } from './github/github.js';
+import { GitHub } from './github/github.js';
 import { AwsResultReader } from './results/aws-result-reader.js';
 import { RunResults } from './results/run-results.js';
 import type { Store } from './store/store.js';
@@ -37,18 +37,80 @@ export interface ControlPlaneParts {
   gitSsh?: GitSsh;
   /** This process among the replicas (a fresh id unless said). */
   replica?: string;
-  /** Where the webhook hands builds: the background thread's (index.ts), else this process's own queue. */
+  /** Where the webhook hands builds, in wireControlPlane: this process's own queue unless said. */
   builds?: Builds;
   /** The clock; a test's. */
   now?: () => Date;
 }
 
-/** The control plane, assembled: index.ts, the tests and the benchmark all build it here. */
-export function wireControlPlane(parts: ControlPlaneParts) {
-  const { store, github, access, logger } = parts;
+/** The parts as the settings name them: the same in the accepting process and its background thread. */
+export function partsFromConfig(
+  config: ControlPlaneConfig,
+  store: Store,
+  logger: Logger,
+  replica: string,
+): ControlPlaneParts {
+  return {
+    store,
+    github: new GitHub({
+      clientId: config.githubClientId,
+      clientSecret: config.githubClientSecret,
+      apiUrl: config.githubApiUrl,
+      webUrl: config.githubWebUrl,
+    }),
+    access: AccountAccess.create(config.region, config.awsEndpoint),
+    signingKey: config.signingKey,
+    gitSsh: config.gitSsh,
+    config: { ...config, local: false },
+    logger,
+    replica,
+  };
+}
+
+/** Sending runs to customers' queues, and sizing their host groups: what both threads do. */
+export interface Dispatch {
+  capacity: HostCapacity;
+  dispatcher: Dispatcher;
+  replica: string;
+}
+
+export function wireDispatch(parts: ControlPlaneParts): Dispatch {
+  const { store, access, logger } = parts;
   const replica = parts.replica ?? newReplicaId();
   const capacity = new HostCapacity(store, access, logger, undefined, parts.capacityRetryMs);
   const dispatcher = new Dispatcher(store, access, capacity, parts.signingKey, logger, parts.gitSsh, replica);
+  return { capacity, dispatcher, replica };
+}
+
+/**
+ * The accepting process (index.ts): the app, answering webhooks, sign-ins and the viewer. Builds
+ * go to `builds` (the background thread's); approvals and re-runs send through `dispatch`.
+ */
+export function wireAccepting(parts: ControlPlaneParts & { builds: Builds }, dispatch: Dispatch) {
+  const { store, logger } = parts;
+  const app = createApp({
+    mode: 'cloud',
+    store,
+    github: parts.github,
+    access: parts.access,
+    dispatcher: dispatch.dispatcher,
+    builds: parts.builds,
+    replica: dispatch.replica,
+    results: new AwsResultReader(parts.access, (accountId) => store.getAccount(accountId)),
+    config: parts.config,
+    logger,
+    ...(parts.now ? { now: parts.now } : {}),
+  });
+  return { app };
+}
+
+/**
+ * The background thread (background/worker.ts): builds what webhooks recorded, sends runs, finds
+ * stranded ones, reports commit statuses.
+ */
+export function wireBackground(parts: ControlPlaneParts, dispatch: Dispatch) {
+  const { store, github, logger } = parts;
+  const { dispatcher, replica } = dispatch;
   const compiler = new PipelineCompiler();
   const builder = new Builder(store, github, dispatcher, logger, (sources) => compiler.compile(sources));
   const builds = new BuildQueue(builder, parts.buildConcurrency ?? 4);
@@ -62,7 +124,7 @@ export function wireControlPlane(parts: ControlPlaneParts) {
       free,
     );
   });
-  const stranded = new StrandedRuns(store, capacity, logger, parts.strandedAfterMs);
+  const stranded = new StrandedRuns(store, dispatch.capacity, logger, parts.strandedAfterMs);
   const reconciler = new Reconciler(
     store,
     builds,
@@ -73,28 +135,22 @@ export function wireControlPlane(parts: ControlPlaneParts) {
     stranded,
     replica,
   );
-  const results = new AwsResultReader(access, (accountId) => store.getAccount(accountId));
   const statuses = new StatusReporter(
     store,
     github,
-    new RunResults(store, results),
+    new RunResults(store, new AwsResultReader(parts.access, (accountId) => store.getAccount(accountId))),
     parts.config.publicUrl,
     logger,
     parts.now,
     replica,
   );
-  const app = createApp({
-    mode: 'cloud',
-    store,
-    github,
-    access,
-    dispatcher,
-    builds: parts.builds ?? builds,
-    replica,
-    results,
-    config: parts.config,
-    logger,
-    ...(parts.now ? { now: parts.now } : {}),
-  });
-  return { app, dispatcher, builder, builds, reconciler, statuses, compiler, capacity };
+  return { builder, builds, reconciler, statuses, compiler };
+}
+
+/** Both in one process, sharing one dispatch: the tests and the benchmarks. */
+export function wireControlPlane(parts: ControlPlaneParts) {
+  const dispatch = wireDispatch(parts);
+  const background = wireBackground(parts, dispatch);
+  const { app } = wireAccepting({ ...parts, builds: parts.builds ?? background.builds }, dispatch);
+  return { app, ...background, dispatcher: dispatch.dispatcher, capacity: dispatch.capacity };
 }

@@ -2,12 +2,10 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import { AccountAccess } from '../aws/account-access.js';
 import { loadConfig } from '../config.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { GitHub } from '../github/github.js';
 import { openStore } from '../store/open-store.js';
-import { wireControlPlane } from '../wire.js';
+import { partsFromConfig, wireBackground, wireDispatch } from '../wire.js';
 import { startBackground } from './background.js';
 import { borrowedStore } from './store-bridge.js';
 
@@ -26,22 +24,9 @@ const logger = pino({ name: 'dockercise-control-plane', base: { thread: 'backgro
 const store = storePort
   ? borrowedStore(storePort)
   : await openStore(config.database, new SecretBox(config.storeSecret));
-const github = new GitHub({
-  clientId: config.githubClientId,
-  clientSecret: config.githubClientSecret,
-  apiUrl: config.githubApiUrl,
-  webUrl: config.githubWebUrl,
-});
-const cp = wireControlPlane({
-  store,
-  github,
-  access: AccountAccess.create(config.region, config.awsEndpoint),
-  signingKey: config.signingKey,
-  gitSsh: config.gitSsh,
-  config: { ...config, local: false },
-  logger,
-  replica,
-});
+const parts = partsFromConfig(config, store, logger, replica);
+const dispatch = wireDispatch(parts);
+const cp = wireBackground(parts, dispatch);
 const background = startBackground({
   reconciler: cp.reconciler,
   statuses: cp.statuses,
@@ -56,7 +41,7 @@ port.on('message', (message: unknown) => {
     void (async () => {
       await background.stop();
       await cp.builds.close();
-      cp.capacity.close();
+      dispatch.capacity.close();
       await cp.compiler.close();
       await store.close();
       process.exit(0);
