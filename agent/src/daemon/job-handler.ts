@@ -4,21 +4,21 @@ import {
   attemptSummary,
   FINISHED_RUN_STATUSES,
   type Plan,
-  planSchema,
   type RunResult,
   runPrefix,
 } from '@dockercise/shared';
-import { checkJobBinding, type PlanPointer, parseSignedJob, sha256Hex } from '@dockercise/shared/node';
+import { checkJobBinding, type PlanPointer, parseSignedJob } from '@dockercise/shared/node';
 import type { AgentBackend } from '../backend/agent-backend.js';
 import type { JobLedger } from '../backend/job-ledger.js';
 import type { QueuedJob } from '../backend/job-queue.js';
-import type { ResultStore } from '../backend/result-store.js';
 import { isHeld, type RunLeases } from '../backend/run-leases.js';
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
 import { planResume } from '../runner/resume.js';
 import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
 import { watchForCancel } from './cancel-watch.js';
 import { holdLease } from './lease.js';
+import { loadPointedPlan } from './pointed-plan.js';
+import { fenced, handBack } from './run-handover.js';
 import { holdRunLease } from './run-lease-hold.js';
 
 /** How this agent runs jobs: the same for every job it takes. */
@@ -273,50 +273,4 @@ export async function handleJob(
     await runHold?.stop();
     deps.runsInProgress.delete(body.runId);
   }
-}
-
-/** A result store that writes nothing once the run is another agent's: its results are theirs. */
-function fenced(store: ResultStore, lost: () => boolean): ResultStore {
-  return {
-    location: store.location,
-    loadResult: () => store.loadResult(),
-    loadOutput: (step) => store.loadOutput(step),
-    saveResult: async (result) => {
-      if (!lost()) await store.saveResult(result);
-    },
-    saveOutput: async (step, output) => {
-      if (!lost()) await store.saveOutput(step, output);
-    },
-  };
-}
-
-type PlanLoad = { ok: true; plan: Plan } | { ok: false; reason: string };
-
-async function loadPointedPlan(backend: AgentBackend, pointer: PlanPointer): Promise<PlanLoad> {
-  if (!backend.fetchPlan) return { ok: false, reason: 'this agent takes plans in the message only' };
-  const bytes = await backend.fetchPlan(pointer);
-  if (sha256Hex(bytes) !== pointer.sha256)
-    return { ok: false, reason: 'the plan object does not match the signed digest' };
-  let data: unknown;
-  try {
-    data = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'the plan object is not JSON' };
-  }
-  const parsed = planSchema.safeParse(data);
-  return parsed.success
-    ? { ok: true, plan: parsed.data }
-    : { ok: false, reason: 'the plan object is not a valid plan' };
-}
-
-/** The result as it stands, made resumable: what was cut short is pending again. */
-function handBack(result: RunResult): RunResult {
-  return {
-    ...result,
-    status: 'pending',
-    error: 'interrupted: the agent shut down; another attempt resumes the run',
-    steps: result.steps.map((s) =>
-      s.status === 'cancelled' ? { ...s, status: 'pending', error: 'interrupted by an agent shutdown' } : s,
-    ),
-  };
 }
