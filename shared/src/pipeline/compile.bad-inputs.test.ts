@@ -147,7 +147,7 @@ const cases: Array<[string, string, string[]]> = [
     'unknown field without a close match',
     'build:\n  img: busybox\n  run: make\n  retries: 3\n',
     [
-      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache, services',
+      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache, services, checkout',
     ],
   ],
   [
@@ -225,6 +225,13 @@ const cases: Array<[string, string, string[]]> = [
     [
       'ci.dockercise.yaml:4:10: retry of step "build" must be a whole number from 1 to 10\n  hint: write retry: 2, or retry: { count: 2, on: [1, 137] } (at most 10)',
       'ci.dockercise.yaml:8:26: retry.on of step "test" must list exit codes from 1 to 255, or host-lost\n  hint: write retry: 2, or retry: { count: 2, on: [1, 137] } (at most 10)',
+    ],
+  ],
+  [
+    'checkout that is not a boolean',
+    'build:\n  img: busybox\n  run: make\n  checkout: no-thanks\n',
+    [
+      'ci.dockercise.yaml:4:13: checkout of step "build" must be true or false\n  hint: write checkout: false for a workspace without the repository',
     ],
   ],
   [

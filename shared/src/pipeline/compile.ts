@@ -130,6 +130,7 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         ...(file.when || step.when ? { when: [file.when, step.when].filter((w) => w !== undefined) } : {}),
         ...(step.retry ? { retry: step.retry } : {}),
         ...(step.allowFailure ? { allowFailure: true } : {}),
+        ...(step.checkout === false ? { checkout: false as const } : {}),
         ...(step.services.length > 0 ? { services: step.services } : {}),
         ...(step.cache.length > 0
           ? { cache: step.cache.map((c) => ({ path: c.path, key: c.key.template })) }

@@ -8,6 +8,7 @@ import { parseServices } from './services-field.js';
 import {
   parseAllowFailure,
   parseCaches,
+  parseCheckout,
   parseImage,
   parseRetry,
   parseSecret,
@@ -30,6 +31,7 @@ export const STEP_FIELDS = [
   'allow-failure',
   'cache',
   'services',
+  'checkout',
 ] as const;
 type StepField = (typeof STEP_FIELDS)[number];
 export const MAX_STEP_NAME_LENGTH = 63;
@@ -132,6 +134,9 @@ export function parseStep(
     'allow-failure': (value) => {
       const allowed = parseAllowFailure(value, name, ctx);
       if (allowed !== undefined) step.allowFailure = allowed;
+    },
+    checkout: (value) => {
+      if (parseCheckout(value, name, ctx) === false) step.checkout = false;
     },
   };
   for (const pair of (node as YAMLMap<Node, Node | null>).items) {

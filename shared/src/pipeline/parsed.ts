@@ -39,6 +39,8 @@ export interface ParsedStep {
   when?: When;
   retry?: Retry;
   allowFailure?: boolean;
+  /** False: the workspace it owns starts empty. */
+  checkout?: false;
   cache: ParsedCache[];
   services: PlanService[];
 }

@@ -44,6 +44,8 @@ export const planStepSchema = z.object({
     .optional(),
   /** A failure is shown but does not fail the run; dependents run as if it succeeded. */
   allowFailure: z.boolean().optional(),
+  /** False: the workspace this step owns starts empty rather than holding the repository. */
+  checkout: z.literal(false).optional(),
   /** Paths kept between runs of the pipeline under a key; `{step}` in a key is that step's output. */
   cache: z.array(z.object({ path: z.string(), key: templateSchema })).optional(),
   /** Containers beside the step on its own network, each reachable by its name. */

@@ -231,6 +231,17 @@ export function parseAllowFailure(node: Node, step: string, ctx: FieldContext): 
   return undefined;
 }
 
+/** `checkout: false`: the step's workspace starts empty instead of holding the repository. */
+export function parseCheckout(node: Node, step: string, ctx: FieldContext): boolean | undefined {
+  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+  ctx.report(
+    ctx.posOf(node),
+    `checkout of step "${step}" must be true or false`,
+    'write checkout: false for a workspace without the repository',
+  );
+  return undefined;
+}
+
 /** A text or a list of texts (numbers read as text: `branch: 2024`). */
 function textList(node: Node | null | undefined): string[] | undefined {
   const items = isSeq(node) ? node.items : node ? [node] : [];
