@@ -20,3 +20,4 @@ export { createLogger, LOG_LEVELS, type LogFormat } from './logs/pino-logger.js'
 export { SecretMasker } from './logs/secret-masker.js';
 export { planResume, type Resume } from './runner/resume.js';
 export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
+export { filesSource, folderSource, type WorkspaceSource } from './runner/workspace-source.js';

@@ -1,4 +1,8 @@
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { folderSource } from '../src/runner/workspace-source.js';
 import { IMG, leftovers, linesOf, logTexts, runFiles, statuses } from './harness.js';
 
 // The seed's example pipeline, with its AWS and git calls replaced by local stand-ins.
@@ -114,6 +118,42 @@ describe('the runner on a real Docker engine', () => {
     expect(createStack?.imageDigest).toMatch(/^sha256:/);
     expect(run.result.gates).toEqual([{ name: 'deploy.dockercise.yaml', status: 'approved' }]);
     expect(JSON.parse(await run.resultFile())).toEqual(run.result);
+    expect(await leftovers(run.runId)).toEqual({ containers: 0, volumes: 0 });
+  });
+
+  it('starts each workspace with the repository: vol shares one checkout, checkout: false starts empty', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'dockercise-repo-'));
+    await mkdir(join(repo, 'src'));
+    await writeFile(join(repo, 'src', 'main.c'), 'int main() {}\n');
+    await writeFile(join(repo, 'build.sh'), 'echo building\n', { mode: 0o755 });
+    await symlink('src/main.c', join(repo, 'main.c'));
+    const run = await runFiles(
+      {
+        'ci.dockercise.yaml': [
+          'build:',
+          `  img: ${IMG}`,
+          '  run: ./build.sh && cat main.c && echo made > out.txt',
+          'test:',
+          `  img: ${IMG}`,
+          '  vol: [build]',
+          '  run: cat /workspace/out.txt && ls /workspace/src',
+          'lint:',
+          `  img: ${IMG}`,
+          '  checkout: false',
+          '  run: ls -A /workspace | wc -l && echo "$DOCKERCISE_COMMIT $DOCKERCISE_BRANCH $DOCKERCISE_EVENT $DOCKERCISE_REPOSITORY"',
+          '',
+        ].join('\n'),
+      },
+      {
+        workspace: folderSource(repo),
+        source: { repository: 'octo/app', commit: 'c0ffee', branch: 'main' },
+        context: { event: 'push', branch: 'main' },
+      },
+    );
+    expect(statuses(run.result)).toEqual({ build: 'succeeded', test: 'succeeded', lint: 'succeeded' });
+    expect(logTexts(await run.log('build'))).toEqual(['building', 'int main() {}']);
+    expect(logTexts(await run.log('test'))).toEqual(['made', 'main.c']);
+    expect(logTexts(await run.log('lint')).map((l) => l.trim())).toEqual(['0', 'c0ffee main push octo/app']);
     expect(await leftovers(run.runId)).toEqual({ containers: 0, volumes: 0 });
   });
 

@@ -18,6 +18,7 @@ import { resolveGates } from './gates.js';
 import { loadPlan, printDiagnostics } from './load-plan.js';
 import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
 import { LiveView, PrefixedView } from './progress.js';
+import { workingTree } from './working-tree.js';
 
 /** Exit code when a run stopped at a human-click gate: neither a success nor a failure. */
 export const EXIT_WAITING = 2;
@@ -66,6 +67,7 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   const defaultBranch = await gitDefaultBranch(loaded.root);
   const resultsDir = join(loaded.root, '.dockercise');
   await keepOutOfGit(resultsDir);
+  const tree = await workingTree(loaded.root);
   if (options.resume !== undefined && !RUN_ID.test(options.resume))
     return usage(`--resume takes a run id, like 20261126T204100Z-3f9a1c, not ${options.resume}`);
   const runId = options.resume ?? newRunId();
@@ -111,6 +113,8 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
       limits: { ...(memoryBytes ? { memoryBytes } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) },
       outputLimitBytes: options.outputLimit,
       network: options.ownNetwork ? 'own' : 'default',
+      workspace: tree.workspace,
+      source: { repository, ...(tree.commit ? { commit: tree.commit } : {}), ...(branch ? { branch } : {}) },
       // Caches by repository (not by folder name) and branch; `--event pull_request` runs on copies.
       cacheScope: { repository, ...(defaultBranch ? { defaultBranch } : {}) },
       context: {

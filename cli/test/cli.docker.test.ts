@@ -92,6 +92,36 @@ describe('the dockercise CLI', () => {
     expect(runs).toHaveLength(1);
   });
 
+  it('run gives steps the working tree as it is: changes and untracked files in, ignored ones out', async () => {
+    const dir = await tree({
+      'ci.dockercise.yaml': `look:\n  img: ${IMG}\n  run: ls -A && cat VERSION && echo "$DOCKERCISE_COMMIT"\n`,
+      VERSION: '1.0\n',
+      '.gitignore': 'secret.env\n',
+    });
+    const git = (...args: string[]) =>
+      new Promise<string>((done, fail) =>
+        execFile('git', ['-C', dir, ...args], (error, out) => (error ? fail(error) : done(out.trim()))),
+      );
+    await git('init', '-q');
+    await git('add', '.');
+    await git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'first');
+    const commit = await git('rev-parse', 'HEAD');
+    await writeFile(join(dir, 'VERSION'), '1.1-uncommitted\n');
+    await writeFile(join(dir, 'notes.txt'), 'not added yet\n');
+    await writeFile(join(dir, 'secret.env'), 'TOKEN=x\n');
+    const { code, stdout } = await dockercise(['run', dir]);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n').filter((l) => l.startsWith('look | ') && !/[▶✔]/.test(l));
+    expect(lines.map((l) => l.slice('look | '.length))).toEqual([
+      '.gitignore',
+      'VERSION',
+      'ci.dockercise.yaml',
+      'notes.txt',
+      '1.1-uncommitted',
+      commit,
+    ]);
+  });
+
   it('run exits 1 when a step fails, and 2 when it stops at a gate (with how to go on)', async () => {
     const failing = await tree({ 'a.dockercise.yaml': `bad:\n  img: ${IMG}\n  run: exit 1\n` });
     expect((await dockercise(['run', failing])).code).toBe(1);

@@ -55,7 +55,7 @@ async function until(url: string, done: (r: RunResult) => boolean): Promise<RunR
 describe('dockercise server --local', () => {
   it('runs a local repository at HEAD, stops at its gate, and finishes once approved', async () => {
     const repo = gitRepo({
-      'ci.dockercise.yaml': `build:\n  img: ${IMG}\n  run: cat $DOCKERCISE_SOURCE/VERSION && echo built $DOCKERCISE_COMMIT\n`,
+      'ci.dockercise.yaml': `build:\n  img: ${IMG}\n  run: cat VERSION && echo built $DOCKERCISE_COMMIT on $DOCKERCISE_BRANCH for $DOCKERCISE_EVENT\n`,
       'deploy.dockercise.yaml': `after: human-click\nship:\n  img: ${IMG}\n  run: echo shipping "$(cat {build})"\n`,
       VERSION: '1.0\n',
     });
@@ -82,7 +82,7 @@ describe('dockercise server --local', () => {
     };
     expect(log.lines.map((l) => l.split(' ').slice(2).join(' '))).toEqual([
       '1.0',
-      `built ${waiting.source?.commit}`,
+      `built ${waiting.source?.commit} on ${waiting.source?.branch} for manual`,
     ]);
     // Following the log from its token gives nothing new once the step is done.
     const more = (await (

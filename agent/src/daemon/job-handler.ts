@@ -15,6 +15,7 @@ import { isHeld, type RunLeases } from '../backend/run-leases.js';
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
 import { planResume } from '../runner/resume.js';
 import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
+import { folderSource } from '../runner/workspace-source.js';
 import { watchForCancel } from './cancel-watch.js';
 import { holdLease } from './lease.js';
 import { loadPointedPlan } from './pointed-plan.js';
@@ -200,6 +201,7 @@ export async function handleJob(
     control.interrupt.addEventListener('abort', onInterrupt, { once: true });
     if (control.interrupt.aborted) onInterrupt();
     const sourceDir = backend.sourceFor?.(body.runId);
+    const workspace = sourceDir ? folderSource(sourceDir) : undefined;
     let result: RunResult;
     try {
       logger.info({ ...log, steps: plan.steps.length }, 'run started');
@@ -228,7 +230,7 @@ export async function handleJob(
         attempt: body.rerun?.attempt ?? job.receiveCount,
         ...(previousAttempts ? { previousAttempts } : {}),
         ...(body.checkout ? { checkout: body.checkout } : {}),
-        ...(sourceDir ? { sourceDir } : {}),
+        ...(workspace ? { workspace } : {}),
         cancel: cancel.signal,
         kill: control.kill,
         logger,

@@ -33,6 +33,7 @@ const ctx: SpecContext = {
   attempt: 2,
   network: 'dockercise-r1',
   limits: { memoryBytes: 1024, cpus: 1, pids: 10 },
+  sourceEnv: { DOCKERCISE_EVENT: 'push', DOCKERCISE_COMMIT: 'abc' },
 };
 const ship = plan.steps[2] as PlanStep;
 
@@ -58,6 +59,8 @@ describe('container specs', () => {
       DOCKERCISE_PIPELINE: 'app',
       DOCKERCISE_STEP: 'ship',
       DOCKERCISE_ATTEMPT: '2',
+      DOCKERCISE_EVENT: 'push',
+      DOCKERCISE_COMMIT: 'abc',
       AUTH: 'Bearer s3cr3t',
     });
     expect(base.labels).toEqual({ 'dockercise.run': 'r1', 'dockercise.step': 'ship' });
@@ -76,9 +79,9 @@ describe('container specs', () => {
     });
   });
 
-  it("mounts the local server's snapshot read-only and names its commit", () => {
-    const base = containerBase({ ...ctx, source: { dir: '/snap', commit: 'abc' } }, ship, [], () => '');
-    expect(base.files).toEqual([{ source: '/snap', target: '/dockercise/source' }]);
-    expect(base.env).toMatchObject({ DOCKERCISE_SOURCE: '/dockercise/source', DOCKERCISE_COMMIT: 'abc' });
+  it('names what the run is of in every step, over a variable of the same name the step sets', () => {
+    const own = { ...ship, env: [{ name: 'DOCKERCISE_COMMIT', value: ['mine'] }] };
+    const base = containerBase(ctx, own, [], () => '');
+    expect(base.env).toMatchObject({ DOCKERCISE_EVENT: 'push', DOCKERCISE_COMMIT: 'abc' });
   });
 });

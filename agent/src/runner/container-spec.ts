@@ -1,7 +1,7 @@
 import { type Plan, type PlanStep, renderTemplate, type Template, workspaceOwner } from '@dockercise/shared';
 import type { ContainerSpec, ResourceLimits } from '../engine/engine.js';
 import { OUTPUT_MOUNT_DIR } from './output-files.js';
-import { RUN_LABEL, SOURCE_MOUNT_DIR, STEP_LABEL } from './run-options.js';
+import { RUN_LABEL, STEP_LABEL } from './run-options.js';
 
 /** What every container of a run shares, apart from the step. */
 export interface SpecContext {
@@ -14,8 +14,8 @@ export interface SpecContext {
   limits: Required<ResourceLimits>;
   /** Variables of the checkout (GIT_SSH_COMMAND and the like), when the job carries one. */
   checkoutEnv?: Record<string, string>;
-  /** The local server's snapshot of the repository, and its commit. */
-  source?: { dir: string; commit?: string };
+  /** What the run is of, in every mode alike (sourceEnv). */
+  sourceEnv: Record<string, string>;
 }
 
 /**
@@ -64,11 +64,7 @@ export function stepEnv(
     DOCKERCISE_ATTEMPT: String(ctx.attempt),
   };
   for (const variable of step.env) env[variable.name] = renderTemplate(variable.value, outputText);
-  Object.assign(env, ctx.checkoutEnv ?? {});
-  if (ctx.source) {
-    env.DOCKERCISE_SOURCE = SOURCE_MOUNT_DIR;
-    if (ctx.source.commit) env.DOCKERCISE_COMMIT = ctx.source.commit;
-  }
+  Object.assign(env, ctx.sourceEnv, ctx.checkoutEnv ?? {});
   return env;
 }
 
@@ -85,7 +81,7 @@ export function containerBase(
     workdir: '/workspace',
     labels: { [RUN_LABEL]: ctx.runId, [STEP_LABEL]: step.name },
     volumes: stepVolumes(ctx, step),
-    files: ctx.source ? [...files, { source: ctx.source.dir, target: SOURCE_MOUNT_DIR }] : files,
+    files,
     ...(ctx.network ? { network: ctx.network } : {}),
     limits: ctx.limits,
   };

@@ -5,14 +5,13 @@ import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engi
 import type { LogSink } from '../logs/log-sink.js';
 import type { Checkout } from './checkout.js';
 import type { Resume } from './resume.js';
+import type { WorkspaceSource } from './workspace-source.js';
 
 export const RUN_LABEL = 'dockercise.run';
 export const STEP_LABEL = 'dockercise.step';
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_OUTPUT_LIMIT = 1024 * 1024;
 export const DEFAULT_STOP_GRACE_SECONDS = 10;
-/** Where a local snapshot of the repository appears in steps. */
-export const SOURCE_MOUNT_DIR = '/dockercise/source';
 
 export interface RunOptions {
   runId: string;
@@ -36,10 +35,10 @@ export interface RunOptions {
   /** The repository to clone, and the read-only deploy key to clone it with (see checkout.ts). */
   checkout?: Checkout;
   /**
-   * A host folder holding the repository at the run's commit (the local server's snapshot), mounted
-   * read-only at /dockercise/source in every step, which sees it as DOCKERCISE_SOURCE.
+   * The repository at the run's source: every workspace a step owns starts with it, unless that
+   * step says `checkout: false` (steps sharing a workspace through `vol` share one checkout).
    */
-  sourceDir?: string;
+  workspace?: WorkspaceSource;
   /** Which delivery of the run this is (1 for the first): steps see it as DOCKERCISE_ATTEMPT. */
   attempt?: number;
   /** Go on from an earlier attempt at this run (see planResume). */

@@ -1,4 +1,5 @@
 import type { Plan } from '@dockercise/shared';
+import * as tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { type FakeContainer, FakeEngine } from '../engine/fake-engine.js';
 import { scopeOf } from './cache-scope.js';
@@ -368,6 +369,45 @@ describe('runPlan on the fake engine', () => {
     fail = true;
     await once('c3');
     expect(engine.volumes.size).toBe(0);
+  });
+
+  it('unpacks the checkout once into each workspace that wants one, none into checkout: false', async () => {
+    const plan = compile({
+      'ci.dockercise.yaml': [
+        'build:\n  img: busybox\n  run: make',
+        'test:\n  img: busybox\n  vol: build\n  run: make test',
+        'lint:\n  img: busybox\n  checkout: false\n  run: lint',
+        '',
+      ].join('\n'),
+    });
+    const seen = new Map<string, string | undefined>();
+    const engine = new FakeEngine((c) => {
+      seen.set(stepOf(c), c.files('/workspace').get('README'));
+      return {};
+    });
+    const packed: string[] = [];
+    const workspace = {
+      tar: () => {
+        packed.push('tar');
+        const pack = tar.pack();
+        pack.entry({ name: 'data/README' }, 'hello');
+        pack.finalize();
+        return pack;
+      },
+    };
+    const result = await runPlan({
+      runId: 'r1',
+      pipeline: 'p',
+      plan,
+      engine,
+      store: new MemoryStore(),
+      logs: new MemoryLogs(),
+      workspace,
+    });
+    expect(result.status).toBe('succeeded');
+    expect(Object.fromEntries(seen)).toEqual({ build: 'hello', test: 'hello', lint: undefined });
+    expect(engine.events.filter((e) => e.startsWith('import '))).toEqual(['import dockercise-r1-build']);
+    expect(packed).toEqual(['tar']);
   });
 
   it("puts a run's steps on a network of its own, or on Docker's default bridge when asked", async () => {

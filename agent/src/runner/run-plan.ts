@@ -23,7 +23,6 @@ export {
   DEFAULT_STOP_GRACE_SECONDS,
   RUN_LABEL,
   type RunOptions,
-  SOURCE_MOUNT_DIR,
   STEP_LABEL,
 } from './run-options.js';
 
@@ -69,6 +68,7 @@ class PlanRun {
       new OutputFiles(options.runId),
       options.pull,
       this.log,
+      options.workspace,
     );
     this.stepRunner = new StepRunner(
       options,

@@ -10,6 +10,7 @@ import type {
 import { type Checkout, checkoutMounts } from './checkout.js';
 import type { OutputFiles } from './output-files.js';
 import { RUN_LABEL, STEP_LABEL } from './run-options.js';
+import type { WorkspaceSource } from './workspace-source.js';
 
 /**
  * What a run makes once and shares between its steps — images resolved, workspace volumes, its
@@ -34,6 +35,7 @@ export class RunResources {
     readonly files: OutputFiles,
     private readonly pull: PullPolicy = 'if-not-present',
     private readonly log: Logger = silentLogger,
+    private readonly workspace?: WorkspaceSource,
   ) {}
 
   image(name: string): Promise<ImageInfo> {
@@ -45,11 +47,18 @@ export class RunResources {
     return image;
   }
 
-  /** The volume, made on first use, labelled with the run and the step that owns it. */
-  volume(name: string, owner: string): Promise<void> {
+  /**
+   * The volume, made on first use, labelled with the run and the step that owns it. With `checkout`,
+   * it starts with the run's source, unpacked through a container of that image (never started).
+   */
+  volume(name: string, owner: string, checkout?: { image: string }): Promise<void> {
     let volume = this.volumes.get(name);
     if (!volume) {
-      volume = this.engine.createVolume(name, { [RUN_LABEL]: this.runId, [STEP_LABEL]: owner });
+      const workspace = checkout ? this.workspace : undefined;
+      volume = (async () => {
+        await this.engine.createVolume(name, { [RUN_LABEL]: this.runId, [STEP_LABEL]: owner });
+        if (workspace && checkout) await this.engine.importVolume(name, checkout.image, workspace.tar());
+      })();
       this.volumes.set(name, volume);
     }
     return volume;

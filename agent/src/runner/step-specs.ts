@@ -1,9 +1,17 @@
 import { type PlanStep, workspaceOwner } from '@dockercise/shared';
 import type { ContainerSpec } from '../engine/engine.js';
 import { checkoutEnv } from './checkout.js';
-import { containerBase, outputPath, phaseSpec, referencedSteps, type SpecContext } from './container-spec.js';
+import {
+  containerBase,
+  outputPath,
+  phaseSpec,
+  referencedSteps,
+  type SpecContext,
+  volumeName,
+} from './container-spec.js';
 import type { RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
+import { sourceEnv } from './source-env.js';
 import { stepLimits } from './step-limits.js';
 import type { StepOutputs } from './step-outputs.js';
 
@@ -44,13 +52,25 @@ export class StepSpecs {
     const base = containerBase(context, step, await this.files(step, outputs), (ref) =>
       this.outputs.text(ref),
     );
-    const owner = workspaceOwner(this.options.plan, step.name);
-    await Promise.all(base.volumes.map((v) => this.resources.volume(v.volume, owner)));
+    const { plan } = this.options;
+    // Each workspace the step mounts is its owner's: the owner's `checkout` says whether it starts
+    // with the repository, and whichever step makes it first unpacks it.
+    await Promise.all(
+      [step.name, ...step.vol].map((name) => {
+        const owner = workspaceOwner(plan, name);
+        const checkout = plan.steps.find((s) => s.name === owner)?.checkout !== false;
+        return this.resources.volume(
+          volumeName(context, name),
+          owner,
+          checkout ? { image: step.img } : undefined,
+        );
+      }),
+    );
     return base;
   }
 
   async context(): Promise<SpecContext> {
-    const { runId, pipeline, plan, checkout, sourceDir, source } = this.options;
+    const { runId, pipeline, plan, checkout } = this.options;
     return {
       runId,
       pipeline,
@@ -59,9 +79,7 @@ export class StepSpecs {
       ...(this.options.network === 'default' ? {} : { network: await this.resources.runNetwork() }),
       limits: stepLimits(this.options.limits),
       ...(checkout ? { checkoutEnv: checkoutEnv(checkout) } : {}),
-      ...(sourceDir
-        ? { source: { dir: sourceDir, ...(source?.commit ? { commit: source.commit } : {}) } }
-        : {}),
+      sourceEnv: sourceEnv(this.options),
     };
   }
 

@@ -25,7 +25,7 @@ export function localPipelineName(root: string): string {
 /**
  * A run of a local git repository at HEAD — the local server's stand-in for a push: the pipeline
  * files are read from the commit (not the working tree, as a push would), compiled, recorded, and
- * the commit's tree is snapshotted for the steps to read at /dockercise/source.
+ * the commit's tree is snapshotted, to start every workspace of the run with it.
  */
 export class LocalTrigger {
   constructor(
