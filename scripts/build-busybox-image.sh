@@ -2,11 +2,18 @@
 # Builds a tiny image for tests and examples on machines that cannot reach a registry, with
 # `docker import`: from the host's static busybox (Debian: busybox-static) when there is one, else
 # from the host's own shell and core utilities with the libraries they link.
-# Usage: build-busybox-image.sh TAG [TAG...]
+# `--with TOOL` (repeatable) adds a host tool with the libraries it links, like git for the tests
+# of checkouts.
+# Usage: build-busybox-image.sh [--with TOOL]... TAG [TAG...]
 set -euo pipefail
 
+extra=()
+while [ "${1:-}" = --with ]; do
+  extra+=("${2:?--with needs a tool}")
+  shift 2
+done
 if [ "$#" -eq 0 ]; then
-  echo "usage: $0 TAG [TAG...]" >&2
+  echo "usage: $0 [--with TOOL]... TAG [TAG...]" >&2
   exit 2
 fi
 
@@ -56,6 +63,12 @@ else
   done
   [ -x "$root/bin/sh" ] || { echo "no /bin/sh to build the image from" >&2; exit 1; }
 fi
+
+for tool in "${extra[@]}"; do
+  path="$(command -v "$tool" || true)"
+  [ -n "$path" ] || { echo "no $tool on this machine to put in the image" >&2; exit 1; }
+  copy_with_libraries "$path"
+done
 
 first="$1"
 shift

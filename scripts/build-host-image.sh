@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the image the host-boot test boots: Debian's systemd as PID 1, with what the customer
-# host's boot script uses (curl, python3, the AWS CLI), from Debian's packages with mmdebstrap and
+# host's boot script uses (curl, python3, the AWS CLI, git), from Debian's packages with mmdebstrap and
 # `docker import`, so no registry is needed. Skipped when an image of the same recipe exists.
 # Usage: build-host-image.sh TAG
 set -euo pipefail
 tag="${1:?usage: $0 TAG}"
-packages=systemd,systemd-sysv,dbus,curl,python3,awscli,ca-certificates,iproute2,procps
+packages=systemd,systemd-sysv,dbus,curl,python3,awscli,ca-certificates,iproute2,procps,git
 recipe="$(printf '%s\n' "$packages" "bookworm" | sha256sum | cut -c1-16)"
 
 if [ "$(docker image inspect --format '{{ index .Config.Labels "dockercise.recipe" }}' "$tag" 2>/dev/null)" = "$recipe" ]; then

@@ -12,6 +12,7 @@ export {
   LocalResultStore,
   MemoryJobQueue,
 } from './backends/local/index.js';
+export { filesSource, folderSource, type WorkspaceSource } from './checkout/workspace-source.js';
 export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
 export { DockerEngine } from './engine/docker-engine.js';
 export * from './engine/engine.js';
@@ -20,4 +21,3 @@ export { createLogger, LOG_LEVELS, type LogFormat } from './logs/pino-logger.js'
 export { SecretMasker } from './logs/secret-masker.js';
 export { planResume, type Resume } from './runner/resume.js';
 export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';
-export { filesSource, folderSource, type WorkspaceSource } from './runner/workspace-source.js';

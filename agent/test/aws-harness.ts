@@ -1,4 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -146,6 +149,8 @@ export function inProcessAgent(
     disk?: DiskOps;
     /** Its own AWS clients (a fault injected in one of them), else the account's. */
     aws?: AwsClients;
+    /** Where it keeps its git mirrors; a fresh folder unless said. */
+    gitDir?: string;
   } = {},
 ): Agent {
   const aws = options.aws ?? agentClients();
@@ -190,6 +195,7 @@ export function inProcessAgent(
     {
       engine: options.engine ?? new DockerEngine(docker),
       ...(options.disk ? { disk: options.disk } : {}),
+      mirrorsDir: options.gitDir ?? mkdtempSync(join(tmpdir(), 'dockercise-git-')),
       logger,
     },
   );

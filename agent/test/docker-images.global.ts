@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 
 export const TEST_IMAGE = 'dockercise-test/busybox:latest';
+/** The same with the machine's git in it: for steps that use a checkout's history. */
+export const GIT_IMAGE = 'dockercise-test/busybox-git:latest';
 
 /** Tests build their own image (no registry is reachable where they run) and never pull. */
 export default async function setup(): Promise<void> {
@@ -14,13 +16,16 @@ export default async function setup(): Promise<void> {
       cause: error,
     });
   }
-  const present = await docker
-    .getImage(TEST_IMAGE)
-    .inspect()
-    .then(() => true)
-    .catch(() => false);
-  if (!present) {
-    const script = fileURLToPath(new URL('../../scripts/build-busybox-image.sh', import.meta.url));
-    execFileSync('bash', [script, TEST_IMAGE], { stdio: 'inherit' });
+  const script = fileURLToPath(new URL('../../scripts/build-busybox-image.sh', import.meta.url));
+  for (const [image, extra] of [
+    [TEST_IMAGE, []],
+    [GIT_IMAGE, ['--with', 'git']],
+  ] as const) {
+    const present = await docker
+      .getImage(image)
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
+    if (!present) execFileSync('bash', [script, ...extra, image], { stdio: 'inherit' });
   }
 }

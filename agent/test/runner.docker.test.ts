@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { folderSource } from '../src/runner/workspace-source.js';
+import { folderSource } from '../src/checkout/workspace-source.js';
 import { IMG, leftovers, linesOf, logTexts, runFiles, statuses } from './harness.js';
 
 // The seed's example pipeline, with its AWS and git calls replaced by local stand-ins.

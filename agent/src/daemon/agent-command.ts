@@ -98,7 +98,12 @@ export async function agentCommand(options: {
       holder: identity?.instanceId ?? `${hostname()}-${process.pid}`,
       ...(identity ? { instanceId: identity.instanceId } : {}),
     },
-    { engine: docker, ...(identity ? { disk: new DockerDisk(docker.client) } : {}), logger },
+    {
+      engine: docker,
+      ...(identity ? { disk: new DockerDisk(docker.client) } : {}),
+      mirrorsDir: config.gitDir,
+      logger,
+    },
   );
   const onSignal = (): void => agent.shutdown();
   process.on('SIGTERM', onSignal);

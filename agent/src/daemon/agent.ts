@@ -2,6 +2,7 @@ import type { Logger } from '@dockercise/shared';
 import type { AgentBackend } from '../backend/agent-backend.js';
 import { IN_SERVICE } from '../backend/host-group.js';
 import { type JobQueue, QueueUnusableError } from '../backend/job-queue.js';
+import type { GitMirrors } from '../checkout/git-mirrors.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import { Backoff, sleep } from './backoff.js';
 import type { DiskJanitor } from './disk-janitor.js';
@@ -35,6 +36,8 @@ export interface AgentDeps {
   disk?: DiskJanitor;
   /** Says how the host stands (the account page shows it); none for an agent beside the code. */
   host?: HostReporter;
+  /** The host's git mirrors, for jobs that carry a checkout. */
+  mirrors?: GitMirrors;
   logger: Logger;
   now?: () => number;
 }
@@ -126,7 +129,7 @@ export class Agent {
   }
 
   private start(job: Parameters<typeof handleJob>[1]): void {
-    const { backend, engine, jobs, logger, now } = this.deps;
+    const { backend, engine, jobs, logger, now, mirrors } = this.deps;
     const running = handleJob(
       {
         backend,
@@ -134,6 +137,7 @@ export class Agent {
         settings: jobs,
         logger,
         runsInProgress: this.runsInProgress,
+        ...(mirrors ? { mirrors } : {}),
         ...(now ? { now } : {}),
       },
       job,

@@ -24,6 +24,8 @@ export interface AgentConfig {
   stepCpus?: number;
   /** Past it a cache archive is not saved to the bucket. */
   cacheMaxBytes: number;
+  /** Where the host keeps a git mirror of each repository, and the runs' checkouts. */
+  gitDir: string;
   idleStopMinutes: number;
   /** The job lease: SQS visibility timeout, extended every third of it. */
   visibilityTimeoutSeconds: number;
@@ -184,6 +186,7 @@ export async function loadAgentConfig(options: {
     stepConcurrency: integer('stepConcurrency', 1),
     ...limits(),
     cacheMaxBytes: cacheMaxBytes ?? 0,
+    gitDir: value('gitDir') ?? SETTINGS.gitDir.default,
     idleStopMinutes: integer('idleStopMinutes', 0),
     visibilityTimeoutSeconds,
     shutdownGraceSeconds: integer('shutdownGraceSeconds', 0),

@@ -1,5 +1,6 @@
 import type { Logger } from '@dockercise/shared';
 import type { AgentBackend } from '../backend/agent-backend.js';
+import { GitMirrors } from '../checkout/git-mirrors.js';
 import type { DiskOps } from '../engine/disk-ops.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import { RUN_LABEL } from '../runner/run-options.js';
@@ -21,6 +22,8 @@ export interface AgentSettings extends AgentOptions, JobSettings {
 export interface AgentMachine {
   engine: ContainerEngine & { ping(): Promise<void> };
   disk?: DiskOps;
+  /** Where the host keeps a bare mirror of each repository it checks out (kept with the disk). */
+  mirrorsDir?: string;
   logger: Logger;
 }
 
@@ -55,6 +58,7 @@ export function createAgent(backend: AgentBackend, settings: AgentSettings, mach
             }),
           }
         : {}),
+      ...(machine.mirrorsDir ? { mirrors: new GitMirrors(machine.mirrorsDir, logger) } : {}),
       logger,
     },
     settings,

@@ -12,10 +12,11 @@ import type { AgentBackend } from '../backend/agent-backend.js';
 import type { JobLedger } from '../backend/job-ledger.js';
 import type { QueuedJob } from '../backend/job-queue.js';
 import { isHeld, type RunLeases } from '../backend/run-leases.js';
+import type { GitMirrors } from '../checkout/git-mirrors.js';
+import { folderSource } from '../checkout/workspace-source.js';
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
 import { planResume } from '../runner/resume.js';
 import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
-import { folderSource } from '../runner/workspace-source.js';
 import { watchForCancel } from './cancel-watch.js';
 import { holdLease } from './lease.js';
 import { loadPointedPlan } from './pointed-plan.js';
@@ -44,6 +45,8 @@ export interface JobHandlerDeps {
   settings: JobSettings;
   /** Runs this agent is running now: a second delivery of one of them must not start it twice. */
   runsInProgress: Set<string>;
+  /** The host's git mirrors: with them, a job's checkout starts every workspace (git-mirrors.ts). */
+  mirrors?: GitMirrors;
   logger: Logger;
   /** Milliseconds since the epoch; a test's clock. */
   now?: () => number;
@@ -201,7 +204,11 @@ export async function handleJob(
     control.interrupt.addEventListener('abort', onInterrupt, { once: true });
     if (control.interrupt.aborted) onInterrupt();
     const sourceDir = backend.sourceFor?.(body.runId);
-    const workspace = sourceDir ? folderSource(sourceDir) : undefined;
+    const mirrored =
+      !sourceDir && body.checkout && deps.mirrors
+        ? await deps.mirrors.checkout(body.checkout, body.source.branch)
+        : undefined;
+    const workspace = sourceDir ? folderSource(sourceDir) : mirrored?.workspace;
     let result: RunResult;
     try {
       logger.info({ ...log, steps: plan.steps.length }, 'run started');
@@ -239,6 +246,7 @@ export async function handleJob(
     } finally {
       watch.stop();
       control.interrupt.removeEventListener('abort', onInterrupt);
+      await mirrored?.dispose();
     }
 
     if (runHold?.lost) {

@@ -43,6 +43,12 @@ export const SETTINGS = {
     what: 'the largest cache archive saved to the bucket, like 2g',
     default: '2g',
   },
+  gitDir: {
+    env: 'DOCKERCISE_GIT_DIR',
+    flag: '--git-dir',
+    what: 'where the host keeps its git mirrors and checkouts (on disk, not a tmpfs)',
+    default: '/var/lib/dockercise/git',
+  },
   idleStopMinutes: {
     env: 'DOCKERCISE_IDLE_STOP_MINUTES',
     flag: '--idle-stop-minutes',

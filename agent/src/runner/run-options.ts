@@ -1,11 +1,11 @@
 import type { Logger, Plan, RunContext, RunResult } from '@dockercise/shared';
 import type { CacheStore } from '../backend/cache-store.js';
 import type { ResultStore } from '../backend/result-store.js';
+import type { WorkspaceSource } from '../checkout/workspace-source.js';
 import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { Checkout } from './checkout.js';
 import type { Resume } from './resume.js';
-import type { WorkspaceSource } from './workspace-source.js';
 
 export const RUN_LABEL = 'dockercise.run';
 export const STEP_LABEL = 'dockercise.step';

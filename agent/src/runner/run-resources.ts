@@ -1,4 +1,5 @@
 import { type Logger, silentLogger } from '@dockercise/shared';
+import type { WorkspaceSource } from '../checkout/workspace-source.js';
 import type {
   ContainerEngine,
   ContainerHandle,
@@ -10,7 +11,6 @@ import type {
 import { type Checkout, checkoutMounts } from './checkout.js';
 import type { OutputFiles } from './output-files.js';
 import { RUN_LABEL, STEP_LABEL } from './run-options.js';
-import type { WorkspaceSource } from './workspace-source.js';
 
 /**
  * What a run makes once and shares between its steps — images resolved, workspace volumes, its

@@ -100,8 +100,9 @@ export class StepSpecs {
         target: outputPath(ref),
       })),
     );
-    const { checkout } = this.options;
+    const { checkout, workspace } = this.options;
     if (checkout) files.push(...(await this.resources.checkoutFiles(checkout)));
+    if (workspace?.mounts) files.push(...workspace.mounts);
     return files;
   }
 }

@@ -13,6 +13,8 @@ import * as tar from 'tar-stream';
  */
 export interface WorkspaceSource {
   tar(): Readable;
+  /** Host folders the checkout needs in every step, read-only (the mirror its `.git` borrows from). */
+  mounts?: ReadonlyArray<{ source: string; target: string }>;
 }
 
 /** These files of `root`, by their paths relative to it; one that is gone by then is left out. */
@@ -20,7 +22,10 @@ export function filesSource(root: string, files: readonly string[]): WorkspaceSo
   return { tar: () => packFiles(root, [...files].sort()) };
 }
 
-/** Every file below `dir`, less the folders named in `skip` (the results of `dockercise run`). */
+/**
+ * Every file and folder below `dir` (empty folders too: a `.git` needs its `refs/`), less the
+ * folders named in `skip` (the results of `dockercise run`).
+ */
 export function folderSource(dir: string, skip: readonly string[] = []): WorkspaceSource {
   return {
     tar: () => {
@@ -41,12 +46,12 @@ async function listFiles(dir: string, skip: ReadonlySet<string>): Promise<string
       const path = join(at, entry.name);
       const rel = relative(dir, path).split(sep).join('/');
       if (skip.has(rel)) continue;
+      files.push(rel);
       if (entry.isDirectory()) await walk(path);
-      else files.push(rel);
     }
   };
   await walk(dir);
-  return files.sort();
+  return files;
 }
 
 function packFiles(root: string, files: readonly string[]): Readable {
@@ -59,6 +64,8 @@ function packFiles(root: string, files: readonly string[]): Readable {
       const header = { name: `data/${file}`, mode: stat.mode & 0o777, mtime: stat.mtime };
       if (stat.isSymbolicLink()) {
         pack.entry({ ...header, type: 'symlink', linkname: await readlink(path) });
+      } else if (stat.isDirectory()) {
+        pack.entry({ ...header, type: 'directory' });
       } else if (stat.isFile()) {
         const entry = pack.entry({ ...header, size: stat.size });
         await pipeline(createReadStream(path), entry);
