@@ -16,6 +16,7 @@ import { compilePipeline, newRunId } from '@dockercise/shared';
 import Docker from 'dockerode';
 import { dispatchLatency, logThroughput } from './agent.js';
 import { cacheBenchmarks } from './cache.js';
+import { checkoutBenchmarks } from './checkout.js';
 import { median } from './stats.js';
 import { statusLatency } from './status.js';
 import { viewerRender } from './ui.js';
@@ -189,6 +190,7 @@ if (!only || only === 'ui') await viewerRender(results);
 if (!only || only === 'cache') await cacheBenchmarks(results);
 if (!only || only === 'status') await statusLatency(results);
 if (!only || only === 'versus') await versusBenchmarks(results, IMAGE);
+if (!only || only === 'checkout') await checkoutBenchmarks(results);
 
 console.log('\nbenchmark                  ratio  goal   baseline                        measured');
 for (const r of results) {

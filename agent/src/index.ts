@@ -2,6 +2,7 @@ export type { AgentBackend } from './backend/agent-backend.js';
 export type { JobLedger } from './backend/job-ledger.js';
 export type { JobQueue, QueuedJob } from './backend/job-queue.js';
 export { S3CacheStore } from './backends/aws/s3-cache-store.js';
+export { GitMirrors } from './checkout/git-mirrors.js';
 export { Agent, type AgentDeps, type AgentOptions } from './daemon/agent.js';
 export { createAgentCommand } from './daemon/agent-program.js';
 export { type AgentSettings, createAgent } from './daemon/create-agent.js';
