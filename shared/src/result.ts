@@ -63,6 +63,11 @@ export const stepResultSchema = z.object({
   log: z.string(),
   /** Where the output is stored; absent for secret steps and steps that produced none. */
   output: z.string().optional(),
+  /**
+   * Its stdout passed the output limit and no step reads it: the stored output is its first this
+   * many bytes, the log every line.
+   */
+  outputCutAt: z.number().int().positive().optional(),
   secret: z.boolean(),
   /** Why a skipped step was skipped: its filters (or a need's) did not match the run. */
   skipReason: z.enum(['filtered']).optional(),

@@ -147,7 +147,7 @@ const cases: Array<[string, string, string[]]> = [
     'unknown field without a close match',
     'build:\n  img: busybox\n  run: make\n  retries: 3\n',
     [
-      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache, services, checkout',
+      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache, services, checkout, output-limit',
     ],
   ],
   [
@@ -232,6 +232,14 @@ const cases: Array<[string, string, string[]]> = [
     'build:\n  img: busybox\n  run: make\n  checkout: no-thanks\n',
     [
       'ci.dockercise.yaml:4:13: checkout of step "build" must be true or false\n  hint: write checkout: false for a workspace without the repository',
+    ],
+  ],
+  [
+    'an output-limit that is not a size, and one past 64m',
+    'build:\n  img: busybox\n  run: make\n  output-limit: lots\ntest:\n  img: busybox\n  run: make\n  output-limit: 65m\n',
+    [
+      'ci.dockercise.yaml:4:17: output-limit of step "build" must be a size from 1 byte to 64m\n  hint: write a size like 4m, 512k or 1048576 (bytes), at most 64m',
+      'ci.dockercise.yaml:8:17: output-limit of step "test" must be a size from 1 byte to 64m\n  hint: write a size like 4m, 512k or 1048576 (bytes), at most 64m',
     ],
   ],
   [

@@ -118,6 +118,16 @@ describe('compilePipeline', () => {
     expect(plan.steps.find((s) => s.name === 'ship')?.vol).toEqual(['build', 'code']);
   });
 
+  it('keeps checkout: false and an output-limit in bytes; neither when not said', () => {
+    const plan = planOf({
+      path: 'a.dockercise.yaml',
+      text: 'lint:\n  img: x\n  run: lint\n  checkout: false\n  output-limit: 4m\ntest:\n  img: x\n  run: make test\n  checkout: true\n',
+    });
+    const [lint, test] = plan.steps;
+    expect([lint?.checkout, lint?.outputLimit]).toEqual([false, 4 * 1024 * 1024]);
+    expect(test && ('checkout' in test || 'outputLimit' in test)).toBe(false);
+  });
+
   it('compiles services with their env as text and a default readiness timeout', () => {
     const plan = planOf({
       path: 'ci.dockercise.yaml',

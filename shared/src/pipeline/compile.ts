@@ -131,6 +131,7 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         ...(step.retry ? { retry: step.retry } : {}),
         ...(step.allowFailure ? { allowFailure: true } : {}),
         ...(step.checkout === false ? { checkout: false as const } : {}),
+        ...(step.outputLimit !== undefined ? { outputLimit: step.outputLimit } : {}),
         ...(step.services.length > 0 ? { services: step.services } : {}),
         ...(step.cache.length > 0
           ? { cache: step.cache.map((c) => ({ path: c.path, key: c.key.template })) }

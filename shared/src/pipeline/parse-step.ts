@@ -10,6 +10,7 @@ import {
   parseCaches,
   parseCheckout,
   parseImage,
+  parseOutputLimit,
   parseRetry,
   parseSecret,
   parseTimeout,
@@ -32,6 +33,7 @@ export const STEP_FIELDS = [
   'cache',
   'services',
   'checkout',
+  'output-limit',
 ] as const;
 type StepField = (typeof STEP_FIELDS)[number];
 export const MAX_STEP_NAME_LENGTH = 63;
@@ -137,6 +139,10 @@ export function parseStep(
     },
     checkout: (value) => {
       if (parseCheckout(value, name, ctx) === false) step.checkout = false;
+    },
+    'output-limit': (value) => {
+      const bytes = parseOutputLimit(value, name, ctx);
+      if (bytes !== undefined) step.outputLimit = bytes;
     },
   };
   for (const pair of (node as YAMLMap<Node, Node | null>).items) {

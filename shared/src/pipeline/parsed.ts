@@ -41,6 +41,8 @@ export interface ParsedStep {
   allowFailure?: boolean;
   /** False: the workspace it owns starts empty. */
   checkout?: false;
+  /** The most of its stdout kept as its output, in bytes. */
+  outputLimit?: number;
   cache: ParsedCache[];
   services: PlanService[];
 }

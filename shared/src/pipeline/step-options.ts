@@ -242,6 +242,28 @@ export function parseCheckout(node: Node, step: string, ctx: FieldContext): bool
   return undefined;
 }
 
+/** The largest output a step may ask to keep: outputs are held in memory for the whole run. */
+export const MAX_OUTPUT_LIMIT = 64 * 1024 * 1024;
+const OUTPUT_LIMIT_HINT = 'write a size like 4m, 512k or 1048576 (bytes), at most 64m';
+
+/** `output-limit: 4m`: the most of the step's stdout kept as its output; in bytes. */
+export function parseOutputLimit(node: Node, step: string, ctx: FieldContext): number | undefined {
+  const text =
+    isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number')
+      ? String(node.value)
+      : '';
+  const match = /^(\d+)([kmg]?)$/i.exec(text.trim());
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match?.[2] ?? '').toLowerCase()] ?? 1;
+  const bytes = match ? Number(match[1]) * unit : Number.NaN;
+  if (bytes >= 1 && bytes <= MAX_OUTPUT_LIMIT) return bytes;
+  ctx.report(
+    ctx.posOf(node),
+    `output-limit of step "${step}" must be a size from 1 byte to 64m`,
+    OUTPUT_LIMIT_HINT,
+  );
+  return undefined;
+}
+
 /** A text or a list of texts (numbers read as text: `branch: 2024`). */
 function textList(node: Node | null | undefined): string[] | undefined {
   const items = isSeq(node) ? node.items : node ? [node] : [];
