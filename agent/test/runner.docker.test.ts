@@ -258,14 +258,14 @@ echo-it:\n  img: ${IMG}\n  run: cat {token}\n`,
     expect(run.result.steps[0]?.output).toBeUndefined();
   });
 
-  it('fails a step whose stdout passes the output limit, with a clear error', async () => {
+  it('fails a step whose stdout another step reads when it passes the output limit, with a clear error', async () => {
     const run = await runFiles(
       {
-        'a.dockercise.yaml': `big:\n  img: ${IMG}\n  run: head -c 300000 /dev/zero | tr '\\\\0' x; sleep 30\n`,
+        'a.dockercise.yaml': `big:\n  img: ${IMG}\n  run: head -c 300000 /dev/zero | tr '\\\\0' x; sleep 30\nuse:\n  img: ${IMG}\n  run: wc -c {big}\n`,
       },
       { outputLimitBytes: 100_000 },
     );
-    expect(statuses(run.result)).toEqual({ big: 'failed' });
+    expect(statuses(run.result)).toEqual({ big: 'failed', use: 'skipped' });
     expect(run.result.steps[0]?.error).toBe(
       'stdout passed the 100000 bytes output limit; write large data to /workspace and share it with vol',
     );

@@ -95,6 +95,7 @@ export async function agentCommand(options: {
         ...(config.stepCpus ? { cpus: config.stepCpus } : {}),
       },
       retryDelaySeconds: 30,
+      outputLimitBytes: config.outputLimitBytes,
       holder: identity?.instanceId ?? `${hostname()}-${process.pid}`,
       ...(identity ? { instanceId: identity.instanceId } : {}),
     },

@@ -54,6 +54,8 @@ describe('agent configuration', () => {
       metadataEndpoint: 'http://169.254.169.254',
       stepMemoryBytes: 2 * 1024 ** 3,
       stepCpus: 1.5,
+      outputLimitBytes: 1024 ** 2,
+      gitDir: '/var/lib/dockercise/git',
     });
     expect(config.publicKey.asymmetricKeyType).toBe('ed25519');
     expect(config.endpoint).toBeUndefined();
@@ -68,6 +70,7 @@ describe('agent configuration', () => {
         DOCKERCISE_VISIBILITY_TIMEOUT: '99999',
         DOCKERCISE_STEP_MEMORY: 'lots',
         DOCKERCISE_STEP_CPUS: '0',
+        DOCKERCISE_OUTPUT_LIMIT: '1g',
       },
       flags: {},
     }).catch((e: unknown) => e);
@@ -81,6 +84,7 @@ describe('agent configuration', () => {
       'DOCKERCISE_LOG_GROUP is missing: the CloudWatch Logs group (set it in /nonexistent/agent.env, the environment, or --log-group)',
       "DOCKERCISE_PUBLIC_KEY is missing: the control plane's Ed25519 public key (set it in /nonexistent/agent.env, the environment, or --public-key)",
       "DOCKERCISE_VISIBILITY_TIMEOUT may be at most 43200 (12 hours, SQS's limit)",
+      'DOCKERCISE_OUTPUT_LIMIT=1g is not a size up to 64m; write it like 512k or 4m',
       'DOCKERCISE_STEP_MEMORY=lots is not a size; write it like 512m or 4g',
       'DOCKERCISE_STEP_CPUS=0 is not a number of CPUs above zero',
       'DOCKERCISE_IDLE_STOP_MINUTES=-1 is not a whole number of at least 0',

@@ -26,6 +26,8 @@ export interface AgentConfig {
   cacheMaxBytes: number;
   /** Where the host keeps a git mirror of each repository, and the runs' checkouts. */
   gitDir: string;
+  /** The most of a step's stdout kept as its output, unless the step says otherwise. */
+  outputLimitBytes: number;
   idleStopMinutes: number;
   /** The job lease: SQS visibility timeout, extended every third of it. */
   visibilityTimeoutSeconds: number;
@@ -165,6 +167,12 @@ export async function loadAgentConfig(options: {
   const cacheMaxBytes = parseMemory(cacheMaxSize);
   if (cacheMaxBytes === undefined)
     problems.push(`${SETTINGS.cacheMaxSize.env}=${cacheMaxSize} is not a size; write it like 512m or 2g`);
+  const outputLimit = value('outputLimit') ?? SETTINGS.outputLimit.default;
+  const outputLimitBytes = parseMemory(outputLimit);
+  if (outputLimitBytes === undefined || outputLimitBytes > 64 * 1024 ** 2)
+    problems.push(
+      `${SETTINGS.outputLimit.env}=${outputLimit} is not a size up to 64m; write it like 512k or 4m`,
+    );
   const endpoint = value('endpoint');
   url('endpoint', endpoint);
   const metadataEndpoint = value('metadataEndpoint') ?? SETTINGS.metadataEndpoint.default;
@@ -187,6 +195,7 @@ export async function loadAgentConfig(options: {
     ...limits(),
     cacheMaxBytes: cacheMaxBytes ?? 0,
     gitDir: value('gitDir') ?? SETTINGS.gitDir.default,
+    outputLimitBytes: outputLimitBytes ?? 0,
     idleStopMinutes: integer('idleStopMinutes', 0),
     visibilityTimeoutSeconds,
     shutdownGraceSeconds: integer('shutdownGraceSeconds', 0),

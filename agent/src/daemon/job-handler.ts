@@ -35,6 +35,8 @@ export interface JobSettings {
   stepLimits?: ResourceLimits;
   /** How long a job waits before it is offered again after a failure that may heal. */
   retryDelaySeconds: number;
+  /** The most of a step's stdout kept as its output, unless the step says otherwise (1 MiB). */
+  outputLimitBytes?: number;
   /** This agent, as its run leases name it (the instance id on a host). */
   holder: string;
 }
@@ -220,6 +222,7 @@ export async function handleJob(
         store,
         logs: backend.logs(body.pipeline, body.runId, prefix),
         concurrency: settings.stepConcurrency,
+        ...(settings.outputLimitBytes ? { outputLimitBytes: settings.outputLimitBytes } : {}),
         ...(settings.stepLimits ? { limits: settings.stepLimits } : {}),
         ...(backend.caches ? { caches: backend.caches } : {}),
         // Caches belong to the repository (its full name hosted, its path locally), by branch.

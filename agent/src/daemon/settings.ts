@@ -43,6 +43,12 @@ export const SETTINGS = {
     what: 'the largest cache archive saved to the bucket, like 2g',
     default: '2g',
   },
+  outputLimit: {
+    env: 'DOCKERCISE_OUTPUT_LIMIT',
+    flag: '--output-limit',
+    what: "the most of a step's stdout kept as its output, like 4m (a step may raise its own)",
+    default: '1m',
+  },
   gitDir: {
     env: 'DOCKERCISE_GIT_DIR',
     flag: '--git-dir',

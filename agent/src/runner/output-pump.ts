@@ -22,8 +22,14 @@ export interface PumpOptions {
    * is unknown and its stderr cannot be masked.
    */
   withholdStderr: boolean;
-  /** The largest stdout kept; past it `onOverflow` is called once and nothing is kept. */
+  /** The largest stdout kept as the step's output. */
   limit: number;
+  /**
+   * Past the limit: `stop`, when another step reads the output (it would read a part): nothing is
+   * kept and `onOverflow` is called once; `cut`, when nothing reads it: the first `limit` bytes are
+   * kept and the step goes on, its log keeping every line.
+   */
+  overflow: 'stop' | 'cut';
   onOverflow(): void;
 }
 
@@ -33,26 +39,31 @@ export async function pumpOutput(
   masker: SecretMasker,
   log: StepLog,
   options: PumpOptions,
-): Promise<{ output?: Buffer; withheld?: Withheld; overflowed: boolean }> {
+): Promise<{ output?: Buffer; withheld?: Withheld; overflowed: boolean; cut: boolean }> {
   const splitters = { stdout: new LineSplitter(masker), stderr: new LineSplitter(masker) };
   const withheld: Withheld | undefined = options.withholdStderr ? { chunks: [], dropped: 0 } : undefined;
   let withheldBytes = 0;
   const captured: Buffer[] = [];
   let size = 0;
   let overflowed = false;
+  let cut = false;
   const toLines = (stream: LogLine['stream'], texts: string[]): LogLine[] => {
     const ts = Date.now();
     return texts.map((text) => ({ ts, stream, text }));
   };
   for await (const chunk of stream) {
-    if (chunk.stream === 'stdout' && options.capture && !overflowed) {
+    if (chunk.stream === 'stdout' && options.capture && !overflowed && !cut) {
+      const room = options.limit - size;
       size += chunk.data.length;
-      if (size > options.limit) {
+      if (size <= options.limit) {
+        captured.push(chunk.data);
+      } else if (options.overflow === 'cut') {
+        cut = true;
+        captured.push(chunk.data.subarray(0, room));
+      } else {
         overflowed = true;
         captured.length = 0;
         options.onOverflow();
-      } else {
-        captured.push(chunk.data);
       }
     }
     if (chunk.stream === 'stdout' && !options.logStdout) continue;
@@ -74,7 +85,7 @@ export async function pumpOutput(
   ];
   if (rest.length > 0) await log.write(rest);
   const output = options.capture && !overflowed ? Buffer.concat(captured) : undefined;
-  return { ...(output ? { output } : {}), ...(withheld ? { withheld } : {}), overflowed };
+  return { ...(output ? { output } : {}), ...(withheld ? { withheld } : {}), overflowed, cut };
 }
 
 /** Logs a secret step's held-back stderr, masked with the value it printed (whatever the outcome). */

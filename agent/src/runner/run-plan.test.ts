@@ -410,6 +410,66 @@ describe('runPlan on the fake engine', () => {
     expect(packed).toEqual(['tar']);
   });
 
+  it('cuts an output nothing reads at the limit and keeps every log line; fails one a step reads', async () => {
+    const lines = Array.from({ length: 40_000 }, (_, i) => `test ${i} ok`);
+    const engine = new FakeEngine((c) =>
+      stepOf(c) === 'tests' || stepOf(c) === 'report' ? { stdout: `${lines.join('\n')}\n` } : {},
+    );
+    const run = async (yaml: string) => {
+      const store = new MemoryStore();
+      const logs = new MemoryLogs();
+      const result = await runPlan({
+        runId: 'r1',
+        pipeline: 'p',
+        plan: compile({ 'ci.dockercise.yaml': yaml }),
+        engine,
+        store,
+        logs,
+        outputLimitBytes: 100_000,
+      });
+      return { result, store, logs };
+    };
+    const alone = await run('tests:\n  img: busybox\n  run: npm test\n');
+    expect(alone.result.steps[0]).toMatchObject({ status: 'succeeded', outputCutAt: 100_000 });
+    expect(alone.store.outputs.get('tests')?.length).toBe(100_000);
+    const logged = alone.logs.lines.get('tests') ?? [];
+    expect(logged.slice(0, -1)).toEqual(lines);
+    expect(logged.at(-1)).toMatch(
+      /^\[dockercise: stdout passed the 100000 bytes output limit; no step reads it/,
+    );
+
+    const read = await run(
+      'report:\n  img: busybox\n  run: npm test\npost:\n  img: busybox\n  run: echo {report}\n',
+    );
+    expect(read.result.steps.map((s) => [s.name, s.status])).toEqual([
+      ['report', 'failed'],
+      ['post', 'skipped'],
+    ]);
+    expect(read.result.steps.find((s) => s.name === 'report')?.error).toMatch(
+      /^stdout passed the 100000 bytes output limit/,
+    );
+  });
+
+  it("lets a step raise its own output limit past the run's", async () => {
+    const engine = new FakeEngine(() => ({ stdout: 'x'.repeat(150_000) }));
+    const result = await runPlan({
+      runId: 'r1',
+      pipeline: 'p',
+      plan: compile({
+        'ci.dockercise.yaml':
+          'big:\n  img: busybox\n  run: x\n  output-limit: 200k\nuse:\n  img: busybox\n  run: wc -c {big}\n',
+      }),
+      engine,
+      store: new MemoryStore(),
+      logs: new MemoryLogs(),
+      outputLimitBytes: 100_000,
+    });
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+      ['big', 'succeeded'],
+      ['use', 'succeeded'],
+    ]);
+  });
+
   it("puts a run's steps on a network of its own, or on Docker's default bridge when asked", async () => {
     const plan = compile({
       'ci.dockercise.yaml': 'a:\n  img: busybox\n  run: x\nb:\n  img: busybox\n  run: y\n',

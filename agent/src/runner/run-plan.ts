@@ -84,6 +84,7 @@ class PlanRun {
           this.changed();
         },
         outputStored: (step, path) => this.update(step, { output: path }),
+        outputCut: (step, bytes) => this.update(step, { outputCutAt: bytes }),
         doneNext: async (step) => {
           this.update(step, { phase: 'done' });
           this.changed();

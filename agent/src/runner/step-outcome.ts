@@ -38,6 +38,6 @@ export function retryable(step: PlanStep, outcome: StepOutcome): boolean {
   return typeof outcome.exitCode === 'number' && outcome.status === 'failed' && on.includes(outcome.exitCode);
 }
 
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }

@@ -4,13 +4,13 @@ import type { StepLog } from '../logs/log-sink.js';
 import type { SecretMasker } from '../logs/secret-masker.js';
 import { scopeOf } from './cache-scope.js';
 import { type ContainerOutcome, runContainer } from './container-run.js';
-import { phaseSpec, type SpecContext } from './container-spec.js';
+import { outputsRead, phaseSpec, type SpecContext } from './container-spec.js';
 import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './output-pump.js';
 import { PreparedSteps } from './prepared-steps.js';
 import { DEFAULT_OUTPUT_LIMIT, DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
 import { attemptCaches, type CacheSpace, type RemoteCaches } from './step-caches.js';
-import { retryable, type StepOutcome, stoppedOutcome } from './step-outcome.js';
+import { formatBytes, retryable, type StepOutcome, stoppedOutcome } from './step-outcome.js';
 import { StepOutputs } from './step-outputs.js';
 import { ServiceLogs, type ServiceResult, type StartedServices, startServices } from './step-services.js';
 import { type StepBase, StepSpecs } from './step-specs.js';
@@ -34,6 +34,8 @@ export interface StepReport {
     caches: Array<{ path: string; key: string; hit: boolean; restoredFrom?: string }>,
   ): void;
   outputStored(step: string, path: string): void;
+  /** The output was cut at the limit (nothing reads it): what was kept is its first `bytes`. */
+  outputCut(step: string, bytes: number): void;
   /** `run` succeeded and `done` is next: recorded before it starts, so a resume re-checks only `done`. */
   doneNext(step: string): Promise<void>;
 }
@@ -46,6 +48,7 @@ type Pumped = Awaited<ReturnType<typeof pumpOutput>>;
  */
 export class StepRunner {
   private readonly outputs: StepOutputs;
+  private readers: ReadonlySet<string> | undefined;
   private readonly specs: StepSpecs;
   /** Containers made ahead of their steps' start: the run fills it (RunGraph.upcoming). */
   readonly prepared: PreparedSteps;
@@ -187,13 +190,28 @@ export class StepRunner {
     onlyDone: boolean,
   ): Promise<StepOutcome> {
     if (!onlyDone) {
+      const limit = this.outputLimit(step);
       const run = await this.container('run', phaseSpec(base, context, step, 'run'), log, deadline, step, {
         capture: true,
         logStdout: !step.secret,
         withholdStderr: step.secret,
+        // A log is not an output: only an output that a step reads (or a secret's value, which
+        // must be whole to be masked) fails its step past the limit; any other is cut there.
+        overflow: step.secret || this.readOutputs.has(step.name) ? 'stop' : 'cut',
+        limit,
       });
+      if (run.pumped?.cut) {
+        this.report.outputCut(step.name, limit);
+        await log.write([
+          {
+            ts: Date.now(),
+            stream: 'stderr',
+            text: `[dockercise: stdout passed the ${formatBytes(limit)} output limit; no step reads it, so the stored output is its first ${formatBytes(limit)} and this log has every line]`,
+          },
+        ]);
+      }
       if (run.pumped?.withheld) await this.writeWithheld(run.pumped.withheld, run.pumped.output, log);
-      const stopped = stoppedOutcome(run, step, this.outputLimit);
+      const stopped = stoppedOutcome(run, step, limit);
       if (stopped) return stopped;
       if (run.exitCode !== 0)
         return {
@@ -213,8 +231,10 @@ export class StepRunner {
       capture: false,
       logStdout: true,
       withholdStderr: false,
+      overflow: 'stop',
+      limit: this.outputLimit(step),
     });
-    const doneStopped = stoppedOutcome(done, step, this.outputLimit);
+    const doneStopped = stoppedOutcome(done, step, this.outputLimit(step));
     if (doneStopped) return doneStopped;
     if (done.exitCode !== 0)
       return {
@@ -231,7 +251,7 @@ export class StepRunner {
     log: StepLog,
     deadline: number,
     step: PlanStep,
-    how: Omit<PumpOptions, 'limit' | 'onOverflow'>,
+    how: Omit<PumpOptions, 'onOverflow'>,
   ): Promise<ContainerOutcome<Pumped>> {
     return runContainer(
       this.options.engine,
@@ -248,13 +268,12 @@ export class StepRunner {
         step: step.name,
       },
       async (stream, stopForOutput) => {
-        const pumped = await pumpOutput(stream, this.masker, log, {
-          ...how,
-          limit: this.outputLimit,
-          onOverflow: stopForOutput,
-        });
-        if (pumped.overflowed)
-          this.log.info({ step: step.name, limit: this.outputLimit }, 'step output passed the limit');
+        const pumped = await pumpOutput(stream, this.masker, log, { ...how, onOverflow: stopForOutput });
+        if (pumped.overflowed || pumped.cut)
+          this.log.info(
+            { step: step.name, limit: how.limit, cut: pumped.cut },
+            'step output passed the limit',
+          );
         return pumped;
       },
     );
@@ -275,7 +294,14 @@ export class StepRunner {
     return writeWithheld(withheld, output, this.masker, log);
   }
 
-  private get outputLimit(): number {
-    return this.options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT;
+  /** The step's own limit, else the run's (the agent's setting, or `dockercise run --output-limit`). */
+  private outputLimit(step: PlanStep): number {
+    return step.outputLimit ?? this.options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT;
+  }
+
+  /** The steps whose output another step reads: `{step}` in a command, a variable or a cache key. */
+  private get readOutputs(): ReadonlySet<string> {
+    this.readers ??= outputsRead(this.options.plan);
+    return this.readers;
   }
 }

@@ -106,6 +106,7 @@ export async function startServices(
           logStdout: true,
           withholdStderr: false,
           limit: 0,
+          overflow: 'cut',
           onOverflow: () => {},
         }).catch((error: unknown) =>
           ctx.log.warn({ err: error, step: step.name, service: service.name }, 'service log lost'),
