@@ -21,6 +21,15 @@ describe('resolveGates', () => {
       });
   });
 
+  it("takes a step's own gate by the step's name, over a file of the same stem", () => {
+    const both = plan('deploy.dockercise.yaml', 'deploy');
+    expect(resolveGates(both, ['deploy'])).toEqual({ ok: true, gates: new Set(['deploy']) });
+    expect(resolveGates(both, ['deploy.dockercise.yaml'])).toEqual({
+      ok: true,
+      gates: new Set(['deploy.dockercise.yaml']),
+    });
+  });
+
   it('refuses an unknown name and lists the gates', () => {
     expect(resolveGates(gated, ['deploy', 'prod'])).toEqual({
       ok: false,

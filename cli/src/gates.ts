@@ -16,7 +16,9 @@ export function resolveGates(
   const listed = gates.length === 0 ? 'this pipeline has no gates' : `the gates are ${gates.join(', ')}`;
   const chosen = new Set<string>();
   for (const name of names) {
-    const matches = gates.filter((gate) => gate === name || withoutExtension(gate) === name);
+    // A step's own gate is named by the step: that name, exactly, wins over a file's of the same stem.
+    const exact = gates.filter((gate) => gate === name);
+    const matches = exact.length > 0 ? exact : gates.filter((gate) => withoutExtension(gate) === name);
     const byFile =
       matches.length > 0
         ? matches

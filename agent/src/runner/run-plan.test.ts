@@ -410,6 +410,29 @@ describe('runPlan on the fake engine', () => {
     expect(packed).toEqual(['tar']);
   });
 
+  it('holds a step gated on its own, runs the rest of its file, and runs it once approved by its name', async () => {
+    const plan = compile({
+      'ci.dockercise.yaml':
+        'build:\n  img: busybox\n  run: make\ndeploy:\n  img: busybox\n  after: [build, human-click]\n  run: ship\nlint:\n  img: busybox\n  run: lint\n',
+    });
+    const engine = new FakeEngine(() => ({}));
+    const store = new MemoryStore();
+    const base = { runId: 'r1', pipeline: 'p', plan, engine, store, logs: new MemoryLogs() };
+    const waiting = await runPlan(base);
+    expect(waiting.status).toBe('waiting-approval');
+    expect(waiting.gates).toEqual([{ name: 'deploy', status: 'waiting' }]);
+    expect(waiting.steps.map((s) => [s.name, s.status])).toEqual([
+      ['build', 'succeeded'],
+      ['deploy', 'waiting-approval'],
+      ['lint', 'succeeded'],
+    ]);
+    const approved = new Set(['deploy']);
+    const resume = await planResume(plan, waiting, store, (gate) => approved.has(gate));
+    const done = await runPlan({ ...base, approvedGates: approved, resume, attempt: 2 });
+    expect(done.status).toBe('succeeded');
+    expect(done.gates).toEqual([{ name: 'deploy', status: 'approved' }]);
+  });
+
   it('cuts an output nothing reads at the limit and keeps every log line; fails one a step reads', async () => {
     const lines = Array.from({ length: 40_000 }, (_, i) => `test ${i} ok`);
     const engine = new FakeEngine((c) =>

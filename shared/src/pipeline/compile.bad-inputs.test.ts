@@ -389,10 +389,11 @@ const cases: Array<[string, string, string[]]> = [
     ['ci.dockercise.yaml:7:8: vol is an empty list\n  hint: name at least one step, or remove the field'],
   ],
   [
-    'human-click on a step',
-    `${ok}x:\n  img: busybox\n  run: ls\n  after: human-click\n`,
+    'human-click in vol, and a step gate in a gated file',
+    `after: human-click\n${ok}x:\n  img: busybox\n  run: ls\n  vol: human-click\n  after: human-click\n`,
     [
-      'ci.dockercise.yaml:7:10: `after: human-click` belongs at the top level of a file, not in a step\n  hint: put `after: human-click` at the top of the file to gate all its steps; move the steps to gate into a file of their own',
+      'ci.dockercise.yaml:8:8: "human-click" is a gate, not a step: it goes in after, not vol\n  hint: write after: human-click in the step to gate it, or at the top of its file to gate all the file\'s steps',
+      'ci.dockercise.yaml:9:10: step "x" is behind its file\'s human-click gate already\n  hint: gate the step or its file, not both: move the step to a file of its own to gate it apart',
     ],
   ],
   [

@@ -118,6 +118,18 @@ describe('compilePipeline', () => {
     expect(plan.steps.find((s) => s.name === 'ship')?.vol).toEqual(['build', 'code']);
   });
 
+  it('gives a step with after: human-click a gate of its own, named by the step', () => {
+    const plan = planOf({
+      path: 'a.dockercise.yaml',
+      text: 'build:\n  img: x\n  run: make\ndeploy:\n  img: x\n  vol: build\n  after: [human-click]\n  run: ship\n',
+    });
+    expect(plan.gates).toEqual([{ name: 'deploy', source: { file: 'a.dockercise.yaml', line: 7, col: 11 } }]);
+    expect(plan.steps.map((s) => [s.name, s.gate, s.needs])).toEqual([
+      ['build', undefined, []],
+      ['deploy', 'deploy', ['build']],
+    ]);
+  });
+
   it('keeps checkout: false and an output-limit in bytes; neither when not said', () => {
     const plan = planOf({
       path: 'a.dockercise.yaml',

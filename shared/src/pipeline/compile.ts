@@ -93,6 +93,13 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
     if (file.gate) gates.push({ name: file.path, source: file.gate });
     for (const step of file.steps) {
       if (steps.get(step.name)?.step !== step) continue;
+      if (step.gate && file.gate)
+        diagnostics.push({
+          ...step.gate,
+          message: `step "${step.name}" is behind its file's human-click gate already`,
+          hint: 'gate the step or its file, not both: move the step to a file of its own to gate it apart',
+        });
+      else if (step.gate) gates.push({ name: step.name, source: step.gate });
       const needs = new Set<string>();
       const add = (refs: Ref[], what: string): void => {
         for (const ref of refs) if (checkRef(ref, what)) needs.add(ref.name);
@@ -124,7 +131,7 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         env: step.env.map((e) => ({ name: e.name, value: e.value })),
         vol: step.vol.map((r) => r.name),
         needs: [...needs].sort(),
-        ...(file.gate ? { gate: file.path } : {}),
+        ...(file.gate ? { gate: file.path } : step.gate ? { gate: step.name } : {}),
         timeout: step.timeout,
         secret: step.secret,
         ...(file.when || step.when ? { when: [file.when, step.when].filter((w) => w !== undefined) } : {}),

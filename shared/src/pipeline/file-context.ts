@@ -108,8 +108,8 @@ export function createFileContext(
         else
           report(
             posOf(itemNode),
-            '`after: human-click` belongs at the top level of a file, not in a step',
-            'put `after: human-click` at the top of the file to gate all its steps; move the steps to gate into a file of their own',
+            `"human-click" is a gate, not a step: it goes in after, not ${what}`,
+            "write after: human-click in the step to gate it, or at the top of its file to gate all the file's steps",
           );
         continue;
       }

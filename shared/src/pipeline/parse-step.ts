@@ -109,7 +109,9 @@ export function parseStep(
       step.vol = stepNamesOf(value, 'vol', false).refs;
     },
     after: (value) => {
-      step.after = stepNamesOf(value, 'after', false).refs;
+      const { refs, gate } = stepNamesOf(value, 'after', true);
+      step.after = refs;
+      if (gate) step.gate = gate;
     },
     timeout: (value) => {
       const seconds = parseTimeout(value, name, ctx);

@@ -39,6 +39,8 @@ export interface ParsedStep {
   when?: When;
   retry?: Retry;
   allowFailure?: boolean;
+  /** `after: human-click` in the step: it waits behind a gate of its own, named by the step. */
+  gate?: SourcePosition;
   /** False: the workspace it owns starts empty. */
   checkout?: false;
   /** The most of its stdout kept as its output, in bytes. */

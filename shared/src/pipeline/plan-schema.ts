@@ -21,7 +21,7 @@ export const planStepSchema = z.object({
   vol: z.array(stepName),
   /** Every step this one waits for, sorted: references, `vol`, and `after`. */
   needs: z.array(stepName),
-  /** The human-click gate this step waits behind, if its file has one. */
+  /** The human-click gate this step waits behind: its file's (named by the file) or its own (by the step). */
   gate: z.string().optional(),
   /** Seconds. */
   timeout: z.number().int().positive(),
