@@ -59,6 +59,7 @@ describe('container specs', () => {
       DOCKERCISE_PIPELINE: 'app',
       DOCKERCISE_STEP: 'ship',
       DOCKERCISE_ATTEMPT: '2',
+      DOCKERCISE_STEP_ATTEMPT: '1',
       DOCKERCISE_EVENT: 'push',
       DOCKERCISE_COMMIT: 'abc',
       AUTH: 'Bearer s3cr3t',

@@ -78,6 +78,8 @@ export function stepEnv(
     DOCKERCISE_PIPELINE: ctx.pipeline,
     DOCKERCISE_STEP: step.name,
     DOCKERCISE_ATTEMPT: String(ctx.attempt),
+    // The step's own try under `retry` (the runner sets it past the first); ATTEMPT is the run's.
+    DOCKERCISE_STEP_ATTEMPT: '1',
   };
   for (const variable of step.env) env[variable.name] = renderTemplate(variable.value, outputText);
   Object.assign(env, ctx.sourceEnv, ctx.checkoutEnv ?? {});

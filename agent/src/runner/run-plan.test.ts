@@ -291,7 +291,11 @@ describe('runPlan on the fake engine', () => {
 
     it('retries a failing step, keeping every attempt, and never retries a cancel', async () => {
       let tries = 0;
-      const engine = new FakeEngine(() => ({ exitCode: ++tries < 3 ? 1 : 0, stdout: `try ${tries}\n` }));
+      const seen: string[] = [];
+      const engine = new FakeEngine((c) => {
+        seen.push(`${c.spec.env.DOCKERCISE_STEP_ATTEMPT} of run attempt ${c.spec.env.DOCKERCISE_ATTEMPT}`);
+        return { exitCode: ++tries < 3 ? 1 : 0, stdout: `try ${tries}\n` };
+      });
       const logs = new MemoryLogs();
       const result = await run({ 'a.dockercise.yaml': 'flaky:\n  img: x\n  retry: 2\n  run: f\n' }, engine, {
         logs,
@@ -309,6 +313,8 @@ describe('runPlan on the fake engine', () => {
         '[dockercise: attempt 3 of 3]',
         'try 3',
       ]);
+      // Each try knows its number; the run's attempt stays the run's.
+      expect(seen).toEqual(['1 of run attempt 1', '2 of run attempt 1', '3 of run attempt 1']);
 
       // Only the exit codes it names.
       tries = 0;

@@ -110,6 +110,7 @@ export class StepRunner {
         startedAt.getTime() + timeoutMs,
         onlyDone && attempt === 1,
         serviceLogs,
+        attempt,
       );
       if (step.retry)
         this.report.attempt(step.name, {
@@ -128,11 +129,13 @@ export class StepRunner {
     deadline: number,
     onlyDone: boolean,
     serviceLogs: ServiceLogs,
+    attempt: number,
   ): Promise<StepOutcome> {
     const image = await this.resources.image(step.img);
     this.report.image(step.name, image.digest ?? image.id);
     const context = await this.specs.context();
     const base = await this.specs.base(step, context, 'fill');
+    if (attempt > 1) base.env.DOCKERCISE_STEP_ATTEMPT = String(attempt);
     const caches = await attemptCaches(
       this.options.engine,
       this.cacheSpace,
