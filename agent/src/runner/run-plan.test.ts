@@ -273,20 +273,30 @@ describe('runPlan on the fake engine', () => {
       expect(engine.events).toEqual([]);
     });
 
-    it('lets a step fail without failing the run, and runs what needs it', async () => {
-      const engine = new FakeEngine((c) => (stepOf(c) === 'lint' ? { exitCode: 1 } : {}));
+    it('lets a step fail without failing the run, and runs what needs it with what it printed', async () => {
+      const seen: Array<string | undefined> = [];
+      const engine = new FakeEngine((c) => {
+        if (stepOf(c) === 'lint') return { exitCode: 1, stdout: 'lint: 3 issues\n' };
+        seen.push(c.spec.env.ISSUES);
+        return {};
+      });
+      const store = new MemoryStore();
       const result = await run(
         {
           'a.dockercise.yaml':
-            'lint:\n  img: x\n  allow-failure: true\n  run: l\nafter-lint:\n  img: x\n  after: lint\n  run: a\n',
+            'lint:\n  img: x\n  allow-failure: true\n  run: l\nafter-lint:\n  img: x\n  env: { ISSUES: "{lint}" }\n  run: a\n',
         },
         engine,
+        { store },
       );
       expect(result.status).toBe('succeeded');
       expect(result.steps.map((s) => [s.name, s.status, s.allowedFailure])).toEqual([
         ['lint', 'failed', true],
         ['after-lint', 'succeeded', undefined],
       ]);
+      expect(seen).toEqual(['lint: 3 issues']);
+      expect(Buffer.from(store.outputs.get('lint') ?? []).toString()).toBe('lint: 3 issues\n');
+      expect(result.steps[0]?.output).toBe('outputs/lint');
     });
 
     it('retries a failing step, keeping every attempt, and never retries a cancel', async () => {

@@ -216,12 +216,16 @@ export class StepRunner {
       if (run.pumped?.withheld) await this.writeWithheld(run.pumped.withheld, run.pumped.output, log);
       const stopped = stoppedOutcome(run, step, limit);
       if (stopped) return stopped;
-      if (run.exitCode !== 0)
+      if (run.exitCode !== 0) {
+        // What needs an allowed failure runs as if it had succeeded: with what it printed.
+        if (step.allowFailure && (await this.outputs.keep(step, run.pumped?.output ?? Buffer.alloc(0))))
+          this.report.outputStored(step.name, resultPaths.output(step.name));
         return {
           status: 'failed',
           exitCode: run.exitCode ?? null,
           error: `run exited with code ${run.exitCode}`,
         };
+      }
       // Kept before `done` runs, so a resumed attempt can re-check `done` without repeating `run`.
       if (await this.outputs.keep(step, run.pumped?.output ?? Buffer.alloc(0)))
         this.report.outputStored(step.name, resultPaths.output(step.name));
