@@ -144,10 +144,32 @@ const cases: Array<[string, string, string[]]> = [
     ['ci.dockercise.yaml:2:3: unknown field "imgg" in step "build"\n  hint: did you mean "img"?'],
   ],
   [
-    'unknown field without a close match',
-    'build:\n  img: busybox\n  run: make\n  retries: 3\n',
+    'unknown fields that begin as a field does',
+    'build:\n  img: busybox\n  run: make\n  retries: 3\n  enviroment: { A: b }\n',
     [
-      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache, services, checkout, output-limit',
+      'ci.dockercise.yaml:4:3: unknown field "retries" in step "build"\n  hint: did you mean "retry"?',
+      'ci.dockercise.yaml:5:3: unknown field "enviroment" in step "build"\n  hint: did you mean "env"?',
+    ],
+  ],
+  [
+    'unknown field without a close match',
+    'build:\n  img: busybox\n  run: make\n  artifacts: [dist]\n',
+    [
+      'ci.dockercise.yaml:4:3: unknown field "artifacts" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache, services, checkout, output-limit',
+    ],
+  ],
+  [
+    'a colon and a space inside a plain value',
+    'lint:\n  img: busybox\n  run: echo "lint: 3 issues"\n',
+    [
+      'ci.dockercise.yaml:3:8: the value of run holds ": ", which YAML reads as the start of a mapping\n  hint: quote the whole value, like run: \'…\', or write it as a block: run: | and the lines below',
+    ],
+  ],
+  [
+    'a quote never closed, reported where it opens',
+    'a:\n  img: busybox\n  run: "echo hi\nb:\n  img: busybox\n  run: ls\n',
+    [
+      'ci.dockercise.yaml:3:8: this double-quoted value is never closed\n  hint: end it with " on the same line, or write a long command as a block: run: | and the lines below',
     ],
   ],
   [

@@ -32,7 +32,26 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       bestDistance = distance;
     }
   }
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  // Past a typo's reach, a word that begins as a candidate does: "retries" for retry (retr…),
+  // "enviroment" for env. The longest such beginning wins, and it must be 3 letters or more.
+  let prefixed: string | undefined;
+  let longest = 2;
+  for (const candidate of candidates) {
+    const shared = commonPrefix(lower, candidate.toLowerCase());
+    const whole = shared === candidate.length;
+    if ((whole || shared >= 4) && shared > longest) {
+      prefixed = candidate;
+      longest = shared;
+    }
+  }
+  return prefixed;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
 }
 
 /** "a, b, c" — or the first few and a count, so a hint stays one readable line. */

@@ -23,9 +23,68 @@ export function describeYamlErrors(
       });
       continue;
     }
-    byPlace.set(start, { ...at(start), message: sentence(error.message), hint: yamlHint(error.code) });
+    const quote = unclosedQuote(text, error);
+    if (quote) {
+      byPlace.set(start, {
+        ...at(quote.offset),
+        message: `this ${quote.char === '"' ? 'double' : 'single'}-quoted value is never closed`,
+        hint: `end it with ${quote.char} on the same line, or write a long command as a block: run: | and the lines below`,
+      });
+      continue;
+    }
+    const colon = colonInValue(text, error);
+    byPlace.set(
+      start,
+      colon
+        ? {
+            ...at(start),
+            message: `the value of ${colon} holds ": ", which YAML reads as the start of a mapping`,
+            hint: `quote the whole value, like ${colon}: '…', or write it as a block: ${colon}: | and the lines below`,
+          }
+        : { ...at(start), message: sentence(error.message), hint: yamlHint(error.code) },
+    );
   }
   return [...byPlace.values()];
+}
+
+/** The line around an offset. */
+function lineAt(text: string, offset: number): { start: number; line: string } {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  return { start, line: text.slice(start, end === -1 ? undefined : end) };
+}
+
+/**
+ * `run: echo "lint: 3 issues"` reads to YAML as a key inside a value: the value holds ": ". Names
+ * the field whose value it is, so the hint can say what to quote.
+ */
+function colonInValue(text: string, error: YAMLError): string | undefined {
+  if (error.code !== 'BLOCK_AS_IMPLICIT_KEY' && error.code !== 'MULTILINE_IMPLICIT_KEY') return undefined;
+  const { line } = lineAt(text, error.pos[0]);
+  return /^\s*([\w-]+):\s+[^\s'"|>{[].*:\s/.exec(line)?.[1];
+}
+
+/**
+ * YAML finds a missing closing quote only where the file ends (or the next quote is): the place to
+ * fix is where the quote opened, the last value before that which starts with a quote and does not
+ * close it on its line.
+ */
+function unclosedQuote(text: string, error: YAMLError): { offset: number; char: string } | undefined {
+  const char = /closing (["'])quote/.exec(error.message)?.[1];
+  if (error.code !== 'MISSING_CHAR' || !char) return undefined;
+  const lines = text.slice(0, error.pos[0]).split('\n');
+  let offset = 0;
+  let found: number | undefined;
+  for (const line of lines) {
+    const value = /^(\s*(?:- )?[\w-]+:\s+|\s*- )(["'])/.exec(line);
+    if (value && value[2] === char) {
+      const rest = line.slice((value[1]?.length ?? 0) + 1);
+      const closes = char === '"' ? /(^|[^\\])"/.test(rest) : rest.includes("'");
+      if (!closes) found = offset + (value[1]?.length ?? 0);
+    }
+    offset += line.length + 1;
+  }
+  return found === undefined ? undefined : { offset: found, char };
 }
 
 /**
