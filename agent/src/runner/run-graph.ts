@@ -9,8 +9,11 @@ export class RunGraph {
   private readonly steps: PlanStep[];
   private readonly dependents = new Map<string, string[]>();
   private readonly needs = new Map<string, string[]>();
-  /** Steps whose filters do not match this run, and the steps that need them: skipped, `filtered`. */
-  readonly filtered = new Set<string>();
+  /**
+   * Steps whose filters do not match this run, and the steps that need them, each with why:
+   * skipped, `filtered`.
+   */
+  readonly filtered = new Map<string, string>();
   /** Failed steps that may fail (`allow-failure`): what comes after them runs as if they succeeded. */
   private readonly softFailed = new Set<string>();
 
@@ -22,7 +25,7 @@ export class RunGraph {
     /** Orderings for this attempt only, beside the plan's own needs (see planResume). */
     extraNeeds: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
     /** Whether a step's own filters let it run in this run's context. */
-    passesFilters: (step: PlanStep) => boolean = () => true,
+    filteredBecause: (step: PlanStep) => string | undefined = () => undefined,
   ) {
     this.steps = plan.steps;
     for (const step of plan.steps) {
@@ -30,13 +33,17 @@ export class RunGraph {
       for (const need of this.needs.get(step.name) ?? [])
         this.dependents.set(need, [...(this.dependents.get(need) ?? []), step.name]);
     }
-    for (const step of plan.steps) if (!passesFilters(step)) this.filtered.add(step.name);
+    for (const step of plan.steps) {
+      const why = filteredBecause(step);
+      if (why) this.filtered.set(step.name, why);
+    }
     for (let grew = true; grew; ) {
       grew = false;
       for (const step of plan.steps) {
         if (this.filtered.has(step.name)) continue;
-        if ((this.needs.get(step.name) ?? []).some((n) => this.filtered.has(n))) {
-          this.filtered.add(step.name);
+        const need = (this.needs.get(step.name) ?? []).find((n) => this.filtered.has(n));
+        if (need) {
+          this.filtered.set(step.name, `it needs ${need}, which its filters keep out of this run`);
           grew = true;
         }
       }

@@ -70,9 +70,13 @@ describe('runPlan on the fake engine', () => {
     expect(engine.volumes.size).toBe(0); // volumes end with the attempt
 
     const approved = new Set(['deploy.dockercise.yaml']);
-    const resume = await planResume(plan, first, store, (g) => approved.has(g));
+    // Approved a day later: the run began then, but this attempt takes only its own time.
+    const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
+    const resume = await planResume(plan, { ...first, startedAt: dayAgo }, store, (g) => approved.has(g));
     engine.events.length = 0;
     const second = await runPlan({ ...base, approvedGates: approved, resume, attempt: 2 });
+    expect(second.startedAt).toBe(dayAgo);
+    expect(second.durationMs).toBeLessThan(60_000);
 
     expect(second.steps.find((s) => s.name === 'deploy')?.status).toBe('succeeded');
     expect(second.status).toBe('succeeded');
@@ -251,6 +255,13 @@ describe('runPlan on the fake engine', () => {
         ['docs', 'skipped', 'filtered'],
         ['publish', 'skipped', 'filtered'],
         ['ship', 'skipped', 'filtered'],
+      ]);
+      // Each says which filter kept it out.
+      expect(result.steps.map((s) => s.error)).toEqual([
+        undefined,
+        'skipped: when.paths: none of the 1 changed files matches docs/**',
+        'skipped: it needs docs, which its filters keep out of this run',
+        'skipped: when.branch: main matches none of release/*',
       ]);
       const released = await run(
         {

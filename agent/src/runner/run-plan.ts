@@ -1,6 +1,6 @@
 import {
+  filterMismatch,
   initialRunResult,
-  matchesFilters,
   type PlanStep,
   type RunResult,
   type StepResult,
@@ -37,6 +37,8 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
  * runs is StepRunner's.
  */
 class PlanRun {
+  /** When this attempt began; the run itself may have begun an attempt earlier (a resume). */
+  private readonly attemptStartedAt = Date.now();
   private readonly graph: RunGraph;
   private readonly steps = new Map<string, StepResult>();
   private readonly resources: RunResources;
@@ -56,7 +58,7 @@ class PlanRun {
     const resume = options.resume;
     const context = options.context ?? { event: 'manual' as const };
     this.graph = new RunGraph(options.plan, isApproved, resume?.carried, resume?.extraNeeds, (step) =>
-      matchesFilters(step.when ?? [], context),
+      filterMismatch(step.when ?? [], context),
     );
     this.log = options.logger ?? silentLogger;
     const masker = new SecretMasker();
@@ -117,8 +119,9 @@ class PlanRun {
     const earlier = new Map((resume?.previous.steps ?? []).map((s) => [s.name, s]));
     for (const step of initial.steps) {
       const kept = earlier.get(step.name);
-      if (this.graph.filtered.has(step.name)) {
-        const error = "skipped: its filters, or a need's, do not match this run";
+      const filtered = this.graph.filtered.get(step.name);
+      if (filtered) {
+        const error = `skipped: ${filtered}`;
         this.steps.set(step.name, { ...step, status: 'skipped', skipReason: 'filtered', error });
       } else this.steps.set(step.name, kept && resume?.carried.has(step.name) ? kept : step);
     }
@@ -180,7 +183,8 @@ class PlanRun {
         this.update(name, { status: 'pending', error: 'interrupted: the Docker engine became unreachable' });
     }
     this.result.endedAt = ended.toISOString();
-    this.result.durationMs = ended.getTime() - Date.parse(this.result.startedAt);
+    // The attempt's own time: a run resumed two days after its gate did not take two days.
+    this.result.durationMs = ended.getTime() - this.attemptStartedAt;
     // Tidied up before the end is recorded: an ended run can be approved or re-run at once, and the
     // next attempt's containers carry the same run label that this clean-up sweeps. What is left to
     // remove here is little: an ended container goes once the next one has started.

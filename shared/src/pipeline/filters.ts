@@ -10,19 +10,32 @@ export interface RunContext {
 
 /** Whether every filter of a step (its file's, then its own) lets it run in this context. */
 export function matchesFilters(filters: readonly When[], context: RunContext): boolean {
-  return filters.every((when) => matchesWhen(when, context));
+  return filterMismatch(filters, context) === undefined;
 }
 
-function matchesWhen(when: When, context: RunContext): boolean {
-  if (when.event && !when.event.includes(context.event)) return false;
+/** Which filter keeps a step out of this run, in words; undefined when every one matches. */
+export function filterMismatch(filters: readonly When[], context: RunContext): string | undefined {
+  for (const when of filters) {
+    const why = whenMismatch(when, context);
+    if (why) return why;
+  }
+  return undefined;
+}
+
+function whenMismatch(when: When, context: RunContext): string | undefined {
+  if (when.event && !when.event.includes(context.event))
+    return `when.event: ${context.event} is not one of ${when.event.join(', ')}`;
+  if (when.branch && context.branch === undefined)
+    return `when.branch: the run is of no branch, and the filter asks for ${when.branch.join(', ')}`;
+  if (when.branch && !when.branch.some((g) => globMatches(g, context.branch ?? '')))
+    return `when.branch: ${context.branch} matches none of ${when.branch.join(', ')}`;
   if (
-    when.branch &&
-    !(context.branch !== undefined && when.branch.some((g) => globMatches(g, context.branch ?? '')))
+    when.paths &&
+    context.changed !== undefined &&
+    !context.changed.some((file) => when.paths?.some((g) => globMatches(g, file)))
   )
-    return false;
-  if (when.paths && context.changed !== undefined)
-    return context.changed.some((file) => when.paths?.some((g) => globMatches(g, file)));
-  return true;
+    return `when.paths: none of the ${context.changed.length} changed files matches ${when.paths.join(', ')}`;
+  return undefined;
 }
 
 /** `*` any characters but `/`, `**` any characters, `?` one character but `/`; the rest literal. */
