@@ -20,6 +20,27 @@ function run(steps: Array<Partial<StepResult> & { name: string }>): RunResult {
 describe('the live view', () => {
   afterEach(() => vi.useRealTimers());
 
+  it('tells an allowed failure from a failure, and says which filter skipped a step', () => {
+    const result = run([
+      { name: 'lint', status: 'failed', allowedFailure: true, error: 'run exited with code 1' },
+      { name: 'test', status: 'failed', error: 'run exited with code 1' },
+      {
+        name: 'docs',
+        status: 'skipped',
+        skipReason: 'filtered',
+        error: 'skipped: when.branch: dev matches none of main',
+      },
+      { name: 'ship', status: 'skipped', error: 'skipped: test failed' },
+    ]);
+    const lines = viewLines(result, 200, 23, 0).map((l) => strip(l.text).replace(/\s+/g, ' ').trim());
+    expect(lines).toEqual([
+      '⚠ failed (allowed) lint run exited with code 1',
+      '✘ failed test run exited with code 1',
+      '↷ skipped docs skipped: when.branch: dev matches none of main',
+      '↷ skipped ship',
+    ]);
+  });
+
   it('cuts every line to the terminal width', () => {
     const result = run([{ name: 'build', status: 'failed', error: `run exited: ${'x'.repeat(250)}` }]);
     const [line] = viewLines(result, 80, 23, 0);

@@ -22,6 +22,18 @@ const COLOURS: Partial<Record<StepStatus, string>> = {
   cancelled: '\x1b[90m',
 };
 
+/** A failure the step may have (`allow-failure`) is told apart from one that fails the run. */
+export function statusLabel(step: Pick<StepResult, 'status' | 'allowedFailure'>): {
+  symbol: string;
+  text: string;
+  colour?: string;
+} {
+  if (step.status === 'failed' && step.allowedFailure)
+    return { symbol: '⚠', text: 'failed (allowed)', colour: '\x1b[33m' };
+  const colour = COLOURS[step.status];
+  return { symbol: SYMBOLS[step.status], text: step.status, ...(colour ? { colour } : {}) };
+}
+
 export function elapsed(step: StepResult, now: number): string {
   if (!step.startedAt) return '';
   const ms = step.durationMs ?? now - Date.parse(step.startedAt);
@@ -101,11 +113,16 @@ export function viewLines(
   }
   const width = Math.max(...shown.map((s) => s.name.length), 4);
   const lines = shown.map((step) => {
-    const status = `${SYMBOLS[step.status]} ${step.status}`.padEnd(18);
-    const detail = step.error && step.status !== 'skipped' ? `  ${step.error.replace(/\s+/g, ' ')}` : '';
+    const label = statusLabel(step);
+    const status = `${label.symbol} ${label.text}`.padEnd(18);
+    // A skip says why only when a filter made it (a failure's skips are plain from the failure).
+    const detail =
+      step.error && (step.status !== 'skipped' || step.skipReason === 'filtered')
+        ? `  ${step.error.replace(/\s+/g, ' ')}`
+        : '';
     const plain = ` ${status} ${step.name.padEnd(width)}  ${elapsed(step, now).padStart(7)}${detail}`;
     const text = fit(plain, columns);
-    const colour = COLOURS[step.status];
+    const colour = label.colour;
     // The colour wraps the status, which always fits: the cut can only fall after it.
     const coloured = colour ? ` ${colour}${status}\x1b[0m${text.slice(1 + status.length)}` : text;
     return { text: coloured, length: [...text].length };
@@ -139,7 +156,8 @@ export class PrefixedView {
       if (step.status === 'pending') continue;
       const time = step.status === 'running' ? '' : ` ${elapsed(step, Date.now())}`;
       const detail = step.error ? ` (${step.error})` : '';
-      this.out.write(`${step.name} | ${SYMBOLS[step.status]} ${step.status}${time}${detail}\n`);
+      const label = statusLabel(step);
+      this.out.write(`${step.name} | ${label.symbol} ${label.text}${time}${detail}\n`);
     }
   }
 

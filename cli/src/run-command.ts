@@ -78,6 +78,9 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   const previous = options.resume ? await store.loadResult().catch(() => undefined) : undefined;
   if (options.resume && !previous)
     return usage(`no run ${options.resume} under ${relative(process.cwd(), resultsDir) || resultsDir}`);
+  // Resuming what succeeded would overwrite its record with a new outcome: there is nothing to go on with.
+  if (options.resume && previous?.status === 'succeeded')
+    return usage(`run ${options.resume} succeeded: there is nothing to resume; run again without --resume`);
   const isApproved = (gate: string): boolean => approvedGates === 'all' || approvedGates.has(gate);
   const resume = previous ? await planResume(plan, previous, store, isApproved) : undefined;
   const view = process.stdout.isTTY ? new LiveView(process.stdout) : new PrefixedView(process.stdout);
@@ -148,8 +151,9 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   if (result.status === 'waiting-approval') {
     const waiting = result.gates.filter((g) => g.status === 'waiting').map((g) => g.name);
     const again = waiting.map((gate) => `--approve=${gate.replace(/\.dockercise\.ya?ml$/, '')}`).join(' ');
+    const resume = `dockercise run ${relative(process.cwd(), loaded.root) || '.'} --resume ${runId}`;
     process.stdout.write(
-      `stopped at the human-click gate of ${waiting.join(', ')}\nto go on, run again with --approve (every gate) or ${again}\n`,
+      `stopped at the human-click gate of ${waiting.join(', ')}\nto go on: ${resume} --approve (every gate), or ${resume} ${again}\n`,
     );
     return EXIT_WAITING;
   }

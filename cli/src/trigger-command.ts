@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FINISHED_RUN_STATUSES, logPageSchema, type RunView, runViewSchema } from '@dockercise/shared';
 import type { TriggerCliOptions } from './options.js';
-import { elapsed } from './progress.js';
+import { elapsed, statusLabel } from './progress.js';
 
 interface Triggered {
   runId: string;
@@ -75,7 +75,7 @@ export async function triggerCommand(dir: string, options: TriggerCliOptions): P
       if (reported.has(step.name) || isActive(step.status)) continue;
       reported.add(step.name);
       const took = step.status === 'skipped' ? '' : ` ${elapsed(step, Date.now())}`;
-      process.stdout.write(`  ${step.name}: ${step.status}${took}\n`);
+      process.stdout.write(`  ${step.name}: ${statusLabel(step).text}${took}\n`);
     }
     if (view.status === 'waiting-approval') {
       process.stdout.write(`run ${run.runId} is waiting for approval: ${page}\n`);

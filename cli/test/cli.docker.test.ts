@@ -131,9 +131,20 @@ describe('the dockercise CLI', () => {
     });
     const waiting = await dockercise(['run', gated]);
     expect(waiting.code).toBe(2);
-    expect(waiting.stdout).toContain(
-      'stopped at the human-click gate of a.dockercise.yaml\nto go on, run again with --approve (every gate) or --approve=a\n',
-    );
+    const goOn =
+      /stopped at the human-click gate of a\.dockercise\.yaml\nto go on: dockercise run (\S+) --resume (\S+) --approve \(every gate\), or dockercise run \1 --resume \2 --approve=a\n/.exec(
+        waiting.stdout,
+      );
+    expect(goOn, waiting.stdout).not.toBeNull();
+    // Doing what it says goes on with that run; doing it again is refused: the run has succeeded.
+    const [, , runId] = goOn as RegExpExecArray;
+    const resumed = await dockercise(['run', gated, '--resume', runId as string, '--approve']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`run ${runId} succeeded`);
+    expect(await dockercise(['run', gated, '--resume', runId as string, '--approve'])).toMatchObject({
+      code: 64,
+      stderr: `dockercise: run ${runId} succeeded: there is nothing to resume; run again without --resume\n`,
+    });
     // The folder after --approve is the folder, never a gate's name.
     const approved = await dockercise(['run', '--approve', gated]);
     expect(approved.code).toBe(0);
