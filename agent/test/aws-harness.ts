@@ -1,7 +1,4 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -149,7 +146,10 @@ export function inProcessAgent(
     disk?: DiskOps;
     /** Its own AWS clients (a fault injected in one of them), else the account's. */
     aws?: AwsClients;
-    /** Where it keeps its git mirrors; a fresh folder unless said. */
+    /**
+     * Where it keeps its git mirrors: with one, a job's checkout starts every workspace. Without,
+     * the job's checkout is left to the steps, as the tests whose stand-in GitHub serves no git do.
+     */
     gitDir?: string;
   } = {},
 ): Agent {
@@ -195,7 +195,7 @@ export function inProcessAgent(
     {
       engine: options.engine ?? new DockerEngine(docker),
       ...(options.disk ? { disk: options.disk } : {}),
-      mirrorsDir: options.gitDir ?? mkdtempSync(join(tmpdir(), 'dockercise-git-')),
+      ...(options.gitDir ? { mirrorsDir: options.gitDir } : {}),
       logger,
     },
   );

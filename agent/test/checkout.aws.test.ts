@@ -69,7 +69,7 @@ describe("a hosted run's checkout, from the host's git mirror", () => {
       warn() {},
       error() {},
     };
-    const agent = inProcessAgent(account, { logger });
+    const agent = inProcessAgent(account, { logger, gitDir: mkdtempSync(join(tmpdir(), 'dockercise-git-')) });
     const done = agent.run();
     stops.push(async () => {
       agent.shutdown();
