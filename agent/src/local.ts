@@ -19,5 +19,6 @@ export * from './engine/engine.js';
 export * from './logs/log-sink.js';
 export { createLogger, LOG_LEVELS, type LogFormat } from './logs/pino-logger.js';
 export { SecretMasker } from './logs/secret-masker.js';
+export { keptWorkspaces } from './runner/gate-workspaces.js';
 export { planResume, type Resume } from './runner/resume.js';
 export { RUN_LABEL, type RunOptions, runPlan, STEP_LABEL } from './runner/run-plan.js';

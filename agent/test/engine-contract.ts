@@ -92,12 +92,18 @@ export function engineContract(name: string, make: () => ContainerEngine, image:
       expect(await engine.volumeExists(copy)).toBe(false);
     });
 
-    it('removes what carries a label: containers and volumes, counted', async () => {
+    it('removes what carries a label: containers and volumes, counted, but the volumes it keeps', async () => {
       await engine.createVolume(`contract-${run}-labelled`, { [label]: run });
+      await engine.createVolume(`contract-${run}-kept`, { [label]: run });
       await engine.createNetwork(`contract-${run}-net`, { [label]: run });
       await engine.setup(spec(COMMANDS.quiet));
-      expect(await engine.removeLabelled(label, run)).toEqual({ containers: 1, volumes: 1 });
+      expect(await engine.removeLabelled(label, run, new Set([`contract-${run}-kept`]))).toEqual({
+        containers: 1,
+        volumes: 1,
+      });
       expect(await engine.volumeExists(`contract-${run}-labelled`)).toBe(false);
+      expect(await engine.volumeExists(`contract-${run}-kept`)).toBe(true);
+      expect(await engine.removeLabelled(label, run)).toEqual({ containers: 0, volumes: 1 });
       expect(await engine.removeLabelled(label, run)).toEqual({ containers: 0, volumes: 0 });
     });
   });

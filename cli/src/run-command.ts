@@ -7,6 +7,7 @@ import {
   DockerEngine,
   EngineUnavailableError,
   FileLogSink,
+  keptWorkspaces,
   LocalResultStore,
   parseMemory,
   planResume,
@@ -82,7 +83,10 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   if (options.resume && previous?.status === 'succeeded')
     return usage(`run ${options.resume} succeeded: there is nothing to resume; run again without --resume`);
   const isApproved = (gate: string): boolean => approvedGates === 'all' || approvedGates.has(gate);
-  const resume = previous ? await planResume(plan, previous, store, isApproved) : undefined;
+  // The workspaces a gate's steps mount were kept while it waited: those are not rebuilt.
+  const resume = previous
+    ? await planResume(plan, previous, store, isApproved, await keptWorkspaces(engine, plan, previous, runId))
+    : undefined;
   const view = process.stdout.isTTY ? new LiveView(process.stdout) : new PrefixedView(process.stdout);
   const logs =
     view instanceof PrefixedView ? teeSinks(new FileLogSink(runDir), view.sink()) : new FileLogSink(runDir);

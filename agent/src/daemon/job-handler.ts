@@ -15,6 +15,7 @@ import { isHeld, type RunLeases } from '../backend/run-leases.js';
 import type { GitMirrors } from '../checkout/git-mirrors.js';
 import { folderSource } from '../checkout/workspace-source.js';
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
+import { keptWorkspaces, workspacesAtGates } from '../runner/gate-workspaces.js';
 import { planResume } from '../runner/resume.js';
 import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
 import { watchForCancel } from './cancel-watch.js';
@@ -171,14 +172,24 @@ export async function handleJob(
       await queue.delete(job);
       return 'finished';
     }
-    const removed = await deps.engine.removeLabelled(RUN_LABEL, body.runId);
+    // What an earlier attempt left goes, but the workspaces it kept at its gate for this approval.
+    const fromEarlier = previous && rerun?.scope !== 'all' ? previous : undefined;
+    const atGate = fromEarlier ? workspacesAtGates(plan, fromEarlier, body.runId) : new Set<string>();
+    const removed = await deps.engine.removeLabelled(RUN_LABEL, body.runId, atGate);
     if (removed.containers + removed.volumes > 0)
       logger.info({ ...log, ...removed }, 'removed what an earlier attempt left');
 
     const approved = new Set(body.approvedGates);
     const isApproved = (gate: string): boolean => approved.has(gate);
-    const resume =
-      previous && rerun?.scope !== 'all' ? await planResume(plan, previous, store, isApproved) : undefined;
+    const resume = fromEarlier
+      ? await planResume(
+          plan,
+          fromEarlier,
+          store,
+          isApproved,
+          await keptWorkspaces(deps.engine, plan, fromEarlier, body.runId),
+        )
+      : undefined;
     const previousAttempts =
       rerun && previous
         ? [...(previous.previousAttempts ?? []), attemptSummary(previous)]

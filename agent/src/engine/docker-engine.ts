@@ -199,21 +199,26 @@ export class DockerEngine implements ContainerEngine {
     );
   }
 
-  async removeLabelled(label: string, value: string): Promise<{ containers: number; volumes: number }> {
+  async removeLabelled(
+    label: string,
+    value: string,
+    keep: ReadonlySet<string> = new Set(),
+  ): Promise<{ containers: number; volumes: number }> {
     const filters = { label: [`${label}=${value}`] };
     const containers = await this.call('list containers', () =>
       this.docker.listContainers({ all: true, filters }),
     );
     await Promise.all(containers.map((c) => this.destroy({ id: c.Id, name: c.Names[0] ?? c.Id })));
-    const { Volumes } = await this.call('list volumes', () => this.docker.listVolumes({ filters }));
-    await Promise.all((Volumes ?? []).map((v) => this.removeVolume(v.Name)));
+    const listed = await this.call('list volumes', () => this.docker.listVolumes({ filters }));
+    const Volumes = (listed.Volumes ?? []).filter((v) => !keep.has(v.Name));
+    await Promise.all(Volumes.map((v) => this.removeVolume(v.Name)));
     const networks = await this.call('list networks', () => this.docker.listNetworks({ filters }));
     await Promise.all(
       networks.map((n) =>
         this.call(`remove network ${n.Name}`, () => this.docker.getNetwork(n.Id).remove(), [404]),
       ),
     );
-    return { containers: containers.length, volumes: Volumes?.length ?? 0 };
+    return { containers: containers.length, volumes: Volumes.length };
   }
 
   private async inspectImage(image: string): Promise<ImageInfo | undefined> {

@@ -48,8 +48,15 @@ export interface ContainerEngine {
   stop(handle: ContainerHandle, graceSeconds: number): Promise<void>;
   /** Removes the container. Safe to repeat. */
   destroy(handle: ContainerHandle): Promise<void>;
-  /** Removes every container, volume and network carrying `label=value`: what a run (or a dead attempt) left. */
-  removeLabelled(label: string, value: string): Promise<{ containers: number; volumes: number }>;
+  /**
+   * Removes every container, volume and network carrying `label=value`: what a run (or a dead
+   * attempt) left; the volumes named in `keep` stay (workspaces kept while a run waits at a gate).
+   */
+  removeLabelled(
+    label: string,
+    value: string,
+    keep?: ReadonlySet<string>,
+  ): Promise<{ containers: number; volumes: number }>;
 }
 
 export type PullPolicy = 'if-not-present' | 'always';

@@ -182,7 +182,11 @@ export class FakeEngine implements ContainerEngine {
     this.events.push(`destroy ${handle.name}`);
   }
 
-  async removeLabelled(label: string, value: string): Promise<{ containers: number; volumes: number }> {
+  async removeLabelled(
+    label: string,
+    value: string,
+    keep: ReadonlySet<string> = new Set(),
+  ): Promise<{ containers: number; volumes: number }> {
     let containers = 0;
     for (const [id, container] of this.containers) {
       if (container.spec.labels[label] !== value) continue;
@@ -191,7 +195,7 @@ export class FakeEngine implements ContainerEngine {
     }
     let volumes = 0;
     for (const [name, volume] of this.volumes) {
-      if (volume.labels[label] !== value) continue;
+      if (volume.labels[label] !== value || keep.has(name)) continue;
       this.volumes.delete(name);
       volumes++;
     }

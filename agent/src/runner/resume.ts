@@ -25,6 +25,8 @@ export interface Resume {
    * workspace it mounts, as it did in the uninterrupted run (where those steps had long finished).
    */
   extraNeeds: Map<string, Set<string>>;
+  /** Workspaces kept on the engine while the run waited at its gate (gate-workspaces.ts), by owner. */
+  kept: ReadonlySet<string>;
 }
 
 /**
@@ -35,13 +37,15 @@ export interface Resume {
  * it mounts empty. Every kept step that wrote into one of those volumes (it mounted it, as its own
  * `/workspace` or under `/vol`) runs again, and so, in turn, do the kept writers of the volumes
  * those re-runs mount. The steps that run for the first time wait for those re-runs, so each sees
- * the workspace it would have seen had the run never stopped.
+ * the workspace it would have seen had the run never stopped. A workspace kept on the engine
+ * while the run waited at its gate (`kept`, by owner) is not rebuilt: its writers stay done.
  */
 export async function planResume(
   plan: Plan,
   previous: RunResult,
   store: ResultStore,
   isApproved: (gate: string) => boolean,
+  kept: ReadonlySet<string> = new Set(),
 ): Promise<Resume> {
   const carried = new Map<string, StepStatus>();
   const onlyDone = new Set<string>();
@@ -68,6 +72,7 @@ export async function planResume(
   const queue = [...firstRuns];
   for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
     for (const volume of mounts.get(name) ?? []) {
+      if (kept.has(volume)) continue;
       for (const writer of plan.steps) {
         if (!carried.has(writer.name) || !mounts.get(writer.name)?.has(volume)) continue;
         carried.delete(writer.name);
@@ -90,7 +95,7 @@ export async function planResume(
     if (writers.length > 0) extraNeeds.set(name, new Set(writers));
   }
   const { hostLost, givenUp } = lostHosts(plan, previous, carried, onlyDone);
-  return { previous, carried, onlyDone, outputs, extraNeeds, hostLost, givenUp };
+  return { previous, carried, onlyDone, outputs, extraNeeds, hostLost, givenUp, kept };
 }
 
 /**

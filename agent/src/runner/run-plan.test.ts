@@ -3,6 +3,7 @@ import * as tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { type FakeContainer, FakeEngine } from '../engine/fake-engine.js';
 import { scopeOf } from './cache-scope.js';
+import { keptWorkspaces } from './gate-workspaces.js';
 import { compile, MemoryLogs, MemoryStore } from './plan.fixture.js';
 import { planResume } from './resume.js';
 import { runPlan } from './run-plan.js';
@@ -58,7 +59,7 @@ function workspaceScript(engine: () => FakeEngine, plan: Plan, violations: strin
 }
 
 describe('runPlan on the fake engine', () => {
-  it('resumes after a gate with the workspace the gated step would have seen', async () => {
+  it('keeps the workspace a gate waits on, and runs only the gated step once approved', async () => {
     const plan = compile(GATED);
     const violations: string[] = [];
     const engine: FakeEngine = new FakeEngine(workspaceScript(() => engine, plan, violations));
@@ -67,18 +68,43 @@ describe('runPlan on the fake engine', () => {
 
     const first = await runPlan(base);
     expect(first.status).toBe('waiting-approval');
-    expect(engine.volumes.size).toBe(0); // volumes end with the attempt
+    // What deploy mounts (code's workspace, which build wrote into) stays; nothing else does.
+    expect([...engine.volumes.keys()]).toEqual(['dockercise-r1-code']);
 
     const approved = new Set(['deploy.dockercise.yaml']);
     // Approved a day later: the run began then, but this attempt takes only its own time.
     const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
-    const resume = await planResume(plan, { ...first, startedAt: dayAgo }, store, (g) => approved.has(g));
+    const earlier = { ...first, startedAt: dayAgo };
+    const kept = await keptWorkspaces(engine, plan, earlier, 'r1');
+    const resume = await planResume(plan, earlier, store, (g) => approved.has(g), kept);
     engine.events.length = 0;
     const second = await runPlan({ ...base, approvedGates: approved, resume, attempt: 2 });
     expect(second.startedAt).toBe(dayAgo);
     expect(second.durationMs).toBeLessThan(60_000);
 
-    expect(second.steps.find((s) => s.name === 'deploy')?.status).toBe('succeeded');
+    expect(second.status).toBe('succeeded');
+    expect(violations).toEqual([]);
+    const starts = engine.events.filter((e) => e.startsWith('start ')).map((e) => e.split('-').pop());
+    expect(starts).toEqual(['deploy']); // it ships what was built and tested, not a rebuild
+    expect(engine.events.filter((e) => e.startsWith('import '))).toEqual([]);
+    expect(engine.volumes.size).toBe(0); // the run is over: its workspaces go
+  });
+
+  it('rebuilds the workspace a gate waits on when it is gone (another host), before the gated step', async () => {
+    const plan = compile(GATED);
+    const violations: string[] = [];
+    const engine: FakeEngine = new FakeEngine(workspaceScript(() => engine, plan, violations));
+    const store = new MemoryStore();
+    const base = { runId: 'r1', pipeline: 'p', plan, engine, store, logs: new MemoryLogs() };
+    const first = await runPlan(base);
+    await engine.removeVolume('dockercise-r1-code');
+
+    const approved = new Set(['deploy.dockercise.yaml']);
+    const kept = await keptWorkspaces(engine, plan, first, 'r1');
+    expect(kept.size).toBe(0);
+    const resume = await planResume(plan, first, store, (g) => approved.has(g), kept);
+    engine.events.length = 0;
+    const second = await runPlan({ ...base, approvedGates: approved, resume, attempt: 2 });
     expect(second.status).toBe('succeeded');
     expect(violations).toEqual([]);
     const starts = engine.events.filter((e) => e.startsWith('start ')).map((e) => e.split('-').pop());

@@ -8,6 +8,8 @@ import {
 } from '@dockercise/shared';
 import { EngineUnavailableError } from '../engine/engine.js';
 import { SecretMasker } from '../logs/secret-masker.js';
+import { volumeName } from './container-spec.js';
+import { workspacesAtGates } from './gate-workspaces.js';
 import { OutputFiles } from './output-files.js';
 import { ResultWriter } from './result-writer.js';
 import { RunGraph } from './run-graph.js';
@@ -71,6 +73,11 @@ class PlanRun {
       options.pull,
       this.log,
       options.workspace,
+      new Set(
+        [...(resume?.kept ?? [])].map((owner) =>
+          volumeName({ runId: options.runId, plan: options.plan }, owner),
+        ),
+      ),
     );
     this.stepRunner = new StepRunner(
       options,
@@ -188,7 +195,7 @@ class PlanRun {
     // Tidied up before the end is recorded: an ended run can be approved or re-run at once, and the
     // next attempt's containers carry the same run label that this clean-up sweeps. What is left to
     // remove here is little: an ended container goes once the next one has started.
-    await this.cleanUp();
+    await this.cleanUp(workspacesAtGates(this.options.plan, this.snapshot(), this.options.runId));
     await this.writer.flush();
     this.options.onChange?.(this.snapshot());
     if (this.fatal) throw this.fatal;
@@ -207,10 +214,10 @@ class PlanRun {
     this.stepRunner.prepared.prepare(upcoming, concurrency);
   }
 
-  /** Every container, volume and network of the run goes, the prepared but unused ones too. */
-  private async cleanUp(): Promise<void> {
+  /** Every container, volume and network of the run goes, the prepared but unused ones too; `keep` stays. */
+  private async cleanUp(keep?: ReadonlySet<string>): Promise<void> {
     await this.stepRunner.prepared.discardAll();
-    await this.resources.cleanUp(this.log);
+    await this.resources.cleanUp(this.log, keep);
   }
 
   private closeGates(): void {

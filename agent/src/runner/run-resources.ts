@@ -36,6 +36,8 @@ export class RunResources {
     private readonly pull: PullPolicy = 'if-not-present',
     private readonly log: Logger = silentLogger,
     private readonly workspace?: WorkspaceSource,
+    /** Workspaces an earlier attempt kept at its gate: there already, neither made nor unpacked. */
+    private readonly kept: ReadonlySet<string> = new Set(),
   ) {}
 
   image(name: string): Promise<ImageInfo> {
@@ -53,6 +55,10 @@ export class RunResources {
    */
   volume(name: string, owner: string, checkout?: { image: string }): Promise<void> {
     let volume = this.volumes.get(name);
+    if (!volume && this.kept.has(name)) {
+      volume = Promise.resolve();
+      this.volumes.set(name, volume);
+    }
     if (!volume) {
       const workspace = checkout ? this.workspace : undefined;
       volume = (async () => {
@@ -130,12 +136,12 @@ export class RunResources {
     return this.checkout;
   }
 
-  /** Removes every container, volume and network of the run, and its output files. */
-  async cleanUp(log: Logger): Promise<void> {
+  /** Removes every container, volume and network of the run but the volumes in `keep`, and its output files. */
+  async cleanUp(log: Logger, keep: ReadonlySet<string> = new Set()): Promise<void> {
     await Promise.all([...this.released.values()].map((handle) => this.remove(handle)));
     await Promise.all(this.removals.values());
     try {
-      await this.engine.removeLabelled(RUN_LABEL, this.runId);
+      await this.engine.removeLabelled(RUN_LABEL, this.runId, keep);
     } catch (error) {
       log.warn({ err: error }, 'could not remove the run’s containers and volumes');
     }
