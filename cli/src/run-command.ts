@@ -148,6 +148,7 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   view.stop();
 
   if (view instanceof LiveView) await printFailedLogs(result, runDir);
+  printImageHint(result);
   const where = relative(process.cwd(), runDir) || runDir;
   process.stdout.write(
     `\nrun ${runId} ${result.status} in ${((result.durationMs ?? 0) / 1000).toFixed(1)}s\nresults: ${where}\n`,
@@ -209,4 +210,21 @@ async function git(dir: string, args: string[]): Promise<string | undefined> {
 
 function gitBranch(dir: string): Promise<string | undefined> {
   return git(dir, ['symbolic-ref', '--short', '-q', 'HEAD']);
+}
+
+/**
+ * A machine that reaches no registry (a first try behind a proxy, CI without Docker Hub) fails on
+ * the first image: say how to make one from the host's busybox, as the project's CI does.
+ */
+function printImageHint(result: RunResult): void {
+  const missing = new Set(
+    result.steps.flatMap(
+      (s) => /^image (\S+) is not present and could not be pulled/.exec(s.error ?? '')?.slice(1) ?? [],
+    ),
+  );
+  if (missing.size === 0) return;
+  const names = [...missing].join(' ');
+  process.stderr.write(
+    `dockercise: hint: no registry reachable? make a local image under that name from the host's static busybox: bash scripts/build-busybox-image.sh ${names} (in a checkout of dockercise), or docker load one\n`,
+  );
 }

@@ -160,6 +160,18 @@ describe('the dockercise CLI', () => {
     expect(await readFile(join(gated, '.dockercise', '.gitignore'), 'utf8')).toContain('*');
   });
 
+  it('run says how to make an image where none can be pulled', async () => {
+    // A registry on a closed local port: the pull fails at once, with no network.
+    const dir = await tree({
+      'a.dockercise.yaml': 'hello:\n  img: 127.0.0.1:9/no/such-image:1\n  run: echo hi\n',
+    });
+    const { code, stderr } = await dockercise(['run', dir]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "dockercise: hint: no registry reachable? make a local image under that name from the host's static busybox: bash scripts/build-busybox-image.sh 127.0.0.1:9/no/such-image:1",
+    );
+  });
+
   it('tells warnings as sentences, and as JSON lines only when asked', async () => {
     const dir = await tree({
       'a.dockercise.yaml': `token:\n  img: ${IMG}\n  secret: true\n  run: echo s3cr3t-value\nleak:\n  img: ${IMG}\n  run: cat {token}\n`,
