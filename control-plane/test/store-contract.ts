@@ -194,6 +194,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         held: true,
         checkoutRef: 'refs/pull/7/head',
         defaultBranch: 'main',
+        tag: 'v1.0.0',
       });
       expect(await store.claimDelivery(fork, T(0))).toBe(true);
       expect(await store.pendingBuilds(T(2))).toEqual(
@@ -261,6 +262,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           event: 'push',
           checkoutRef: 'refs/heads/main',
           defaultBranch: 'trunk',
+          tag: 'v2.0.0',
         }),
       );
       const again = await store.recordRun(run({ deliveryId: build.deliveryId }));

@@ -149,6 +149,7 @@ export const runResultSchema = z.object({
       repository: z.string().optional(),
       commit: z.string().optional(),
       branch: z.string().optional(),
+      tag: z.string().optional(),
     })
     .optional(),
   error: z.string().optional(),

@@ -61,6 +61,7 @@ export class Builder {
         ...(build.held ? { held: true } : {}),
         ...(build.checkoutRef ? { checkoutRef: build.checkoutRef } : {}),
         ...(build.defaultBranch ? { defaultBranch: build.defaultBranch } : {}),
+        ...(build.tag ? { tag: build.tag } : {}),
         approvedGates: [],
         createdAt: this.now().toISOString(),
       });

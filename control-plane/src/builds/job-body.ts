@@ -29,6 +29,7 @@ export function jobBase(
       commit: run.commit,
       ...(run.branch ? { branch: run.branch } : {}),
       ...(run.defaultBranch ? { defaultBranch: run.defaultBranch } : {}),
+      ...(run.tag ? { tag: run.tag } : {}),
     },
     approvedGates: run.approvedGates,
     event: to.event ?? run.event ?? 'push',

@@ -74,5 +74,12 @@ describe('reading GitHub deliveries into builds', () => {
     expect(readPush({ ...push, deleted: true, after: '0'.repeat(40) }, REPO_ID)).toEqual({
       ignored: 'branch deletion',
     });
+    // A tag's push is of no branch: its steps see the tag.
+    expect(readPush({ ...push, ref: 'refs/tags/v1.2.0' }, REPO_ID)).toMatchObject({
+      build: { tag: 'v1.2.0', event: 'push' },
+    });
+    expect(readPush({ ...push, ref: 'refs/tags/v1.2.0' }, REPO_ID)).not.toMatchObject({
+      build: { branch: expect.anything() },
+    });
   });
 });

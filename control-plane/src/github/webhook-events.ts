@@ -54,6 +54,7 @@ export function readPush(payload: unknown, repoId: number): EventReading {
   if (p.deleted || /^0+$/.test(p.after)) return { ignored: 'branch deletion' };
   if (p.repository.id !== repoId) return { invalid: 'the push is for another repository' };
   const branch = p.ref.startsWith('refs/heads/') ? p.ref.slice('refs/heads/'.length) : undefined;
+  const tag = p.ref.startsWith('refs/tags/') ? p.ref.slice('refs/tags/'.length) : undefined;
   const message = p.head_commit?.message.split('\n')[0]?.slice(0, 200);
   const pusher = p.sender?.login ?? p.pusher?.name;
   // Unknown (so paths filters match) when GitHub may have left commits out, or listed none.
@@ -67,6 +68,7 @@ export function readPush(payload: unknown, repoId: number): EventReading {
       commit: p.after,
       event: 'push',
       ...(branch ? { branch } : {}),
+      ...(tag ? { tag } : {}),
       ...(message ? { message } : {}),
       ...(pusher ? { triggeredBy: `push by ${pusher}` } : {}),
       ...(changed ? { changed } : {}),

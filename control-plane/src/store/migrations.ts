@@ -138,4 +138,7 @@ export const MIGRATIONS: readonly Migration[] = [
   // The repository's default branch, whose caches a run of another branch reads after its own.
   `ALTER TABLE builds ADD COLUMN default_branch TEXT;
    ALTER TABLE runs ADD COLUMN default_branch TEXT;`,
+  // A push of a tag: the run is of no branch, and its steps see the tag as DOCKERCISE_TAG.
+  `ALTER TABLE builds ADD COLUMN tag TEXT;
+   ALTER TABLE runs ADD COLUMN tag TEXT;`,
 ];

@@ -91,6 +91,8 @@ export interface Build {
   checkoutRef?: string;
   /** The repository's default branch, as GitHub said in the delivery. */
   defaultBranch?: string;
+  /** A push of a tag: its name (the build is of no branch). */
+  tag?: string;
   status: 'pending' | 'done' | 'failed';
   attempts: number;
   notBefore?: string;
@@ -120,6 +122,7 @@ export type DeliveryClaim = Pick<
   | 'held'
   | 'checkoutRef'
   | 'defaultBranch'
+  | 'tag'
 > & { bodySha256: string };
 
 export interface RunRecord {
@@ -143,6 +146,8 @@ export interface RunRecord {
   checkoutRef?: string;
   /** The repository's default branch: its caches are read after the run's own branch's. */
   defaultBranch?: string;
+  /** A push of a tag: its name. */
+  tag?: string;
   /** The compiled pipeline; absent for an invalid one, whose errors are kept instead. */
   plan?: Plan;
   errors?: string[];

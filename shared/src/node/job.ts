@@ -67,6 +67,8 @@ export const jobBodySchema = z
       branch: z.string().optional(),
       /** The repository's default branch: whose caches a run reads after its own branch's. */
       defaultBranch: z.string().optional(),
+      /** A push of a tag: its name (the run is of no branch). */
+      tag: z.string().optional(),
     }),
     /** What started the run, and the files it changed when known: what steps' `when` filters see. */
     event: z.enum(EVENTS).optional(),

@@ -12,8 +12,8 @@ export function buildRecords(db: SqlDb): BuildRecords {
     async claimDelivery(build, at) {
       // No conflict target: a repeated delivery id and a repeated body are both a duplicate.
       const inserted = await db.run(
-        `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, event, held, checkout_ref, default_branch, status, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO builds (delivery_id, body_sha256, repo_id, commit_sha, branch, message, triggered_by, changed, event, held, checkout_ref, default_branch, tag, status, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING`,
         [
           build.deliveryId,
           build.bodySha256,
@@ -27,6 +27,7 @@ export function buildRecords(db: SqlDb): BuildRecords {
           build.held ? 1 : 0,
           build.checkoutRef ?? null,
           build.defaultBranch ?? null,
+          build.tag ?? null,
           at,
         ],
       );

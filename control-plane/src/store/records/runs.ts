@@ -19,8 +19,8 @@ export function runRecords(db: SqlDb): RunRecords {
   return {
     async recordRun(run) {
       const [inserted] = await db.all(
-        `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held, checkout_ref, default_branch)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+        `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held, checkout_ref, default_branch, tag)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
         [
           run.runId,
           run.repoId,
@@ -41,6 +41,7 @@ export function runRecords(db: SqlDb): RunRecords {
           run.held ? 1 : 0,
           run.checkoutRef ?? null,
           run.defaultBranch ?? null,
+          run.tag ?? null,
         ],
       );
       if (inserted) return runFromRow(inserted);
