@@ -12,6 +12,7 @@ export {
   LocalResultStore,
   MemoryJobQueue,
 } from './backends/local/index.js';
+export { archiveSource } from './checkout/archive-source.js';
 export { filesSource, folderSource, type WorkspaceSource } from './checkout/workspace-source.js';
 export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
 export { DockerEngine } from './engine/docker-engine.js';

@@ -53,6 +53,11 @@ export async function loadPlan(target: string): Promise<LoadedPlan> {
   } else {
     return problem('not a pipeline file', 'give a folder, or a file named *.dockercise.yaml (or .yml)');
   }
+  return compileAt(root, sources);
+}
+
+/** Compiles the pipeline of a folder from these files, its diagnostics named as the user would type them. */
+export function compileAt(root: string, sources: readonly PipelineSource[]): LoadedPlan {
   const compiled = compilePipeline(sources);
   if (compiled.ok) return { ok: true, plan: compiled.plan, root };
   // Relative to where the user stands, so the path can be opened as printed; absolute when outside.

@@ -73,6 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       "give the run a network of its own, apart from the engine's other containers (as the agent does)",
     )
     .option('--resume <run-id>', 'go on with an earlier run: keep what succeeded, run what did not')
+    .option('--commit <ref>', 'run a commit (its pipeline and its files) instead of the working tree')
     .option('--branch <name>', "the branch `when` filters see (default: the folder's git branch)")
     .addOption(
       new Option('--event <event>', 'the event `when` filters see')

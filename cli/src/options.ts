@@ -28,6 +28,8 @@ export interface RunCliOptions {
   changed?: string[];
   /** Go on with this earlier run: keep what succeeded, run the rest. */
   resume?: string;
+  /** Run this commit (its pipeline and its files) instead of the working tree. */
+  commit?: string;
 }
 
 export interface ServerCliOptions extends LogOptions {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
   createLogger,
@@ -15,8 +15,9 @@ import {
   teeSinks,
 } from '@dockercise/agent/local';
 import { newRunId, RUN_ID, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
+import { commitTree } from './commit-tree.js';
 import { resolveGates } from './gates.js';
-import { loadPlan, printDiagnostics } from './load-plan.js';
+import { compileAt, loadPlan, printDiagnostics } from './load-plan.js';
 import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
 import { LiveView, PrefixedView } from './progress.js';
 import { workingTree } from './working-tree.js';
@@ -26,7 +27,12 @@ export const EXIT_WAITING = 2;
 
 export async function runCommand(dir: string, options: RunCliOptions & LogOptions): Promise<number> {
   const logger = createLogger(options.logLevel, options.logFormat);
-  const loaded = await loadPlan(dir);
+  const atCommit = options.commit ? await commitTree(dir, options.commit) : undefined;
+  if (atCommit && !atCommit.ok) {
+    process.stderr.write(`dockercise: ${atCommit.message}\n`);
+    return EXIT_USAGE;
+  }
+  const loaded = atCommit ? compileAt(resolve(dir), atCommit.sources) : await loadPlan(dir);
   if (!loaded.ok) {
     printDiagnostics(loaded.diagnostics, process.stderr);
     return 1;
@@ -63,12 +69,14 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
     return 1;
   }
 
-  const branch = options.branch ?? (await gitBranch(loaded.root));
+  const branch = options.branch ?? (atCommit ? atCommit.branch : await gitBranch(loaded.root));
   const repository = await repositoryIdentity(loaded.root);
   const defaultBranch = await gitDefaultBranch(loaded.root);
   const resultsDir = join(loaded.root, '.dockercise');
   await keepOutOfGit(resultsDir);
-  const tree = await workingTree(loaded.root);
+  const tree = atCommit
+    ? { workspace: atCommit.workspace, commit: atCommit.commit }
+    : await workingTree(loaded.root);
   if (options.resume !== undefined && !RUN_ID.test(options.resume))
     return usage(`--resume takes a run id, like 20261126T204100Z-3f9a1c, not ${options.resume}`);
   const runId = options.resume ?? newRunId();

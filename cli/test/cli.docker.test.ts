@@ -122,6 +122,38 @@ describe('the dockercise CLI', () => {
     ]);
   });
 
+  it('run --commit runs a commit: its pipeline and its files, not the working tree', async () => {
+    const dir = await tree({
+      'ci.dockercise.yaml': `old:\n  img: ${IMG}\n  run: cat VERSION\n`,
+      VERSION: '1.0\n',
+    });
+    const git = (...args: string[]) =>
+      new Promise<string>((done, fail) =>
+        execFile('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], (error, out) =>
+          error ? fail(error) : done(out.trim()),
+        ),
+      );
+    await git('init', '-q');
+    await git('add', '.');
+    await git('commit', '-qm', 'first');
+    const first = await git('rev-parse', 'HEAD');
+    await writeFile(join(dir, 'ci.dockercise.yaml'), `new:\n  img: ${IMG}\n  run: cat VERSION\n`);
+    await writeFile(join(dir, 'VERSION'), '2.0\n');
+    await git('commit', '-qam', 'second');
+    await writeFile(join(dir, 'VERSION'), '3.0-uncommitted\n');
+
+    const { code, stdout } = await dockercise(['run', dir, '--commit', 'HEAD~1']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('old | 1.0\n');
+    expect(stdout).not.toContain('new |');
+    const runs = await readdir(join(dir, '.dockercise', 'runs'));
+    const result = JSON.parse(
+      await readFile(join(dir, '.dockercise', 'runs', runs[0] as string, 'result.json'), 'utf8'),
+    );
+    expect(result.source.commit).toBe(first);
+    expect(await dockercise(['run', dir, '--commit', 'no-such-ref'])).toMatchObject({ code: 64 });
+  });
+
   it('run exits 1 when a step fails, and 2 when it stops at a gate (with how to go on)', async () => {
     const failing = await tree({ 'a.dockercise.yaml': `bad:\n  img: ${IMG}\n  run: exit 1\n` });
     expect((await dockercise(['run', failing])).code).toBe(1);

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { realpath } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { promisify } from 'node:util';
+import { archiveSource, type WorkspaceSource } from '@dockercise/agent/local';
+import { isPipelineFile, type PipelineSource } from '@dockercise/shared/language';
+
+export type CommitTree =
+  | { ok: true; commit: string; branch?: string; sources: PipelineSource[]; workspace: WorkspaceSource }
+  | { ok: false; message: string };
+
+/**
+ * `dockercise run --commit REF`: a commit instead of the working tree, as a push would bring it —
+ * the pipeline files of the folder as that commit has them, and its files in every workspace.
+ */
+export async function commitTree(dir: string, ref: string): Promise<CommitTree> {
+  const top = (await git(dir, ['rev-parse', '--show-toplevel']))?.trim();
+  if (!top) return { ok: false, message: `--commit needs a folder inside a git repository; ${dir} is not` };
+  const commit = (await git(top, ['rev-parse', '--verify', '-q', `${ref}^{commit}`]))?.trim();
+  if (!commit) return { ok: false, message: `no commit ${ref} in ${top}` };
+  const below = relative(top, await realpath(dir))
+    .split('\\')
+    .join('/');
+  const listed = (await git(top, ['ls-tree', '-r', '-z', '--name-only', commit, '--', below || '.'])) ?? '';
+  const sources: PipelineSource[] = [];
+  for (const path of listed.split('\0')) {
+    if (!path || !isPipelineFile(path) || path.split('/').includes('.dockercise')) continue;
+    const text = await git(top, ['show', `${commit}:${path}`]);
+    if (text !== undefined) sources.push({ path: below ? path.slice(below.length + 1) : path, text });
+  }
+  if (sources.length === 0)
+    return { ok: false, message: `commit ${ref} has no pipeline files under ${below || 'its top'}` };
+  const isBranch = (await git(top, ['show-ref', '--verify', '-q', `refs/heads/${ref}`])) !== undefined;
+  return {
+    ok: true,
+    commit,
+    ...(isBranch ? { branch: ref } : {}),
+    sources,
+    workspace: archiveSource(top, commit),
+  };
+}
+
+async function git(dir: string, args: string[]): Promise<string | undefined> {
+  const out = await promisify(execFile)('git', ['-C', dir, ...args], {
+    timeout: 30_000,
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch(() => undefined);
+  return out?.stdout;
+}
