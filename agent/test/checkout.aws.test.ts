@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import type { Logger } from '@dockercise/shared';
 import { runPrefix } from '@dockercise/shared';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DockerEngine } from '../src/engine/docker-engine.js';
 import { inProcessAgent, jobBody, newAccount, readObject, resultWhen, sendJob } from './aws-harness.js';
 import { GIT_IMAGE } from './docker-images.global.js';
-import { compile } from './harness.js';
+import { compile, docker, IMG } from './harness.js';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -107,5 +108,58 @@ describe("a hosted run's checkout, from the host's git mirror", () => {
     // The same commit again (a re-run) needs no fetch at all.
     expect(await runOf(second)).toEqual(['1.1', 'second', 'first', '0', second, seen(second)]);
     expect(fetched.map((f) => f.fresh)).toEqual([true, false]);
+  });
+});
+
+describe("a gate's workspaces, kept for an approval another host takes", () => {
+  it('saves them to the bucket at the gate and restores them where they are gone, rebuilding nothing', async () => {
+    const account = await newAccount();
+    const agent = inProcessAgent(account);
+    const done = agent.run();
+    stops.push(async () => {
+      agent.shutdown();
+      await done;
+    });
+    const plan = compile({
+      'ci.dockercise.yaml': `build:\n  img: ${IMG}\n  run: echo built > app.txt\n`,
+      'deploy.dockercise.yaml': `after: human-click\nship:\n  img: ${IMG}\n  vol: build\n  run: cat app.txt\n`,
+    });
+    const body = jobBody(account, plan);
+    await sendJob(account, body);
+    const waiting = await resultWhen(
+      account,
+      body,
+      (r) => r.status === 'waiting-approval',
+      'the run to wait at its gate',
+      60_000,
+    );
+    const built = waiting.steps.find((s) => s.name === 'build')?.startedAt;
+    expect(built).toBeDefined();
+    const snapshot = `workspaces/app/${body.runId}/build.tar.gz`;
+    expect(await readObject(account, snapshot)).toBeDefined();
+
+    // Another host takes the approval: this engine no longer has the workspace.
+    await new DockerEngine(docker).removeVolume(`dockercise-${body.runId}-build`);
+    const approval = jobBody(account, plan, {
+      runId: body.runId,
+      approvedGates: ['deploy.dockercise.yaml'],
+    });
+    await sendJob(account, approval);
+    const result = await resultWhen(
+      account,
+      approval,
+      (r) => r.status === 'succeeded',
+      'the run to finish',
+      60_000,
+    );
+    // What ships is what the tested attempt built: a rebuild would have started build again.
+    expect(result.steps.find((s) => s.name === 'build')?.startedAt).toBe(built);
+    const log = (await readObject(account, `${runPrefix('app', body.runId)}logs/ship.log`)) ?? '';
+    expect(
+      log
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.slice(29)),
+    ).toEqual(['built']);
   });
 });

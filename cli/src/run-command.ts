@@ -93,7 +93,13 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   const isApproved = (gate: string): boolean => approvedGates === 'all' || approvedGates.has(gate);
   // The workspaces a gate's steps mount were kept while it waited: those are not rebuilt.
   const resume = previous
-    ? await planResume(plan, previous, store, isApproved, await keptWorkspaces(engine, plan, previous, runId))
+    ? await planResume(
+        plan,
+        previous,
+        store,
+        isApproved,
+        await keptWorkspaces(engine, plan, previous, { runId, pipeline: basename(loaded.root), log: logger }),
+      )
     : undefined;
   const view = process.stdout.isTTY ? new LiveView(process.stdout) : new PrefixedView(process.stdout);
   const logs =

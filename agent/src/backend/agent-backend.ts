@@ -8,6 +8,7 @@ import type { JobLedger } from './job-ledger.js';
 import type { JobQueue } from './job-queue.js';
 import type { ResultStore } from './result-store.js';
 import type { RunLeases } from './run-leases.js';
+import type { WorkspaceSnapshots } from './workspace-snapshots.js';
 
 /**
  * All an agent takes from the place it serves, in one bundle. Each backend folder (backends/aws,
@@ -34,6 +35,8 @@ export interface AgentBackend {
   cancelRequests: CancelRequests;
   /** Where caches outlive the host; without it, only the engine's volumes. */
   caches?: CacheStore;
+  /** Where a run's workspaces wait for its gate beyond this host; without it, on the engine only. */
+  snapshots?: WorkspaceSnapshots;
   /** Who runs each run across agents: no run runs on two hosts at once. */
   leases?: RunLeases;
   /** Where the host says how it stands. */

@@ -187,7 +187,12 @@ export async function handleJob(
           fromEarlier,
           store,
           isApproved,
-          await keptWorkspaces(deps.engine, plan, fromEarlier, body.runId),
+          await keptWorkspaces(deps.engine, plan, fromEarlier, {
+            runId: body.runId,
+            pipeline: body.pipeline,
+            ...(backend.snapshots ? { snapshots: backend.snapshots } : {}),
+            log: logger,
+          }),
         )
       : undefined;
     const previousAttempts =
@@ -236,6 +241,7 @@ export async function handleJob(
         ...(settings.outputLimitBytes ? { outputLimitBytes: settings.outputLimitBytes } : {}),
         ...(settings.stepLimits ? { limits: settings.stepLimits } : {}),
         ...(backend.caches ? { caches: backend.caches } : {}),
+        ...(backend.snapshots ? { snapshots: backend.snapshots } : {}),
         // Caches belong to the repository (its full name hosted, its path locally), by branch.
         cacheScope: {
           repository: body.source.repository,

@@ -1,6 +1,7 @@
 import type { Logger, Plan, RunContext, RunResult } from '@dockercise/shared';
 import type { CacheStore } from '../backend/cache-store.js';
 import type { ResultStore } from '../backend/result-store.js';
+import type { WorkspaceSnapshots } from '../backend/workspace-snapshots.js';
 import type { WorkspaceSource } from '../checkout/workspace-source.js';
 import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engine.js';
 import type { LogSink } from '../logs/log-sink.js';
@@ -50,6 +51,8 @@ export interface RunOptions {
   previousAttempts?: RunResult['previousAttempts'];
   /** Where caches outlive the engine (the agent's bucket); only the engine's volumes without it. */
   caches?: CacheStore;
+  /** Where the workspaces kept at a gate also go, for an approval another host takes. */
+  snapshots?: WorkspaceSnapshots;
   /**
    * Whose caches these are (cache-scope.ts): the repository's identity (the pipeline's name when
    * not given), the default branch read after the run's own, and whether the run is trusted (by

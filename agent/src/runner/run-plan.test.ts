@@ -1,4 +1,4 @@
-import type { Plan } from '@dockercise/shared';
+import { type Plan, silentLogger } from '@dockercise/shared';
 import * as tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { type FakeContainer, FakeEngine } from '../engine/fake-engine.js';
@@ -75,7 +75,11 @@ describe('runPlan on the fake engine', () => {
     // Approved a day later: the run began then, but this attempt takes only its own time.
     const dayAgo = new Date(Date.now() - 86_400_000).toISOString();
     const earlier = { ...first, startedAt: dayAgo };
-    const kept = await keptWorkspaces(engine, plan, earlier, 'r1');
+    const kept = await keptWorkspaces(engine, plan, earlier, {
+      runId: 'r1',
+      pipeline: 'p',
+      log: silentLogger,
+    });
     const resume = await planResume(plan, earlier, store, (g) => approved.has(g), kept);
     engine.events.length = 0;
     const second = await runPlan({ ...base, approvedGates: approved, resume, attempt: 2 });
@@ -100,7 +104,7 @@ describe('runPlan on the fake engine', () => {
     await engine.removeVolume('dockercise-r1-code');
 
     const approved = new Set(['deploy.dockercise.yaml']);
-    const kept = await keptWorkspaces(engine, plan, first, 'r1');
+    const kept = await keptWorkspaces(engine, plan, first, { runId: 'r1', pipeline: 'p', log: silentLogger });
     expect(kept.size).toBe(0);
     const resume = await planResume(plan, first, store, (g) => approved.has(g), kept);
     engine.events.length = 0;

@@ -9,7 +9,7 @@ import {
 import { EngineUnavailableError } from '../engine/engine.js';
 import { SecretMasker } from '../logs/secret-masker.js';
 import { volumeName } from './container-spec.js';
-import { workspacesAtGates } from './gate-workspaces.js';
+import { saveGateWorkspaces, workspacesAtGates } from './gate-workspaces.js';
 import { OutputFiles } from './output-files.js';
 import { ResultWriter } from './result-writer.js';
 import { RunGraph } from './run-graph.js';
@@ -195,7 +195,14 @@ class PlanRun {
     // Tidied up before the end is recorded: an ended run can be approved or re-run at once, and the
     // next attempt's containers carry the same run label that this clean-up sweeps. What is left to
     // remove here is little: an ended container goes once the next one has started.
-    await this.cleanUp(workspacesAtGates(this.options.plan, this.snapshot(), this.options.runId));
+    const last = this.snapshot();
+    await saveGateWorkspaces(this.options.engine, this.options.plan, last, {
+      runId: this.options.runId,
+      pipeline: this.options.pipeline,
+      ...(this.options.snapshots ? { snapshots: this.options.snapshots } : {}),
+      log: this.log,
+    });
+    await this.cleanUp(workspacesAtGates(this.options.plan, last, this.options.runId));
     await this.writer.flush();
     this.options.onChange?.(this.snapshot());
     if (this.fatal) throw this.fatal;

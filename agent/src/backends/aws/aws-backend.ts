@@ -17,6 +17,7 @@ import { S3LogSink } from './s3-log-sink.js';
 import { fetchPlanObject } from './s3-plan-store.js';
 import { S3ResultStore } from './s3-result-store.js';
 import { S3RunLeases } from './s3-run-leases.js';
+import { S3WorkspaceSnapshots } from './s3-workspace-snapshots.js';
 import { SqsJobQueue } from './sqs-job-queue.js';
 
 export interface BackendSettings {
@@ -68,6 +69,7 @@ export function createBackend(s: BackendSettings): AgentBackend {
     fetchPlan: (pointer) => fetchPlanObject(aws.s3, pointer),
     cancelRequests: new S3CancelRequests(aws.s3, s.bucket),
     caches: new S3CacheStore(aws.s3, s.bucket, s.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
+    snapshots: new S3WorkspaceSnapshots(aws.s3, s.bucket, s.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
     leases: new S3RunLeases(aws.s3, s.bucket),
     ...(host
       ? {

@@ -1,9 +1,8 @@
-import { type Readable, Transform } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { cacheObjectKey, cachePrefix } from '@dockercise/shared';
 import { type CacheStore, CacheTooLargeError, fallbackPrefix } from '../../backend/cache-store.js';
-import { awsErrorName } from './clients.js';
+import { openObject, uploadArchive } from './s3-archives.js';
 
 const SUFFIX = '.tar.gz';
 
@@ -27,44 +26,18 @@ export class S3CacheStore implements CacheStore {
   }
 
   async save(pipeline: string, key: string, body: Readable): Promise<void> {
-    let bytes = 0;
-    const capped = new Transform({
-      transform: (chunk: Buffer, _encoding, done) => {
-        bytes += chunk.length;
-        if (bytes > this.maxBytes)
-          done(new CacheTooLargeError(`the cache is larger than ${formatGiB(this.maxBytes)}; not saved`));
-        else done(null, chunk);
-      },
-    });
-    body.on('error', (error) => capped.destroy(error));
-    // A multipart upload of parts as they come; an error aborts it, so no partial archive is left.
-    const upload = new Upload({
-      client: this.s3,
-      params: {
-        Bucket: this.bucket,
-        Key: cacheObjectKey(pipeline, key),
-        Body: body.pipe(capped),
-        ContentType: 'application/gzip',
-      },
-      queueSize: 2,
-      leavePartsOnError: false,
-    });
-    try {
-      await upload.done();
-    } catch (error) {
-      await upload.abort().catch(() => {});
-      throw error;
-    }
+    await uploadArchive(
+      this.s3,
+      this.bucket,
+      cacheObjectKey(pipeline, key),
+      body,
+      this.maxBytes,
+      () => new CacheTooLargeError(`the cache is larger than ${formatGiB(this.maxBytes)}; not saved`),
+    );
   }
 
-  private async get(objectKey: string): Promise<Readable | undefined> {
-    try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
-      return object.Body as Readable | undefined;
-    } catch (error) {
-      if (awsErrorName(error) === 'NoSuchKey') return undefined;
-      throw error;
-    }
+  private get(objectKey: string): Promise<Readable | undefined> {
+    return openObject(this.s3, this.bucket, objectKey);
   }
 
   /** The newest archive whose key starts with `prefix`. */
@@ -96,6 +69,6 @@ export class S3CacheStore implements CacheStore {
   }
 }
 
-function formatGiB(bytes: number): string {
+export function formatGiB(bytes: number): string {
   return `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`;
 }
