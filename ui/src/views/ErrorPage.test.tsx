@@ -15,6 +15,15 @@ describe('ErrorPage', () => {
     expect(view.getByRole('alert').textContent).toContain(message);
   });
 
+  it('says a missing run once, and links to the list it would be in', () => {
+    window.history.pushState({}, '', '/results/111122223333/app/20261128T000000Z-abcdef');
+    const view = render(() => <ErrorPage error={new ApiError('not-found', 'no such run')} what="run" />);
+    expect(view.getByRole('alert').textContent).toContain('There is no such run. Check the address');
+    expect(view.getByRole('link', { name: 'go back to the list' }).getAttribute('href')).toBe(
+      '/results/111122223333/app/',
+    );
+  });
+
   it('points a person who may not see the run at sign-in, to come back to it', () => {
     window.history.pushState({}, '', '/results/111122223333/app/20261128T000000Z-abcdef');
     const view = render(() => (

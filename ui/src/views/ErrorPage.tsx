@@ -18,7 +18,11 @@ export function ErrorPage(props: { error: ApiError; what: string; onRetry?: () =
         <Match when={props.error.kind === 'not-found'}>
           <h1 id="error-title">Not found</h1>
           <p>
-            There is no such {props.what}: {props.error.message}. Check the address, or go back to the list.
+            {/* The server's words say it already ("no such run"): not said twice. */}
+            {props.error.message.startsWith('no such')
+              ? `There is ${props.error.message}`
+              : `There is no such ${props.what}: ${props.error.message}`}
+            . Check the address, or <a href={upOneLevel(window.location.pathname)}>go back to the list</a>.
           </p>
         </Match>
         <Match when={props.error.kind === 'not-allowed'}>
@@ -59,4 +63,10 @@ export function NotFoundPage() {
       </p>
     </section>
   );
+}
+
+/** The page above this one: a run's list of runs, a pipeline's account, or the viewer's start. */
+function upOneLevel(path: string): string {
+  const parts = path.replace(/\/+$/, '').split('/');
+  return parts.length > 3 ? `${parts.slice(0, -1).join('/')}/` : '/results/';
 }

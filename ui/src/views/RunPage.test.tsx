@@ -288,6 +288,38 @@ describe('the run page', () => {
     expect(view.getByRole('alert').textContent).toContain('ci.dockercise.yaml:3:7');
     expect(view.getByText(/its pipeline did not compile/)).toBeTruthy();
     expect(view.queryByRole('button', { name: 'Cancel run…' })).toBeNull();
+    // It ended without a step: not "No step has started yet", as if one might.
+    expect(view.getByText('No step ran.')).toBeTruthy();
+    expect(view.queryByText('No step has started yet.')).toBeNull();
+    view.unmount();
+  });
+
+  it("says why a step has no output, that an output was cut, and what a finished step's phase was", async () => {
+    const run = waitingRun();
+    const [build] = run.steps;
+    if (build) Object.assign(build, { phase: 'done', outputCutAt: 1048576, output: 'outputs/build' });
+    run.steps.push({
+      name: 'lint',
+      status: 'failed',
+      image: 'busybox',
+      log: 'logs/lint.log',
+      secret: false,
+      exitCode: 1,
+    });
+    run.graph?.steps.push({ name: 'lint', needs: [] });
+    const { view } = openRun(`/results/local/app/${RUN_ID}`, (path) => {
+      if (path === `/results/local/app/${RUN_ID}`) return { body: run };
+      if (path.includes('/logs/')) return { body: { source: 'file', lines: [], complete: true } };
+      return undefined;
+    });
+    await tick(30);
+    fireEvent.click(view.getByRole('button', { name: 'step build: succeeded' }));
+    await tick(10);
+    expect(view.getByText('done (its confirmation ran)')).toBeTruthy();
+    expect(view.getByText(/what is kept is its first 1048576 bytes/)).toBeTruthy();
+    fireEvent.click(view.getByRole('button', { name: 'step lint: failed' }));
+    await tick(10);
+    expect(view.getByText('No output stored: an output is kept when the step succeeds.')).toBeTruthy();
     view.unmount();
   });
 

@@ -238,6 +238,7 @@ export function RunPage(props: { run: RunRef }) {
                   graph={data().graph}
                   now={now()}
                   onSelect={(step) => select({ kind: 'step', name: step })}
+                  ended={FINISHED_RUN_STATUSES.has(data().status)}
                 />
               </section>
             </div>

@@ -49,7 +49,9 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
         <dd>{props.step.exitCode ?? '—'}</dd>
         <Show when={props.step.phase === 'done'}>
           <dt>Phase</dt>
-          <dd>done (confirming completion)</dd>
+          <dd>
+            {ACTIVE.has(props.step.status) ? 'done (confirming completion)' : 'done (its confirmation ran)'}
+          </dd>
         </Show>
         <dt>Started</dt>
         <dd>{formatTime(props.step.startedAt)}</dd>
@@ -101,7 +103,15 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
       </Show>
       <h3>Output</h3>
       <Show when={!props.step.secret} fallback={<p class="muted">A secret step's output is never shown.</p>}>
-        <Show when={props.step.output} fallback={<p class="muted">No output stored.</p>}>
+        <Show when={props.step.output} fallback={<p class="muted">{noOutputWhy(props.step)}</p>}>
+          <Show when={props.step.outputCutAt}>
+            {(bytes) => (
+              <p class="muted">
+                Its stdout passed the output limit and no step reads it: what is kept is its first {bytes()}{' '}
+                bytes. The log has every line.
+              </p>
+            )}
+          </Show>
           <Show
             when={output()}
             fallback={
@@ -222,4 +232,13 @@ export function GatePanel(props: {
       </Switch>
     </section>
   );
+}
+
+/** Why a step that is not secret has no output: it has not ended well, printed nothing, or printed a secret. */
+function noOutputWhy(step: StepResult): string {
+  if (ACTIVE.has(step.status) || step.status === 'waiting-approval')
+    return 'No output yet: the step has not ended.';
+  if (step.status !== 'succeeded' && !step.allowedFailure)
+    return 'No output stored: an output is kept when the step succeeds.';
+  return 'No output stored: the step printed nothing on stdout, or what it printed held a secret value, which is never stored.';
 }

@@ -12,6 +12,8 @@ export function Timeline(props: {
   graph: RunGraph | undefined;
   now: number;
   onSelect: (step: string) => void;
+  /** The run has ended (an invalid pipeline's run never starts a step). */
+  ended?: boolean;
 }) {
   const timeline = createMemo(() => timelineOf(props.steps, props.graph, props.now));
   const axis = createMemo(() => compressedAxis(timeline()));
@@ -19,7 +21,10 @@ export function Timeline(props: {
   const widthOf = (start: number, end: number): string =>
     `${((axis().at(end) - axis().at(start)) * 100).toFixed(3)}%`;
   return (
-    <Show when={timeline().bars.length > 0} fallback={<p class="muted">No step has started yet.</p>}>
+    <Show
+      when={timeline().bars.length > 0}
+      fallback={<p class="muted">{props.ended ? 'No step ran.' : 'No step has started yet.'}</p>}
+    >
       <div class="timeline">
         <div class="timeline-axis" aria-hidden="true">
           <span>0</span>
