@@ -6,13 +6,11 @@ import type { FileContext } from './file-context.js';
 import type { ParsedStep } from './parsed.js';
 import { parseServices } from './services-field.js';
 import {
-  parseAllowFailure,
   parseCaches,
-  parseCheckout,
+  parseFlag,
   parseImage,
   parseOutputLimit,
   parseRetry,
-  parseSecret,
   parseTimeout,
   parseWhen,
 } from './step-options.js';
@@ -118,7 +116,13 @@ export function parseStep(
       if (seconds !== undefined) step.timeout = seconds;
     },
     secret: (value) => {
-      const secret = parseSecret(value, name, ctx);
+      const secret = parseFlag(
+        'secret',
+        value,
+        name,
+        ctx,
+        'write secret: true (YAML 1.2 reads yes/no as text)',
+      );
       if (secret !== undefined) step.secret = secret;
     },
     when: (value) => {
@@ -136,11 +140,19 @@ export function parseStep(
       step.services = parseServices(value, name, ctx);
     },
     'allow-failure': (value) => {
-      const allowed = parseAllowFailure(value, name, ctx);
+      const allowed = parseFlag('allow-failure', value, name, ctx, 'write allow-failure: true');
       if (allowed !== undefined) step.allowFailure = allowed;
     },
     checkout: (value) => {
-      if (parseCheckout(value, name, ctx) === false) step.checkout = false;
+      const wanted = parseFlag(
+        'checkout',
+        value,
+        name,
+        ctx,
+        'write checkout: false for a workspace without the repository',
+      );
+      // `checkout: false` starts the step's workspace empty instead of holding the repository.
+      if (wanted === false) step.checkout = false;
     },
     'output-limit': (value) => {
       const bytes = parseOutputLimit(value, name, ctx);

@@ -163,16 +163,6 @@ export function parseTimeout(node: Node, step: string, ctx: FieldContext): numbe
   return undefined;
 }
 
-export function parseSecret(node: Node, step: string, ctx: FieldContext): boolean | undefined {
-  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
-  ctx.report(
-    ctx.posOf(node),
-    `secret of step "${step}" must be true or false`,
-    'write secret: true (YAML 1.2 reads yes/no as text)',
-  );
-  return undefined;
-}
-
 const CACHE_EXAMPLE = 'e.g. cache: [{ path: /root/.npm, key: "npm-{lock-hash}" }]';
 
 /** `cache`: a list of `{ path, key }`; the path absolute, the key text that may name steps' outputs. */
@@ -221,24 +211,19 @@ export function parseCaches<K>(
   return caches;
 }
 
-export function parseAllowFailure(node: Node, step: string, ctx: FieldContext): boolean | undefined {
+/**
+ * A field that is true or false (`allow-failure`, `checkout`); anything else is reported with the
+ * hint that shows how to write it.
+ */
+export function parseFlag(
+  field: string,
+  node: Node,
+  step: string,
+  ctx: FieldContext,
+  hint: string,
+): boolean | undefined {
   if (isScalar(node) && typeof node.value === 'boolean') return node.value;
-  ctx.report(
-    ctx.posOf(node),
-    `allow-failure of step "${step}" must be true or false`,
-    'write allow-failure: true',
-  );
-  return undefined;
-}
-
-/** `checkout: false`: the step's workspace starts empty instead of holding the repository. */
-export function parseCheckout(node: Node, step: string, ctx: FieldContext): boolean | undefined {
-  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
-  ctx.report(
-    ctx.posOf(node),
-    `checkout of step "${step}" must be true or false`,
-    'write checkout: false for a workspace without the repository',
-  );
+  ctx.report(ctx.posOf(node), `${field} of step "${step}" must be true or false`, hint);
   return undefined;
 }
 
