@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { promisify } from 'node:util';
 import { archiveSource, type WorkspaceSource } from '@dockercise/agent/local';
 import { isPipelineFile, type PipelineSource } from '@dockercise/shared/language';
+import { gitLine, gitOutput } from './git.js';
 
 export type CommitTree =
   | { ok: true; commit: string; branch?: string; sources: PipelineSource[]; workspace: WorkspaceSource }
@@ -14,23 +13,24 @@ export type CommitTree =
  * the pipeline files of the folder as that commit has them, and its files in every workspace.
  */
 export async function commitTree(dir: string, ref: string): Promise<CommitTree> {
-  const top = (await git(dir, ['rev-parse', '--show-toplevel']))?.trim();
+  const top = await gitLine(dir, ['rev-parse', '--show-toplevel']);
   if (!top) return { ok: false, message: `--commit needs a folder inside a git repository; ${dir} is not` };
-  const commit = (await git(top, ['rev-parse', '--verify', '-q', `${ref}^{commit}`]))?.trim();
+  const commit = await gitLine(top, ['rev-parse', '--verify', '-q', `${ref}^{commit}`]);
   if (!commit) return { ok: false, message: `no commit ${ref} in ${top}` };
   const below = relative(top, await realpath(dir))
     .split('\\')
     .join('/');
-  const listed = (await git(top, ['ls-tree', '-r', '-z', '--name-only', commit, '--', below || '.'])) ?? '';
+  const listed =
+    (await gitOutput(top, ['ls-tree', '-r', '-z', '--name-only', commit, '--', below || '.'])) ?? '';
   const sources: PipelineSource[] = [];
   for (const path of listed.split('\0')) {
     if (!path || !isPipelineFile(path) || path.split('/').includes('.dockercise')) continue;
-    const text = await git(top, ['show', `${commit}:${path}`]);
+    const text = await gitOutput(top, ['show', `${commit}:${path}`]);
     if (text !== undefined) sources.push({ path: below ? path.slice(below.length + 1) : path, text });
   }
   if (sources.length === 0)
     return { ok: false, message: `commit ${ref} has no pipeline files under ${below || 'its top'}` };
-  const isBranch = (await git(top, ['show-ref', '--verify', '-q', `refs/heads/${ref}`])) !== undefined;
+  const isBranch = (await gitOutput(top, ['show-ref', '--verify', '-q', `refs/heads/${ref}`])) !== undefined;
   return {
     ok: true,
     commit,
@@ -38,12 +38,4 @@ export async function commitTree(dir: string, ref: string): Promise<CommitTree> 
     sources,
     workspace: archiveSource(top, commit),
   };
-}
-
-async function git(dir: string, args: string[]): Promise<string | undefined> {
-  const out = await promisify(execFile)('git', ['-C', dir, ...args], {
-    timeout: 30_000,
-    maxBuffer: 64 * 1024 * 1024,
-  }).catch(() => undefined);
-  return out?.stdout;
 }

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import {
   createLogger,
   DockerEngine,
@@ -17,6 +15,7 @@ import {
 import { newRunId, RUN_ID, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
 import { commitTree } from './commit-tree.js';
 import { resolveGates } from './gates.js';
+import { gitBranch, gitDefaultBranch, repositoryIdentity } from './git.js';
 import { compileAt, loadPlan, printDiagnostics } from './load-plan.js';
 import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
 import { LiveView, PrefixedView } from './progress.js';
@@ -200,30 +199,6 @@ async function printFailedLogs(result: RunResult, runDir: string): Promise<void>
     const tail = text.trimEnd().split('\n').slice(-20);
     process.stdout.write(`\n--- ${step.name}: last lines of its log ---\n${tail.join('\n')}\n`);
   }
-}
-
-/** The folder's current git branch, when it is in a repository on one. */
-/** Who a folder's caches belong to: its repository's `origin` URL, else the folder's real path. */
-async function repositoryIdentity(dir: string): Promise<string> {
-  const origin = await git(dir, ['config', '--get', 'remote.origin.url']);
-  return origin ?? (await realpath(dir));
-}
-
-/** The branch `origin/HEAD` names, whose caches a branch without its own reads. */
-async function gitDefaultBranch(dir: string): Promise<string | undefined> {
-  const head = await git(dir, ['symbolic-ref', '--short', '-q', 'refs/remotes/origin/HEAD']);
-  return head?.replace(/^origin\//, '');
-}
-
-async function git(dir: string, args: string[]): Promise<string | undefined> {
-  const out = await promisify(execFile)('git', ['-C', dir, ...args], { timeout: 5000 }).catch(
-    () => undefined,
-  );
-  return out?.stdout.trim() || undefined;
-}
-
-function gitBranch(dir: string): Promise<string | undefined> {
-  return git(dir, ['symbolic-ref', '--short', '-q', 'HEAD']);
 }
 
 /**

@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { filesSource, folderSource, type WorkspaceSource } from '@dockercise/agent/local';
+import { gitLine, gitOutput } from './git.js';
 
 /** Where `dockercise run` keeps its results, beside the pipeline files: never in a workspace. */
 const RESULTS_DIR = '.dockercise';
@@ -12,21 +11,13 @@ const RESULTS_DIR = '.dockercise';
  * its files. And the commit it stands on, when there is one.
  */
 export async function workingTree(dir: string): Promise<{ workspace: WorkspaceSource; commit?: string }> {
-  const top = await git(dir, ['rev-parse', '--show-toplevel']);
+  const top = await gitLine(dir, ['rev-parse', '--show-toplevel']);
   if (!top) return { workspace: folderSource(dir, [RESULTS_DIR]) };
-  const listed = await git(top.trim(), ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  const listed = await gitOutput(top, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
   // A conflicted file is listed once per stage; results folders are left out even if committed.
   const files = [...new Set((listed ?? '').split('\0'))].filter(
     (f) => f !== '' && !f.split('/').includes(RESULTS_DIR),
   );
-  const commit = (await git(top.trim(), ['rev-parse', '-q', '--verify', 'HEAD']))?.trim();
-  return { workspace: filesSource(top.trim(), files), ...(commit ? { commit } : {}) };
-}
-
-async function git(dir: string, args: string[]): Promise<string | undefined> {
-  const out = await promisify(execFile)('git', ['-C', dir, ...args], {
-    timeout: 30_000,
-    maxBuffer: 256 * 1024 * 1024,
-  }).catch(() => undefined);
-  return out?.stdout;
+  const commit = await gitLine(top, ['rev-parse', '-q', '--verify', 'HEAD']);
+  return { workspace: filesSource(top, files), ...(commit ? { commit } : {}) };
 }
