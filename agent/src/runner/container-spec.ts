@@ -46,22 +46,6 @@ export function referencedSteps(step: PlanStep): string[] {
   return [...referenced].sort();
 }
 
-/** The steps whose output some step reads: `{step}` in a command, a variable or a cache key. */
-export function outputsRead(plan: Plan): Set<string> {
-  const read = new Set<string>();
-  for (const step of plan.steps) {
-    const templates = [
-      step.run,
-      step.done ?? [],
-      ...step.env.map((v) => v.value),
-      ...(step.cache ?? []).map((c) => c.key),
-    ];
-    for (const template of templates)
-      for (const part of template) if (typeof part !== 'string') read.add(part.ref);
-  }
-  return read;
-}
-
 /** Where `{step}` points inside a container. */
 export const outputPath = (step: string): string => `${OUTPUT_MOUNT_DIR}/${step}`;
 

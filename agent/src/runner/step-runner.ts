@@ -4,13 +4,14 @@ import type { StepLog } from '../logs/log-sink.js';
 import type { SecretMasker } from '../logs/secret-masker.js';
 import { scopeOf } from './cache-scope.js';
 import { type ContainerOutcome, runContainer } from './container-run.js';
-import { outputsRead, phaseSpec, type SpecContext } from './container-spec.js';
+import { phaseSpec, type SpecContext } from './container-spec.js';
+import { cutNote, OutputLimits } from './output-limits.js';
 import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './output-pump.js';
 import { PreparedSteps } from './prepared-steps.js';
-import { DEFAULT_OUTPUT_LIMIT, DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
+import { DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
 import { attemptCaches, type CacheSpace, type RemoteCaches } from './step-caches.js';
-import { formatBytes, retryable, type StepOutcome, stoppedOutcome } from './step-outcome.js';
+import { retryable, type StepOutcome, stoppedOutcome } from './step-outcome.js';
 import { StepOutputs } from './step-outputs.js';
 import { ServiceLogs, type ServiceResult, type StartedServices, startServices } from './step-services.js';
 import { type StepBase, StepSpecs } from './step-specs.js';
@@ -48,7 +49,7 @@ type Pumped = Awaited<ReturnType<typeof pumpOutput>>;
  */
 export class StepRunner {
   private readonly outputs: StepOutputs;
-  private readers: ReadonlySet<string> | undefined;
+  private readonly limits: OutputLimits;
   private readonly specs: StepSpecs;
   /** Containers made ahead of their steps' start: the run fills it (RunGraph.upcoming). */
   readonly prepared: PreparedSteps;
@@ -64,6 +65,7 @@ export class StepRunner {
     outputs: ReadonlyMap<string, Buffer> = new Map(),
   ) {
     this.outputs = new StepOutputs(options.plan, masker, options.store, log, outputs);
+    this.limits = new OutputLimits(options.plan, options.outputLimitBytes);
     this.specs = new StepSpecs(options, resources, this.outputs);
     this.prepared = new PreparedSteps(resources, log, (step) => this.specs.ahead(step));
   }
@@ -193,25 +195,17 @@ export class StepRunner {
     onlyDone: boolean,
   ): Promise<StepOutcome> {
     if (!onlyDone) {
-      const limit = this.outputLimit(step);
+      const limit = this.limits.of(step);
       const run = await this.container('run', phaseSpec(base, context, step, 'run'), log, deadline, step, {
         capture: true,
         logStdout: !step.secret,
         withholdStderr: step.secret,
-        // A log is not an output: only an output that a step reads (or a secret's value, which
-        // must be whole to be masked) fails its step past the limit; any other is cut there.
-        overflow: step.secret || this.readOutputs.has(step.name) ? 'stop' : 'cut',
+        overflow: this.limits.overflow(step),
         limit,
       });
       if (run.pumped?.cut) {
         this.report.outputCut(step.name, limit);
-        await log.write([
-          {
-            ts: Date.now(),
-            stream: 'stderr',
-            text: `[dockercise: stdout passed the ${formatBytes(limit)} output limit; no step reads it, so the stored output is its first ${formatBytes(limit)} and this log has every line]`,
-          },
-        ]);
+        await log.write([cutNote(limit)]);
       }
       if (run.pumped?.withheld) await this.writeWithheld(run.pumped.withheld, run.pumped.output, log);
       const stopped = stoppedOutcome(run, step, limit);
@@ -239,9 +233,9 @@ export class StepRunner {
       logStdout: true,
       withholdStderr: false,
       overflow: 'stop',
-      limit: this.outputLimit(step),
+      limit: this.limits.of(step),
     });
-    const doneStopped = stoppedOutcome(done, step, this.outputLimit(step));
+    const doneStopped = stoppedOutcome(done, step, this.limits.of(step));
     if (doneStopped) return doneStopped;
     if (done.exitCode !== 0)
       return {
@@ -299,16 +293,5 @@ export class StepRunner {
 
   private writeWithheld(withheld: Withheld, output: Buffer | undefined, log: StepLog): Promise<void> {
     return writeWithheld(withheld, output, this.masker, log);
-  }
-
-  /** The step's own limit, else the run's (the agent's setting, or `dockercise run --output-limit`). */
-  private outputLimit(step: PlanStep): number {
-    return step.outputLimit ?? this.options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT;
-  }
-
-  /** The steps whose output another step reads: `{step}` in a command, a variable or a cache key. */
-  private get readOutputs(): ReadonlySet<string> {
-    this.readers ??= outputsRead(this.options.plan);
-    return this.readers;
   }
 }
