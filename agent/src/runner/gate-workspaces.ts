@@ -1,6 +1,6 @@
 import { pipeline as pipe } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { type Logger, type Plan, type RunResult, workspaceOwner } from '@dockercise/shared';
+import type { Logger, Plan, RunResult } from '@dockercise/shared';
 import type { WorkspaceSnapshots } from '../backend/workspace-snapshots.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import { checkedCacheArchive } from './cache-archive.js';
@@ -32,7 +32,23 @@ export function ownersAtGates(plan: Plan, result: RunResult): Set<string> {
 
 /** The same, by volume name. */
 export function workspacesAtGates(plan: Plan, result: RunResult, runId: string): Set<string> {
-  return new Set([...ownersAtGates(plan, result)].map((owner) => volumeName({ runId, plan }, owner)));
+  return volumesOf(plan, runId, ownersAtGates(plan, result));
+}
+
+/** The workspace volumes of these owners. */
+export function volumesOf(plan: Plan, runId: string, owners: Iterable<string>): Set<string> {
+  return new Set([...owners].map((owner) => volumeName({ runId, plan }, owner)));
+}
+
+/** At an attempt's end: the volumes to keep for its gate (none unless it waits at one), saved too. */
+export async function keepForGate(
+  engine: ContainerEngine,
+  plan: Plan,
+  result: RunResult,
+  run: GateRun,
+): Promise<Set<string>> {
+  await saveGateWorkspaces(engine, plan, result, run);
+  return workspacesAtGates(plan, result, run.runId);
 }
 
 /**
@@ -40,7 +56,7 @@ export function workspacesAtGates(plan: Plan, result: RunResult, runId: string):
  * need not rebuild them. A workspace that cannot be saved (too large, the bucket refused) is only
  * on this engine; the log says so.
  */
-export async function saveGateWorkspaces(
+async function saveGateWorkspaces(
   engine: ContainerEngine,
   plan: Plan,
   result: RunResult,
@@ -118,10 +134,7 @@ async function restore(
   }
 }
 
-/** An image to carry the volume's archive: the owner's own, which its host had. */
+/** An image to carry the volume's archive: its owner step's, which the host that ran it had. */
 function imageOf(plan: Plan, owner: string): string {
-  const step =
-    plan.steps.find((s) => s.name === owner) ??
-    plan.steps.find((s) => workspaceOwner(plan, s.name) === owner);
-  return step?.img ?? '';
+  return plan.steps.find((s) => s.name === owner)?.img ?? '';
 }

@@ -58,15 +58,19 @@ function workspaceScript(engine: () => FakeEngine, plan: Plan, violations: strin
   };
 }
 
+/** The pipeline above, run on the fake engine to its gate. */
+async function atTheGate() {
+  const plan = compile(GATED);
+  const violations: string[] = [];
+  const engine: FakeEngine = new FakeEngine(workspaceScript(() => engine, plan, violations));
+  const store = new MemoryStore();
+  const base = { runId: 'r1', pipeline: 'p', plan, engine, store, logs: new MemoryLogs() };
+  return { plan, violations, engine, store, base, first: await runPlan(base) };
+}
+
 describe('runPlan on the fake engine', () => {
   it('keeps the workspace a gate waits on, and runs only the gated step once approved', async () => {
-    const plan = compile(GATED);
-    const violations: string[] = [];
-    const engine: FakeEngine = new FakeEngine(workspaceScript(() => engine, plan, violations));
-    const store = new MemoryStore();
-    const base = { runId: 'r1', pipeline: 'p', plan, engine, store, logs: new MemoryLogs() };
-
-    const first = await runPlan(base);
+    const { plan, violations, engine, store, base, first } = await atTheGate();
     expect(first.status).toBe('waiting-approval');
     // What deploy mounts (code's workspace, which build wrote into) stays; nothing else does.
     expect([...engine.volumes.keys()]).toEqual(['dockercise-r1-code']);
@@ -95,12 +99,7 @@ describe('runPlan on the fake engine', () => {
   });
 
   it('rebuilds the workspace a gate waits on when it is gone (another host), before the gated step', async () => {
-    const plan = compile(GATED);
-    const violations: string[] = [];
-    const engine: FakeEngine = new FakeEngine(workspaceScript(() => engine, plan, violations));
-    const store = new MemoryStore();
-    const base = { runId: 'r1', pipeline: 'p', plan, engine, store, logs: new MemoryLogs() };
-    const first = await runPlan(base);
+    const { plan, violations, engine, store, base, first } = await atTheGate();
     await engine.removeVolume('dockercise-r1-code');
 
     const approved = new Set(['deploy.dockercise.yaml']);

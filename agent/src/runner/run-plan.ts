@@ -1,6 +1,5 @@
 import {
   filterMismatch,
-  initialRunResult,
   type PlanStep,
   type RunResult,
   type StepResult,
@@ -8,8 +7,8 @@ import {
 } from '@dockercise/shared';
 import { EngineUnavailableError } from '../engine/engine.js';
 import { SecretMasker } from '../logs/secret-masker.js';
-import { volumeName } from './container-spec.js';
-import { saveGateWorkspaces, workspacesAtGates } from './gate-workspaces.js';
+import { firstResult } from './first-result.js';
+import { keepForGate, volumesOf } from './gate-workspaces.js';
 import { OutputFiles } from './output-files.js';
 import { ResultWriter } from './result-writer.js';
 import { RunGraph } from './run-graph.js';
@@ -73,11 +72,7 @@ class PlanRun {
       options.pull,
       this.log,
       options.workspace,
-      new Set(
-        [...(resume?.kept ?? [])].map((owner) =>
-          volumeName({ runId: options.runId, plan: options.plan }, owner),
-        ),
-      ),
+      volumesOf(options.plan, options.runId, resume?.kept ?? []),
     );
     this.stepRunner = new StepRunner(
       options,
@@ -107,31 +102,9 @@ class PlanRun {
       this.log,
       resume?.outputs,
     );
-    const initial = initialRunResult({
-      runId: options.runId,
-      pipeline: options.pipeline,
-      plan: options.plan,
-      startedAt:
-        (options.previousAttempts ? undefined : resume?.previous.startedAt) ?? new Date().toISOString(),
-      isApproved,
-      ...(options.source ? { source: options.source } : {}),
-    });
-    this.result = {
-      ...initial,
-      status: 'running',
-      attempt: options.attempt ?? 1,
-      ...(options.previousAttempts ? { previousAttempts: options.previousAttempts } : {}),
-      steps: [],
-    };
-    const earlier = new Map((resume?.previous.steps ?? []).map((s) => [s.name, s]));
-    for (const step of initial.steps) {
-      const kept = earlier.get(step.name);
-      const filtered = this.graph.filtered.get(step.name);
-      if (filtered) {
-        const error = `skipped: ${filtered}`;
-        this.steps.set(step.name, { ...step, status: 'skipped', skipReason: 'filtered', error });
-      } else this.steps.set(step.name, kept && resume?.carried.has(step.name) ? kept : step);
-    }
+    const first = firstResult(options, isApproved, this.graph.filtered);
+    this.result = first.result;
+    for (const step of first.steps) this.steps.set(step.name, step);
     this.writer = new ResultWriter(
       options.store,
       () => this.snapshot(),
@@ -195,14 +168,9 @@ class PlanRun {
     // Tidied up before the end is recorded: an ended run can be approved or re-run at once, and the
     // next attempt's containers carry the same run label that this clean-up sweeps. What is left to
     // remove here is little: an ended container goes once the next one has started.
-    const last = this.snapshot();
-    await saveGateWorkspaces(this.options.engine, this.options.plan, last, {
-      runId: this.options.runId,
-      pipeline: this.options.pipeline,
-      ...(this.options.snapshots ? { snapshots: this.options.snapshots } : {}),
-      log: this.log,
-    });
-    await this.cleanUp(workspacesAtGates(this.options.plan, last, this.options.runId));
+    const { engine, plan, runId, pipeline, snapshots } = this.options;
+    const run = { runId, pipeline, ...(snapshots ? { snapshots } : {}), log: this.log };
+    await this.cleanUp(await keepForGate(engine, plan, this.snapshot(), run));
     await this.writer.flush();
     this.options.onChange?.(this.snapshot());
     if (this.fatal) throw this.fatal;
