@@ -15,10 +15,9 @@ import { isHeld, type RunLeases } from '../backend/run-leases.js';
 import type { GitMirrors } from '../checkout/git-mirrors.js';
 import { folderSource } from '../checkout/workspace-source.js';
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
-import { keptWorkspaces, workspacesAtGates } from '../runner/gate-workspaces.js';
-import { planResume } from '../runner/resume.js';
-import { RUN_LABEL, runPlan } from '../runner/run-plan.js';
+import { runPlan } from '../runner/run-plan.js';
 import { watchForCancel } from './cancel-watch.js';
+import { goOnFrom } from './earlier-attempt.js';
 import { holdLease } from './lease.js';
 import { loadPointedPlan } from './pointed-plan.js';
 import { fenced, handBack } from './run-handover.js';
@@ -172,29 +171,19 @@ export async function handleJob(
       await queue.delete(job);
       return 'finished';
     }
-    // What an earlier attempt left goes, but the workspaces it kept at its gate for this approval.
     const fromEarlier = previous && rerun?.scope !== 'all' ? previous : undefined;
-    const atGate = fromEarlier ? workspacesAtGates(plan, fromEarlier, body.runId) : new Set<string>();
-    const removed = await deps.engine.removeLabelled(RUN_LABEL, body.runId, atGate);
-    if (removed.containers + removed.volumes > 0)
-      logger.info({ ...log, ...removed }, 'removed what an earlier attempt left');
-
-    const approved = new Set(body.approvedGates);
-    const isApproved = (gate: string): boolean => approved.has(gate);
-    const resume = fromEarlier
-      ? await planResume(
-          plan,
-          fromEarlier,
-          store,
-          isApproved,
-          await keptWorkspaces(deps.engine, plan, fromEarlier, {
-            runId: body.runId,
-            pipeline: body.pipeline,
-            ...(backend.snapshots ? { snapshots: backend.snapshots } : {}),
-            log: logger,
-          }),
-        )
-      : undefined;
+    const resume = await goOnFrom(fromEarlier, {
+      engine: deps.engine,
+      plan,
+      store,
+      approvedGates: body.approvedGates,
+      run: {
+        runId: body.runId,
+        pipeline: body.pipeline,
+        ...(backend.snapshots ? { snapshots: backend.snapshots } : {}),
+        log: logger,
+      },
+    });
     const previousAttempts =
       rerun && previous
         ? [...(previous.previousAttempts ?? []), attemptSummary(previous)]
@@ -247,7 +236,7 @@ export async function handleJob(
           repository: body.source.repository,
           ...(body.source.defaultBranch ? { defaultBranch: body.source.defaultBranch } : {}),
         },
-        approvedGates: approved,
+        approvedGates: new Set(body.approvedGates),
         source: body.source,
         context: {
           event: body.event ?? 'push',
