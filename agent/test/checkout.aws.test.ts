@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../src/engine/docker-engine.js';
 import { inProcessAgent, jobBody, newAccount, readObject, resultWhen, sendJob } from './aws-harness.js';
 import { GIT_IMAGE } from './docker-images.global.js';
-import { compile, docker, IMG } from './harness.js';
+import { exampleFiles, exampleLogs } from './example-pipeline.js';
+import { compile, docker, IMG, logTexts } from './harness.js';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -108,6 +109,52 @@ describe("a hosted run's checkout, from the host's git mirror", () => {
     // The same commit again (a re-run) needs no fetch at all.
     expect(await runOf(second)).toEqual(['1.1', 'second', 'first', '0', second, seen(second)]);
     expect(fetched.map((f) => f.fresh)).toEqual([true, false]);
+  });
+});
+
+describe('the example build-test-deploy pipeline, hosted', () => {
+  it('runs unchanged, each step seeing what it sees under `dockercise run` and the local server', async () => {
+    const repo = origin();
+    const files = exampleFiles();
+    const commit = repo.commit(files, 'first');
+    const account = await newAccount();
+    const agent = inProcessAgent(account, { gitDir: mkdtempSync(join(tmpdir(), 'dockercise-git-')) });
+    const done = agent.run();
+    stops.push(async () => {
+      agent.shutdown();
+      await done;
+    });
+    // What the control plane compiles from the push: the pipeline files of the commit.
+    const plan = compile(
+      Object.fromEntries(Object.entries(files).filter(([name]) => name.endsWith('.dockercise.yaml'))),
+    );
+    const job = {
+      source: { repository: 'me/app', commit, branch: 'main' },
+      checkout: { url: repo.url, commit, deployKey: 'not used: the fetch goes to a local repository' },
+    };
+    const body = jobBody(account, plan, job);
+    await sendJob(account, body);
+    await resultWhen(account, body, (r) => r.status === 'waiting-approval', 'the gate', 60_000);
+    const approval = jobBody(account, plan, {
+      ...job,
+      runId: body.runId,
+      approvedGates: ['deploy.dockercise.yaml'],
+    });
+    await sendJob(account, approval);
+    const result = await resultWhen(
+      account,
+      approval,
+      (r) => r.status !== 'pending' && r.status !== 'running' && r.status !== 'waiting-approval',
+      'the run',
+      60_000,
+    );
+    expect(result.status).toBe('succeeded');
+    const logs: Record<string, string[]> = {};
+    for (const step of ['build', 'test', 'deploy'])
+      logs[step] = logTexts(
+        (await readObject(account, `${runPrefix('app', body.runId)}logs/${step}.log`)) ?? '',
+      );
+    expect(logs).toEqual(exampleLogs(commit, 'push'));
   });
 });
 

@@ -5,6 +5,8 @@ import Docker from 'dockerode';
 export const TEST_IMAGE = 'dockercise-test/busybox:latest';
 /** The same with the machine's git in it: for steps that use a checkout's history. */
 export const GIT_IMAGE = 'dockercise-test/busybox-git:latest';
+/** What the examples name. */
+export const EXAMPLE_IMAGE = 'busybox:1.36';
 
 /** Tests build their own image (no registry is reachable where they run) and never pull. */
 export default async function setup(): Promise<void> {
@@ -28,4 +30,11 @@ export default async function setup(): Promise<void> {
       .catch(() => false);
     if (!present) execFileSync('bash', [script, ...extra, image], { stdio: 'inherit' });
   }
+  // The examples name busybox:1.36 and run unchanged in tests: the same local image, never pulled.
+  const example = await docker
+    .getImage(EXAMPLE_IMAGE)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  if (!example) await docker.getImage(TEST_IMAGE).tag({ repo: 'busybox', tag: '1.36' });
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { IMG, leftovers, writeTree } from '../../agent/test/harness.js';
+import { exampleFiles, exampleLogs } from '../../agent/test/example-pipeline.js';
+import { IMG, leftovers, logTexts, writeTree } from '../../agent/test/harness.js';
 
 const BIN = fileURLToPath(new URL('../bin/dockercise.js', import.meta.url));
 
@@ -120,6 +121,30 @@ describe('the dockercise CLI', () => {
       '1.1-uncommitted',
       commit,
     ]);
+  });
+
+  it('runs the example build-test-deploy pipeline unchanged, as the local server and a host do', async () => {
+    const dir = await tree(exampleFiles());
+    const git = (...args: string[]) =>
+      new Promise<string>((done, fail) =>
+        execFile('git', ['-C', dir, ...args], (error, out) => (error ? fail(error) : done(out.trim()))),
+      );
+    await git('init', '-q', '-b', 'main');
+    await git('add', '.');
+    await git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'first');
+    const commit = await git('rev-parse', 'HEAD');
+    const waiting = await dockercise(['run', dir]);
+    expect(waiting.code, waiting.stdout + waiting.stderr).toBe(2);
+    const runId = /--resume (\S+) --approve/.exec(waiting.stdout)?.[1] as string;
+    const approved = await dockercise(['run', dir, '--resume', runId, '--approve']);
+    expect(approved.code, approved.stdout + approved.stderr).toBe(0);
+    const logs: Record<string, string[]> = {};
+    for (const step of ['build', 'test', 'deploy'])
+      logs[step] = logTexts(
+        await readFile(join(dir, '.dockercise', 'runs', runId, 'logs', `${step}.log`), 'utf8'),
+      );
+    expect(logs).toEqual(exampleLogs(commit, 'manual'));
+    await removeCacheVolumes(dir);
   });
 
   it('run --commit runs a commit: its pipeline and its files, not the working tree', async () => {

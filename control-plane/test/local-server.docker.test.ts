@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { RunView as RunResult } from '@dockercise/shared';
 import { silentLogger } from '@dockercise/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleFiles, exampleLogs } from '../../agent/test/example-pipeline.js';
 import { type LocalServer, startLocalServer } from '../src/local/local-server.js';
 import { commit, gitRepo } from './local-git.js';
 
@@ -125,6 +126,22 @@ describe('dockercise server --local', () => {
     });
     // The viewer's page for the run is served by the same server.
     expect((await api(url)).headers.get('content-type')).toContain('text/html');
+  });
+
+  it('runs the example build-test-deploy pipeline unchanged, as `dockercise run` and a host do', async () => {
+    const repo = gitRepo(exampleFiles(), 'build-test-deploy');
+    const url = (await trigger(repo)).body.url as string;
+    const waiting = await until(url, (r) => r.status === 'waiting-approval');
+    const base = url.replace('/results/', '/api/results/');
+    expect((await api(`${base}/gates/deploy.dockercise.yaml/approve`, { method: 'POST' })).status).toBe(202);
+    const finished = await until(url, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(finished.status).toBe('succeeded');
+    const logs: Record<string, string[]> = {};
+    for (const step of ['build', 'test', 'deploy']) {
+      const log = (await (await api(`${base}/logs/${step}`)).json()) as { lines: string[] };
+      logs[step] = log.lines.map((l) => l.split(' ').slice(2).join(' '));
+    }
+    expect(logs).toEqual(exampleLogs(waiting.source?.commit ?? '', 'manual'));
   });
 
   it('resumes after a gate with the workspace its steps wrote (a vol chain across the gate)', async () => {
