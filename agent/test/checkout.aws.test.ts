@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import type { Logger } from '@dockercise/shared';
 import { runPrefix } from '@dockercise/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../src/engine/docker-engine.js';
+import { cacheVolumeName } from '../src/runner/step-caches.js';
 import { inProcessAgent, jobBody, newAccount, readObject, resultWhen, sendJob } from './aws-harness.js';
 import { GIT_IMAGE } from './docker-images.global.js';
 import { exampleFiles, exampleLogs } from './example-pipeline.js';
@@ -128,8 +130,10 @@ describe('the example build-test-deploy pipeline, hosted', () => {
     const plan = compile(
       Object.fromEntries(Object.entries(files).filter(([name]) => name.endsWith('.dockercise.yaml'))),
     );
+    // A repository of its own: its cache is new (caches outlive runs, and are named by repository).
+    const repository = `me/example-${randomUUID().slice(0, 8)}`;
     const job = {
-      source: { repository: 'me/app', commit, branch: 'main' },
+      source: { repository, commit, branch: 'main' },
       checkout: { url: repo.url, commit, deployKey: 'not used: the fetch goes to a local repository' },
     };
     const body = jobBody(account, plan, job);
@@ -155,6 +159,9 @@ describe('the example build-test-deploy pipeline, hosted', () => {
         (await readObject(account, `${runPrefix('app', body.runId)}logs/${step}.log`)) ?? '',
       );
     expect(logs).toEqual(exampleLogs(commit, 'push'));
+    await new DockerEngine(docker).removeVolume(
+      cacheVolumeName({ scope: { repository, branch: 'main', trusted: true }, pipeline: 'app' }, 'build-v1'),
+    );
   });
 });
 

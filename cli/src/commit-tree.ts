@@ -1,16 +1,17 @@
 import { realpath } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { archiveSource, type WorkspaceSource } from '@dockercise/agent/local';
+import { archiveSource } from '@dockercise/agent/local';
 import { isPipelineFile, type PipelineSource } from '@dockercise/shared/language';
 import { gitLine, gitOutput } from './git.js';
+import { borrowedGit, type RunTree } from './working-tree.js';
 
 export type CommitTree =
-  | { ok: true; commit: string; branch?: string; sources: PipelineSource[]; workspace: WorkspaceSource }
+  | { ok: true; top: string; commit: string; branch?: string; sources: PipelineSource[] }
   | { ok: false; message: string };
 
 /**
  * `dockercise run --commit REF`: a commit instead of the working tree, as a push would bring it —
- * the pipeline files of the folder as that commit has them, and its files in every workspace.
+ * the pipeline files of the folder as that commit has them (its files are `commitWorkspace`).
  */
 export async function commitTree(dir: string, ref: string): Promise<CommitTree> {
   const top = await gitLine(dir, ['rev-parse', '--show-toplevel']);
@@ -31,11 +32,11 @@ export async function commitTree(dir: string, ref: string): Promise<CommitTree> 
   if (sources.length === 0)
     return { ok: false, message: `commit ${ref} has no pipeline files under ${below || 'its top'}` };
   const isBranch = (await gitOutput(top, ['show-ref', '--verify', '-q', `refs/heads/${ref}`])) !== undefined;
-  return {
-    ok: true,
-    commit,
-    ...(isBranch ? { branch: ref } : {}),
-    sources,
-    workspace: archiveSource(top, commit),
-  };
+  return { ok: true, top, commit, ...(isBranch ? { branch: ref } : {}), sources };
+}
+
+/** The commit's files in every workspace (`git archive`), after a `.git` that borrows the repository's. */
+export async function commitWorkspace(top: string, commit: string): Promise<RunTree> {
+  const borrowed = await borrowedGit(top, commit);
+  return { workspace: archiveSource(top, commit, borrowed), commit, dispose: borrowed.dispose };
 }

@@ -13,7 +13,7 @@ import {
   teeSinks,
 } from '@dockercise/agent/local';
 import { newRunId, RUN_ID, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
-import { commitTree } from './commit-tree.js';
+import { commitTree, commitWorkspace } from './commit-tree.js';
 import { resolveGates } from './gates.js';
 import { gitBranch, gitDefaultBranch, repositoryIdentity } from './git.js';
 import { compileAt, loadPlan, printDiagnostics } from './load-plan.js';
@@ -73,9 +73,6 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   const defaultBranch = await gitDefaultBranch(loaded.root);
   const resultsDir = join(loaded.root, '.dockercise');
   await keepOutOfGit(resultsDir);
-  const tree = atCommit
-    ? { workspace: atCommit.workspace, commit: atCommit.commit }
-    : await workingTree(loaded.root);
   if (options.resume !== undefined && !RUN_ID.test(options.resume))
     return usage(`--resume takes a run id, like 20261126T204100Z-3f9a1c, not ${options.resume}`);
   const runId = options.resume ?? newRunId();
@@ -118,6 +115,10 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   process.on('SIGTERM', onSignal);
 
   let result: RunResult;
+  // Made last, as it leaves a folder to remove (the workspace's `.git`) that only the run's end removes.
+  const tree = atCommit
+    ? await commitWorkspace(atCommit.top, atCommit.commit)
+    : await workingTree(loaded.root);
   try {
     result = await runPlan({
       runId,
@@ -157,6 +158,7 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await tree.dispose();
   }
   view.stop();
 

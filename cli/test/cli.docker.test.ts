@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { GIT_IMAGE } from '../../agent/test/docker-images.global.js';
 import { exampleFiles, exampleLogs } from '../../agent/test/example-pipeline.js';
 import { IMG, leftovers, logTexts, writeTree } from '../../agent/test/harness.js';
 
@@ -114,6 +115,7 @@ describe('the dockercise CLI', () => {
     expect(code).toBe(0);
     const lines = stdout.split('\n').filter((l) => l.startsWith('look | ') && !/[▶✔]/.test(l));
     expect(lines.map((l) => l.slice('look | '.length))).toEqual([
+      '.git',
       '.gitignore',
       'VERSION',
       'ci.dockercise.yaml',
@@ -145,6 +147,49 @@ describe('the dockercise CLI', () => {
       );
     expect(logs).toEqual(exampleLogs(commit, 'manual'));
     await removeCacheVolumes(dir);
+  });
+
+  it("gives steps a .git at the commit, borrowing the repository's objects: history and changes show", async () => {
+    const dir = await tree({
+      'ci.dockercise.yaml': `look:\n  img: ${GIT_IMAGE}\n  run: git log --format=%s && git status --porcelain && git remote get-url origin\n`,
+      VERSION: '1.0\n',
+    });
+    const git = (...args: string[]) =>
+      new Promise<string>((done, fail) =>
+        execFile('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], (error, out) =>
+          error ? fail(error) : done(out.trim()),
+        ),
+      );
+    await git('init', '-q');
+    await git('remote', 'add', 'origin', 'git@github.com:me/app.git');
+    await git('add', '.');
+    await git('commit', '-qm', 'first');
+    await writeFile(join(dir, 'VERSION'), '1.1\n');
+    await git('commit', '-qam', 'second');
+    await writeFile(join(dir, 'VERSION'), '1.2-uncommitted\n');
+    await writeFile(join(dir, 'notes.txt'), 'new\n');
+    const texts = (out: string) =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('look | ') && !/[▶✔]/.test(l))
+        .map((l) => l.slice('look | '.length));
+    const run = await dockercise(['run', dir]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(texts(run.stdout)).toEqual([
+      'second',
+      'first',
+      ' M VERSION',
+      '?? notes.txt',
+      'git@github.com:me/app.git',
+    ]);
+    // A commit's run: that commit's history, nothing changed.
+    const first = await git('rev-parse', 'HEAD~1');
+    const atFirst = await dockercise(['run', dir, '--commit', first]);
+    expect(atFirst.code, atFirst.stdout + atFirst.stderr).toBe(0);
+    expect(texts(atFirst.stdout)).toEqual(['first', 'git@github.com:me/app.git']);
+    // The borrowed .git folders are gone once the run ends.
+    const left = await readdir(join(tmpdir(), 'dockercise-git')).catch(() => []);
+    expect(left.filter((name) => name.startsWith('run-'))).toEqual([]);
   });
 
   it('run --commit runs a commit: its pipeline and its files, not the working tree', async () => {

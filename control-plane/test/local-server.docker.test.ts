@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { RunView as RunResult } from '@dockercise/shared';
 import { silentLogger } from '@dockercise/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GIT_IMAGE } from '../../agent/test/docker-images.global.js';
 import { exampleFiles, exampleLogs } from '../../agent/test/example-pipeline.js';
 import { type LocalServer, startLocalServer } from '../src/local/local-server.js';
 import { commit, gitRepo } from './local-git.js';
@@ -142,6 +143,24 @@ describe('dockercise server --local', () => {
       logs[step] = log.lines.map((l) => l.split(' ').slice(2).join(' '));
     }
     expect(logs).toEqual(exampleLogs(waiting.source?.commit ?? '', 'manual'));
+  });
+
+  it("gives steps a .git at the triggered commit, borrowing the repository's objects", async () => {
+    const repo = gitRepo(
+      {
+        'ci.dockercise.yaml': `look:\n  img: ${GIT_IMAGE}\n  run: git log --format=%s && git status --porcelain | wc -l\n`,
+      },
+      'with-git',
+    );
+    commit(repo, { VERSION: '1.1\n' }, 'second');
+    writeFileSync(join(repo, 'VERSION'), 'dirty\n');
+    const url = (await trigger(repo)).body.url as string;
+    const finished = await until(url, (r) => r.status === 'succeeded' || r.status === 'failed');
+    const base = url.replace('/results/', '/api/results/');
+    const log = (await (await api(`${base}/logs/look`)).json()) as { lines: string[] };
+    expect(finished.status, log.lines.join('\n')).toBe('succeeded');
+    // The commit, as a push brings it: its history, and nothing of the uncommitted change.
+    expect(log.lines.map((l) => l.split(' ').slice(2).join(' '))).toEqual(['second', 'first', '0']);
   });
 
   it('resumes after a gate with the workspace its steps wrote (a vol chain across the gate)', async () => {

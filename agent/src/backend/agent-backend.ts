@@ -1,4 +1,5 @@
 import type { AgentIdentity, PlanPointer } from '@dockercise/shared/node';
+import type { WorkspaceSource } from '../checkout/workspace-source.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { CacheStore } from './cache-store.js';
 import type { CancelRequests } from './cancel-requests.js';
@@ -43,6 +44,6 @@ export interface AgentBackend {
   hostReports?: HostReports;
   /** The host's Auto Scaling group: with one, an idle host leaves service (host-group.ts). */
   hostGroup?: HostGroup;
-  /** A host folder with the run's source, for an agent beside the code. */
-  sourceFor?(runId: string): string | undefined;
+  /** The run's source on this machine, for an agent beside the code. */
+  sourceFor?(runId: string): WorkspaceSource | undefined;
 }

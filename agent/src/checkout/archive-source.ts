@@ -1,26 +1,50 @@
 import { spawn } from 'node:child_process';
-import { PassThrough } from 'node:stream';
-import type { WorkspaceSource } from './workspace-source.js';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import type { BorrowedGit } from './borrowed-git.js';
+import { GitError } from './git.js';
+import { listFiles, packInto, type WorkspaceSource } from './workspace-source.js';
 
-/** A commit of a repository on this machine, as `git archive` gives it: its files, never on disk. */
-export function archiveSource(repository: string, commit: string): WorkspaceSource {
+/**
+ * A commit of a repository on this machine, as `git archive` gives it: its files, never on disk,
+ * after its borrowed `.git` when there is one.
+ */
+export function archiveSource(repository: string, commit: string, borrowed?: BorrowedGit): WorkspaceSource {
   return {
-    tar: () => {
-      const out = new PassThrough();
-      const archive = spawn('git', ['-C', repository, 'archive', '--format=tar', '--prefix=data/', commit], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let said = '';
-      archive.stderr.on('data', (chunk: Buffer) => {
-        said = (said + chunk.toString()).slice(-2000);
-      });
-      archive.stdout.pipe(out, { end: false });
-      archive.on('close', (code) => {
-        if (code === 0) out.end();
-        else out.destroy(new Error(`git archive ${commit} failed: ${said.trim() || `exit ${code}`}`));
-      });
-      archive.on('error', (error) => out.destroy(error));
-      return out;
-    },
+    tar: () => commitArchive(repository, commit, borrowed?.gitDir),
+    ...(borrowed ? { mounts: [borrowed.mount] } : {}),
   };
+}
+
+function commitArchive(repository: string, commit: string, gitDir: string | undefined): Readable {
+  const pack = tar.pack();
+  void (async () => {
+    if (gitDir) await packInto(pack, gitDir, await listFiles(gitDir, new Set()), '.git/');
+    const archive = spawn('git', ['-C', repository, 'archive', '--format=tar', commit], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let said = '';
+    archive.stderr.on('data', (chunk: Buffer) => {
+      said = (said + chunk.toString()).slice(-2000);
+    });
+    const exited = new Promise<number | null>((resolve) => archive.on('close', resolve));
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      const name = `data/${header.name}`;
+      if (header.type === 'file') {
+        stream.pipe(pack.entry({ ...header, name }, next));
+      } else {
+        // Folders and links as they are; git's own comment header (the commit id) is left out.
+        if (header.type === 'directory' || header.type === 'symlink') pack.entry({ ...header, name });
+        stream.resume();
+        stream.on('end', next);
+      }
+    });
+    await pipeline(archive.stdout, extract);
+    const code = await exited;
+    if (code !== 0) throw new GitError(`git archive ${commit} failed: ${said.trim() || `exit ${code}`}`);
+    pack.finalize();
+  })().catch((error: unknown) => pack.destroy(error as Error));
+  return pack;
 }

@@ -1,19 +1,14 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from '@dockercise/shared';
 import type { Checkout } from '@dockercise/shared/node';
-import * as tar from 'tar-stream';
 import { GITHUB_KNOWN_HOSTS } from '../runner/checkout.js';
-import { GitError, git } from './git.js';
-import { listFiles, packInto, type WorkspaceSource } from './workspace-source.js';
-
-/** Where a step finds the mirror its checkout borrows objects from (read-only). */
-export const MIRROR_MOUNT_DIR = '/dockercise/mirror';
+import { archiveSource } from './archive-source.js';
+import { borrowGit } from './borrowed-git.js';
+import { git } from './git.js';
+import type { WorkspaceSource } from './workspace-source.js';
 
 /** A run's checkout, made from the host's mirror: its source, and the folder to remove after. */
 export interface MirrorCheckout {
@@ -25,10 +20,8 @@ export interface MirrorCheckout {
  * One bare mirror per repository on the host's disk, fetched incrementally with the job's deploy
  * key, so a warm host (its disk kept in the warm pool) fetches only what is new — the fix for slow
  * repeated clones (buildkite/agent#734). A run's checkout is the commit's files, streamed from
- * `git archive` into each workspace, and a `.git` that borrows the mirror's objects (alternates)
- * instead of copying them: the mirror is mounted read-only into the run's steps at the path the
- * alternates name, so `git log` and `git diff` work in a step without a clone. One fetch at a time
- * per repository.
+ * `git archive` into each workspace, and a `.git` that borrows the mirror's objects (see
+ * `borrowGit`). One fetch at a time per repository.
  */
 export class GitMirrors {
   private readonly busy = new Map<string, Promise<unknown>>();
@@ -48,21 +41,8 @@ export class GitMirrors {
     this.tidied ??= rm(scratch, { recursive: true, force: true });
     await this.tidied;
     await this.oneAtATime(mirror, () => this.update(mirror, checkout, branch));
-    await mkdir(scratch, { recursive: true });
-    const gitDir = await mkdtemp(join(scratch, 'run-'));
-    try {
-      await workspaceGitDir(gitDir, mirror, checkout);
-    } catch (error) {
-      await rm(gitDir, { recursive: true, force: true });
-      throw error;
-    }
-    return {
-      workspace: {
-        tar: () => checkoutArchive(gitDir, mirror, checkout.commit),
-        mounts: [{ source: mirror, target: MIRROR_MOUNT_DIR }],
-      },
-      dispose: () => rm(gitDir, { recursive: true, force: true }),
-    };
+    const borrowed = await borrowGit(scratch, mirror, checkout.commit, checkout.url);
+    return { workspace: archiveSource(mirror, checkout.commit, borrowed), dispose: borrowed.dispose };
   }
 
   /** The mirror made when missing, and fetched unless it has the commit already (a re-run, a resume). */
@@ -134,58 +114,4 @@ export class GitMirrors {
       if (this.busy.get(key) === mine) this.busy.delete(key);
     }
   }
-}
-
-/**
- * The `.git` a workspace gets: the commit checked out (HEAD detached at it, its index), the
- * origin named, and no objects of its own: it borrows the mirror's, at the path the steps see it.
- */
-async function workspaceGitDir(gitDir: string, mirror: string, checkout: Checkout): Promise<void> {
-  for (const dir of ['refs/heads', 'refs/tags', 'objects/info'])
-    await mkdir(join(gitDir, dir), { recursive: true });
-  await writeFile(join(gitDir, 'HEAD'), `${checkout.commit}\n`);
-  // The URL is the job's, checked against git@host:owner/repo.git: nothing in it can break the file.
-  await writeFile(
-    join(gitDir, 'config'),
-    `[core]\n\trepositoryformatversion = 0\n\tbare = false\n[remote "origin"]\n\turl = ${checkout.url}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`,
-  );
-  // The index, without writing the files anywhere: a step's first `git status` fills in their stat.
-  await git(['read-tree', checkout.commit], {
-    GIT_DIR: gitDir,
-    GIT_ALTERNATE_OBJECT_DIRECTORIES: join(mirror, 'objects'),
-  });
-  await writeFile(join(gitDir, 'objects', 'info', 'alternates'), `${MIRROR_MOUNT_DIR}/objects\n`);
-}
-
-/** The workspace's archive: its `.git`, then the commit's files straight from `git archive` (never on disk). */
-function checkoutArchive(gitDir: string, mirror: string, commit: string): Readable {
-  const pack = tar.pack();
-  void (async () => {
-    await packInto(pack, gitDir, await listFiles(gitDir, new Set()), '.git/');
-    const archive = spawn('git', ['--git-dir', mirror, 'archive', '--format=tar', commit], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let said = '';
-    archive.stderr.on('data', (chunk: Buffer) => {
-      said = (said + chunk.toString()).slice(-2000);
-    });
-    const exited = new Promise<number | null>((resolve) => archive.on('close', resolve));
-    const extract = tar.extract();
-    extract.on('entry', (header, stream, next) => {
-      const name = `data/${header.name}`;
-      if (header.type === 'file') {
-        stream.pipe(pack.entry({ ...header, name }, next));
-      } else {
-        // Folders and links as they are; git's own comment header (the commit id) is left out.
-        if (header.type === 'directory' || header.type === 'symlink') pack.entry({ ...header, name });
-        stream.resume();
-        stream.on('end', next);
-      }
-    });
-    await pipeline(archive.stdout, extract);
-    const code = await exited;
-    if (code !== 0) throw new GitError(`git archive ${commit} failed: ${said.trim() || `exit ${code}`}`);
-    pack.finalize();
-  })().catch((error: unknown) => pack.destroy(error as Error));
-  return pack;
 }

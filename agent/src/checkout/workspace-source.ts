@@ -4,6 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
+import type { BorrowedGit } from './borrowed-git.js';
 
 /**
  * The repository at the run's source, as every workspace a step owns starts with it (unless the
@@ -17,16 +18,36 @@ export interface WorkspaceSource {
   mounts?: ReadonlyArray<{ source: string; target: string }>;
 }
 
-/** These files of `root`, by their paths relative to it; one that is gone by then is left out. */
-export function filesSource(root: string, files: readonly string[]): WorkspaceSource {
-  return { tar: () => packFiles(root, [...files].sort()) };
+/**
+ * These files of `root`, by their paths relative to it (one that is gone by then is left out),
+ * after their borrowed `.git` when there is one.
+ */
+export function filesSource(root: string, files: readonly string[], borrowed?: BorrowedGit): WorkspaceSource {
+  const sorted = [...files].sort();
+  return {
+    tar: () => {
+      const pack = tar.pack();
+      void (async () => {
+        if (borrowed)
+          await packInto(pack, borrowed.gitDir, await listFiles(borrowed.gitDir, new Set()), '.git/');
+        await packInto(pack, root, sorted);
+        pack.finalize();
+      })().catch((error: unknown) => pack.destroy(error as Error));
+      return pack;
+    },
+    ...(borrowed ? { mounts: [borrowed.mount] } : {}),
+  };
 }
 
 /**
  * Every file and folder below `dir` (empty folders too: a `.git` needs its `refs/`), less the
- * folders named in `skip` (the results of `dockercise run`).
+ * folders named in `skip` (the results of `dockercise run`), with the mounts its `.git` needs.
  */
-export function folderSource(dir: string, skip: readonly string[] = []): WorkspaceSource {
+export function folderSource(
+  dir: string,
+  skip: readonly string[] = [],
+  mounts?: WorkspaceSource['mounts'],
+): WorkspaceSource {
   return {
     tar: () => {
       const out = new PassThrough();
@@ -36,6 +57,7 @@ export function folderSource(dir: string, skip: readonly string[] = []): Workspa
       );
       return out;
     },
+    ...(mounts ? { mounts } : {}),
   };
 }
 

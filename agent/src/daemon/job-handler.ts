@@ -13,7 +13,6 @@ import type { JobLedger } from '../backend/job-ledger.js';
 import type { QueuedJob } from '../backend/job-queue.js';
 import { isHeld, type RunLeases } from '../backend/run-leases.js';
 import type { GitMirrors } from '../checkout/git-mirrors.js';
-import { folderSource } from '../checkout/workspace-source.js';
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
 import { runPlan } from '../runner/run-plan.js';
 import { watchForCancel } from './cancel-watch.js';
@@ -210,12 +209,12 @@ export async function handleJob(
     const onInterrupt = (): void => cancel.abort();
     control.interrupt.addEventListener('abort', onInterrupt, { once: true });
     if (control.interrupt.aborted) onInterrupt();
-    const sourceDir = backend.sourceFor?.(body.runId);
+    const local = backend.sourceFor?.(body.runId);
     const mirrored =
-      !sourceDir && body.checkout && deps.mirrors
+      !local && body.checkout && deps.mirrors
         ? await deps.mirrors.checkout(body.checkout, body.source.branch)
         : undefined;
-    const workspace = sourceDir ? folderSource(sourceDir) : mirrored?.workspace;
+    const workspace = local ?? mirrored?.workspace;
     let result: RunResult;
     try {
       logger.info({ ...log, steps: plan.steps.length }, 'run started');

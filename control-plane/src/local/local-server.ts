@@ -16,6 +16,7 @@ import type { SqlStore } from '../store/sql-store.js';
 import { LocalDispatcher } from './local-dispatcher.js';
 import { LocalLogin } from './local-login.js';
 import { LOCAL_ACCOUNT, LocalTrigger } from './local-trigger.js';
+import { RunSources } from './run-sources.js';
 
 export interface LocalServerOptions {
   /** 0 picks a free port. */
@@ -71,17 +72,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const login = new LocalLogin();
   // Jobs live only in this process's memory, so a key of the process's own is enough to sign them.
   const keys = generateKeyPairSync('ed25519');
-  const sourcesDir = join(dataDir, 'sources');
-  const backend = createLocalBackend({
-    dataDir,
-    resultsDir,
-    sourceFor: (runId) => {
-      const dir = join(sourcesDir, runId);
-      return existsSync(dir) ? dir : undefined;
-    },
-  });
+  const sources = new RunSources(join(dataDir, 'sources'));
+  const backend = createLocalBackend({ dataDir, resultsDir, sourceFor: (runId) => sources.sourceFor(runId) });
   const dispatcher = new LocalDispatcher(store, backend.queue, keys.privateKey, logger);
-  const trigger = new LocalTrigger(store, dispatcher, user, sourcesDir, logger);
+  const trigger = new LocalTrigger(store, dispatcher, user, sources, logger);
 
   const agent = createAgent(
     backend,

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from '@dockercise/shared';
 import { newRunId } from '@dockercise/shared';
 import { LOCAL_ACCOUNT_ID } from '@dockercise/shared/node';
 import { compileSource, runOutcome } from '../builds/pipeline-source.js';
 import type { RunSender } from '../builds/run-sender.js';
 import type { RunRecord, Store, User } from '../store/store.js';
-import { gitHead, gitSnapshot } from './git.js';
+import { gitHead } from './git.js';
 import { LocalGitSource } from './local-git-source.js';
+import type { RunSources } from './run-sources.js';
 
 /** The local server's one account: the id its jobs are bound to. */
 export const LOCAL_ACCOUNT = LOCAL_ACCOUNT_ID;
@@ -32,21 +33,17 @@ export class LocalTrigger {
     private readonly store: Store,
     private readonly dispatcher: RunSender,
     private readonly user: User,
-    /** Where snapshots go: `<dir>/<run-id>/`. */
-    private readonly sourcesDir: string,
+    /** Where each run's source is taken to. */
+    private readonly sources: RunSources,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
-
-  private sourceDir(runId: string): string {
-    return join(this.sourcesDir, runId);
-  }
 
   async trigger(dir: string): Promise<RunRecord> {
     const head = await gitHead(resolve(dir));
     const pipeline = await compileSource(new LocalGitSource(head));
     const runId = newRunId(this.now());
-    if (pipeline.ok) await gitSnapshot(head.root, head.commit, this.sourceDir(runId));
+    if (pipeline.ok) await this.sources.take(runId, head.root, head.commit);
     const run = await this.store.recordRun({
       runId,
       repoId: await this.repoFor(head.root),

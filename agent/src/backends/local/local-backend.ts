@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE } from '@dockercise/shared/node';
 import type { AgentBackend } from '../../backend/agent-backend.js';
+import type { WorkspaceSource } from '../../checkout/workspace-source.js';
 import { FileCancelRequests } from './file-cancel-requests.js';
 import { FileJobLedger } from './file-job-ledger.js';
 import { FileLogSink } from './file-log-sink.js';
@@ -13,7 +14,7 @@ export interface BackendSettings {
   /** Results, logs and cancel markers, by run prefix. */
   resultsDir: string;
   /** The run's source on this machine, when there is one. */
-  sourceFor?(runId: string): string | undefined;
+  sourceFor?(runId: string): WorkspaceSource | undefined;
 }
 
 /**
