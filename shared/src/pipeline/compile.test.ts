@@ -140,6 +140,36 @@ describe('compilePipeline', () => {
     expect(test && ('checkout' in test || 'outputLimit' in test)).toBe(false);
   });
 
+  it("gives a step its aws-role, or its file's; and a file's checkout: false to each of its steps", () => {
+    const plan = planOf(
+      {
+        path: 'deploy.dockercise.yaml',
+        text: 'aws-role: arn:aws:iam::123456789012:role/deploy\ncheckout: false\nship:\n  img: x\n  run: ship\nread:\n  img: x\n  run: read\n  aws-role: arn:aws-us-gov:iam::123456789012:role/ci/read-only\n',
+      },
+      // A mapping under those names is a step of that name, not the file's option.
+      { path: 'z.dockercise.yaml', text: 'checkout:\n  img: x\n  run: git status\n' },
+    );
+    expect(plan.steps.map((s) => [s.name, s.awsRole, s.checkout])).toEqual([
+      ['ship', 'arn:aws:iam::123456789012:role/deploy', false],
+      ['read', 'arn:aws-us-gov:iam::123456789012:role/ci/read-only', false],
+      ['checkout', undefined, undefined],
+    ]);
+  });
+
+  it('refuses an aws-role that is not a role ARN, at its line and column', () => {
+    const result = compilePipeline([
+      {
+        path: 'a.dockercise.yaml',
+        text: 'aws-role: deploy\nship:\n  img: x\n  run: ship\n  aws-role: arn:aws:iam::123:role/deploy\nuser:\n  img: x\n  run: x\n  aws-role: arn:aws:iam::123456789012:user/ci\n',
+      },
+    ]);
+    expect(result.ok ? [] : result.diagnostics.map(formatDiagnostic)).toEqual([
+      "a.dockercise.yaml:1:11: aws-role of this file must be an IAM role's ARN: deploy\n  hint: write the role's ARN, e.g. aws-role: arn:aws:iam::123456789012:role/deploy",
+      'a.dockercise.yaml:5:13: aws-role of step "ship" must be an IAM role\'s ARN: arn:aws:iam::123:role/deploy\n  hint: write the role\'s ARN, e.g. aws-role: arn:aws:iam::123456789012:role/deploy',
+      'a.dockercise.yaml:9:13: aws-role of step "user" must be an IAM role\'s ARN: arn:aws:iam::123456789012:user/ci\n  hint: write the role\'s ARN, e.g. aws-role: arn:aws:iam::123456789012:role/deploy',
+    ]);
+  });
+
   it('compiles services with their env as text and a default readiness timeout', () => {
     const plan = planOf({
       path: 'ci.dockercise.yaml',

@@ -137,7 +137,8 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         ...(file.when || step.when ? { when: [file.when, step.when].filter((w) => w !== undefined) } : {}),
         ...(step.retry ? { retry: step.retry } : {}),
         ...(step.allowFailure ? { allowFailure: true } : {}),
-        ...(step.checkout === false ? { checkout: false as const } : {}),
+        ...(step.checkout === false || file.checkout === false ? { checkout: false as const } : {}),
+        ...(step.awsRole || file.awsRole ? { awsRole: step.awsRole ?? file.awsRole } : {}),
         ...(step.outputLimit !== undefined ? { outputLimit: step.outputLimit } : {}),
         ...(step.services.length > 0 ? { services: step.services } : {}),
         ...(step.cache.length > 0

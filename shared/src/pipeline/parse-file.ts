@@ -3,7 +3,7 @@ import type { Diagnostic, SourcePosition } from './diagnostics.js';
 import { createFileContext, HUMAN_CLICK } from './file-context.js';
 import { MAX_STEP_NAME_LENGTH, parseStep, STEP_EXAMPLE } from './parse-step.js';
 import type { ParsedFile } from './parsed.js';
-import { parseWhen } from './step-options.js';
+import { parseAwsRole, parseWhen } from './step-options.js';
 import { STEP_NAME } from './template.js';
 import { describeYamlErrors } from './yaml-errors.js';
 
@@ -76,6 +76,22 @@ export function parsePipelineFile(
       const when = pair.value ? parseWhen(pair.value, 'of this file', ctx) : undefined;
       if (!pair.value) report(keyPos, 'when is empty', 'give the filters, e.g. when: { branch: [main] }');
       if (when) file.when = when;
+      continue;
+    }
+    // A file's own `aws-role` and `checkout` are scalars; a mapping under those names is a step.
+    if ((name === 'aws-role' || name === 'checkout') && pair.value && !isMap(pair.value)) {
+      if (name === 'aws-role') {
+        const role = parseAwsRole(pair.value, 'of this file', ctx);
+        if (role) file.awsRole = role;
+      } else if (isScalar(pair.value) && pair.value.value === false) {
+        file.checkout = false;
+      } else if (!isScalar(pair.value) || pair.value.value !== true) {
+        report(
+          posOf(pair.value),
+          'checkout of this file must be true or false',
+          'write checkout: false for workspaces without the repository',
+        );
+      }
       continue;
     }
     if (name === 'after') {

@@ -6,6 +6,7 @@ import type { FileContext } from './file-context.js';
 import type { ParsedStep } from './parsed.js';
 import { parseServices } from './services-field.js';
 import {
+  parseAwsRole,
   parseCaches,
   parseFlag,
   parseImage,
@@ -32,6 +33,7 @@ export const STEP_FIELDS = [
   'services',
   'checkout',
   'output-limit',
+  'aws-role',
 ] as const;
 type StepField = (typeof STEP_FIELDS)[number];
 export const MAX_STEP_NAME_LENGTH = 63;
@@ -157,6 +159,10 @@ export function parseStep(
     'output-limit': (value) => {
       const bytes = parseOutputLimit(value, name, ctx);
       if (bytes !== undefined) step.outputLimit = bytes;
+    },
+    'aws-role': (value) => {
+      const role = parseAwsRole(value, `of step "${name}"`, ctx);
+      if (role) step.awsRole = role;
     },
   };
   for (const pair of (node as YAMLMap<Node, Node | null>).items) {

@@ -45,6 +45,8 @@ export interface ParsedStep {
   checkout?: false;
   /** The most of its stdout kept as its output, in bytes. */
   outputLimit?: number;
+  /** The IAM role whose credentials it gets. */
+  awsRole?: string;
   cache: ParsedCache[];
   services: PlanService[];
 }
@@ -64,4 +66,8 @@ export interface ParsedFile {
   after: Ref[];
   /** The file-level filter: every step of the file runs only where it matches. */
   when?: When;
+  /** The file-level `aws-role`: every step of the file gets it, unless it names its own. */
+  awsRole?: string;
+  /** The file-level `checkout: false`: the workspaces its steps own start empty. */
+  checkout?: false;
 }

@@ -48,6 +48,8 @@ export const planStepSchema = z.object({
   checkout: z.literal(false).optional(),
   /** The most of its stdout kept as its output, in bytes (the agent's limit unless said). */
   outputLimit: z.number().int().positive().optional(),
+  /** The IAM role whose short-lived credentials the step gets (the container credentials interface). */
+  awsRole: z.string().min(1).optional(),
   /** Paths kept between runs of the pipeline under a key; `{step}` in a key is that step's output. */
   cache: z.array(z.object({ path: z.string(), key: templateSchema })).optional(),
   /** Containers beside the step on its own network, each reachable by its name. */

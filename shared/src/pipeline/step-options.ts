@@ -261,3 +261,19 @@ function textList(node: Node | null | undefined): string[] | undefined {
     ? (texts as string[])
     : undefined;
 }
+
+/**
+ * An IAM role's ARN in any partition: `arn:aws:iam::123456789012:role/deploy`, a path allowed
+ * (`role/ci/deploy`). Names and paths take IAM's own characters (letters, digits, `+=,.@_-`).
+ */
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const ROLE_ARN_HINT = "write the role's ARN, e.g. aws-role: arn:aws:iam::123456789012:role/deploy";
+
+/** `aws-role: <role ARN>`: the role whose credentials the step gets; `where` names the step or file. */
+export function parseAwsRole(node: Node, where: string, ctx: FieldContext): string | undefined {
+  const text = isScalar(node) && typeof node.value === 'string' ? node.value.trim() : '';
+  if (ROLE_ARN.test(text)) return text;
+  const said = isScalar(node) && node.value !== null ? `: ${String(node.value).slice(0, 80)}` : '';
+  ctx.report(ctx.posOf(node), `aws-role ${where} must be an IAM role's ARN${said}`, ROLE_ARN_HINT);
+  return undefined;
+}
