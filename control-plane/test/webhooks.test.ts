@@ -350,6 +350,8 @@ describe('GitHub webhooks', () => {
     if (!parsed.ok) throw new Error(parsed.reason);
     expect(parsed.message.job).toMatchObject({
       event: 'pull_request',
+      // Let go, it is still a fork's: its steps get no AWS role.
+      fork: true,
       source: { commit: sha, branch: 'master' },
       // The fork's commit is on no branch of the repository: steps fetch it by the pull's ref.
       checkout: { url: `git@github.com:${REPO}.git`, commit: sha, ref: 'refs/pull/2/head' },

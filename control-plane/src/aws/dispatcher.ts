@@ -5,7 +5,7 @@ import type { Logger, Plan } from '@dockercise/shared';
 import { planKey } from '@dockercise/shared';
 import { type JobBody, MAX_INLINE_JOB_BYTES, queueArn, sha256Hex, signJob } from '@dockercise/shared/node';
 import { CLAIM_MS, claimFor } from '../builds/claims.js';
-import { jobBase } from '../builds/job-body.js';
+import { approversOf, jobBase } from '../builds/job-body.js';
 import { type RunSender, sendable } from '../builds/run-sender.js';
 import type { GitSsh } from '../config.js';
 import type { AwsAccount, Repo, RunRecord, Store } from '../store/store.js';
@@ -68,10 +68,16 @@ export class Dispatcher implements RunSender {
     await this.capacity.ensure(account);
 
     const base: Omit<JobBody, 'plan' | 'planPointer'> = {
-      ...jobBase(run, repo.fullName, this.now(), {
-        accountId: account.accountId,
-        queue: queueArn(account.queueUrl, account.region),
-      }),
+      ...jobBase(
+        run,
+        repo.fullName,
+        this.now(),
+        {
+          accountId: account.accountId,
+          queue: queueArn(account.queueUrl, account.region),
+        },
+        await approversOf(this.store, run),
+      ),
       checkout: {
         url: `git@${this.git.host}:${repo.fullName}.git`,
         commit: run.commit,

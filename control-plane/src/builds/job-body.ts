@@ -19,6 +19,8 @@ export function jobBase(
   repository: string,
   issuedAt: Date,
   to: JobAddress,
+  /** Who approved each of the run's approved gates. */
+  approvers: Readonly<Record<string, string>> = {},
 ): Omit<JobBody, 'plan' | 'planPointer' | 'checkout'> {
   return {
     version: JOB_VERSION,
@@ -32,13 +34,24 @@ export function jobBase(
       ...(run.tag ? { tag: run.tag } : {}),
     },
     approvedGates: run.approvedGates,
+    ...(Object.keys(approvers).length > 0 ? { approvers: { ...approvers } } : {}),
     event: to.event ?? run.event ?? 'push',
     ...(run.changed ? { changed: run.changed } : {}),
     ...(run.rerun ? { rerun: run.rerun } : {}),
+    ...(run.fork ? { fork: true } : {}),
     accountId: to.accountId,
     queue: to.queue,
     nonce: newJobNonce(),
     issuedAt: issuedAt.toISOString(),
     expiresAt: new Date(issuedAt.getTime() + JOB_LIFETIME_MS).toISOString(),
   };
+}
+
+/** Who approved each approved gate of a run, as its job tells its agent. */
+export async function approversOf(
+  store: { approvals(runId: string): Promise<Array<{ gate: string; login: string }>> },
+  run: RunRecord,
+): Promise<Record<string, string>> {
+  if (run.approvedGates.length === 0) return {};
+  return Object.fromEntries((await store.approvals(run.runId)).map((a) => [a.gate, a.login]));
 }

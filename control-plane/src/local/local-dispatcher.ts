@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '@dockercise/shared';
 import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE, signJob } from '@dockercise/shared/node';
-import { jobBase } from '../builds/job-body.js';
+import { approversOf, jobBase } from '../builds/job-body.js';
 import { type RunSender, sendable } from '../builds/run-sender.js';
 import type { Repo, RunRecord, Store } from '../store/store.js';
 
@@ -30,11 +30,17 @@ export class LocalDispatcher implements RunSender {
     const { plan, repo } = what;
     const job = signJob(
       {
-        ...jobBase(run, repo?.fullName ?? run.pipeline, this.now(), {
-          accountId: LOCAL_ACCOUNT_ID,
-          queue: LOCAL_QUEUE,
-          event: 'manual',
-        }),
+        ...jobBase(
+          run,
+          repo?.fullName ?? run.pipeline,
+          this.now(),
+          {
+            accountId: LOCAL_ACCOUNT_ID,
+            queue: LOCAL_QUEUE,
+            event: 'manual',
+          },
+          await approversOf(this.store, run),
+        ),
         plan,
       },
       this.signingKey,

@@ -141,4 +141,8 @@ export const MIGRATIONS: readonly Migration[] = [
   // A push of a tag: the run is of no branch, and its steps see the tag as DOCKERCISE_TAG.
   `ALTER TABLE builds ADD COLUMN tag TEXT;
    ALTER TABLE runs ADD COLUMN tag TEXT;`,
+  // A fork's pull request stays one once its owner lets it run (held goes back to 0): its steps
+  // never get an AWS role.
+  `ALTER TABLE runs ADD COLUMN fork INTEGER NOT NULL DEFAULT 0;
+   UPDATE runs SET fork = 1 WHERE held = 1;`,
 ];

@@ -130,6 +130,7 @@ export function runFromRow(row: Row): RunRecord {
     status: row.status as RunRecord['status'],
     event: eventOf(row.event),
     held: Number(row.held) === 1 ? true : undefined,
+    fork: Number(row.fork) === 1 ? true : undefined,
     checkoutRef: text(row.checkout_ref),
     defaultBranch: text(row.default_branch),
     tag: text(row.tag),

@@ -140,6 +140,8 @@ export interface RunRecord {
   status: 'recorded' | 'sent' | 'invalid';
   /** A fork's pull request: recorded but never sent until the repository's owner allows it. */
   held?: boolean;
+  /** A fork's pull request, held or let go: its steps never get an AWS role. Set from `held` when recorded. */
+  fork?: boolean;
   /** What started the run, as the language's `when: { event }` sees it: a push unless said. */
   event?: 'push' | 'pull_request';
   /** The ref steps fetch to find the commit (a fork's pull request is on no branch of the repository). */

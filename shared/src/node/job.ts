@@ -73,9 +73,13 @@ export const jobBodySchema = z
     /** What started the run, and the files it changed when known: what steps' `when` filters see. */
     event: z.enum(EVENTS).optional(),
     changed: z.array(z.string()).max(10_000).optional(),
+    /** A fork's pull request: its steps never get an AWS role (`aws-role`). */
+    fork: z.boolean().optional(),
     plan: planSchema.optional(),
     planPointer: planPointerSchema.optional(),
     approvedGates: z.array(z.string()),
+    /** Who approved each approved gate (their GitHub login): a step's role session is tagged with it. */
+    approvers: z.record(z.string(), z.string().max(256)).optional(),
     /**
      * Run an ended run again as a new attempt: only what did not succeed (and what rebuilds its
      * workspaces), or everything. An agent that already holds this attempt resumes it instead.

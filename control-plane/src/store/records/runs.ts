@@ -19,8 +19,8 @@ export function runRecords(db: SqlDb): RunRecords {
   return {
     async recordRun(run) {
       const [inserted] = await db.all(
-        `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held, checkout_ref, default_branch, tag)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+        `INSERT INTO runs (run_id, repo_id, account_id, pipeline, commit_sha, branch, message, triggered_by, changed, delivery_id, status, plan, errors, approved_gates, created_at, event, held, fork, checkout_ref, default_branch, tag)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
         [
           run.runId,
           run.repoId,
@@ -38,6 +38,8 @@ export function runRecords(db: SqlDb): RunRecords {
           JSON.stringify(run.approvedGates),
           run.createdAt,
           run.event ?? null,
+          run.held ? 1 : 0,
+          // Only a fork's pull request is held when recorded.
           run.held ? 1 : 0,
           run.checkoutRef ?? null,
           run.defaultBranch ?? null,
