@@ -71,7 +71,8 @@ export default defineWorkspace([
       name: 'agent-aws',
       root: './agent',
       include: ['test/**/*.aws.test.ts'],
-      globalSetup: ['./test/moto.global.ts'],
+      // The host image holds Debian's AWS CLI: the steps with aws-role run it.
+      globalSetup: ['./test/moto.global.ts', './test/host-image.global.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,

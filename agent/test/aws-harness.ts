@@ -151,6 +151,8 @@ export function inProcessAgent(
      * the job's checkout is left to the steps, as the tests whose stand-in GitHub serves no git do.
      */
     gitDir?: string;
+    /** The roles its steps may assume (the stack's StepRoleArns). */
+    stepRoleArns?: string[];
   } = {},
 ): Agent {
   const aws = options.aws ?? agentClients();
@@ -190,6 +192,7 @@ export function inProcessAgent(
       stepConcurrency: 4,
       retryDelaySeconds: 1,
       holder: options.instanceId ?? 'agent',
+      ...(options.stepRoleArns ? { stepRoleArns: options.stepRoleArns } : {}),
       ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     },
     {

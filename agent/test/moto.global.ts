@@ -34,7 +34,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env[AWS_CALL_LOG_ENV] ??= AWS_CALL_LOG_DIR;
   if (!existsSync(MOTO)) execFileSync('bash', [`${ROOT}scripts/ensure-venv.sh`], { stdio: 'inherit' });
   const port = await freePort();
-  const moto: ChildProcess = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  // On every address, not only loopback: steps with aws-role reach it from their containers at the
+  // credentials network's gateway (169.254.170.2), as they would reach AWS.
+  const moto: ChildProcess = spawn(MOTO, ['-H', '0.0.0.0', '-p', String(port)], { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const up = await fetch(`${endpoint}/moto-api/`).then(

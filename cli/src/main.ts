@@ -74,6 +74,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option('--resume <run-id>', 'go on with an earlier run: keep what succeeded, run what did not')
     .option('--commit <ref>', 'run a commit (its pipeline and its files) instead of the working tree')
+    .option(
+      '--aws-profile <name>',
+      "the AWS profile whose credentials assume steps' aws-role (default: the SDK's chain)",
+    )
     .option('--branch <name>', "the branch `when` filters see (default: the folder's git branch)")
     .addOption(
       new Option('--event <event>', 'the event `when` filters see')

@@ -22,6 +22,8 @@ export interface RunCliOptions {
   outputLimit: number;
   /** A network of the run's own instead of Docker's default bridge. */
   ownNetwork?: boolean;
+  /** Whose AWS credentials assume steps' `aws-role` (the SDK's default chain unless given). */
+  awsProfile?: string;
   /** For `when` filters: the branch (default: the folder's git branch), the event, the changed files. */
   branch?: string;
   event: 'push' | 'pull_request' | 'manual';

@@ -114,6 +114,13 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // Steps' AWS roles, assumed with the user's own credentials; the SDK is loaded only for them.
+  const credentialsHost = plan.steps.some((step) => step.awsRole)
+    ? await import('@dockercise/agent').then(
+        ({ CredentialsHost, userRoleAssumer }) =>
+          new CredentialsHost(engine, userRoleAssumer(options.awsProfile), logger),
+      )
+    : undefined;
   let result: RunResult;
   // Made last, as it leaves a folder to remove (the workspace's `.git`) that only the run's end removes.
   const tree = atCommit
@@ -134,6 +141,17 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
       limits: { ...(memoryBytes ? { memoryBytes } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) },
       outputLimitBytes: options.outputLimit,
       network: options.ownNetwork ? 'own' : 'default',
+      ...(credentialsHost
+        ? {
+            credentials: credentialsHost.forRun({
+              runId,
+              pipeline: basename(loaded.root),
+              repository,
+              ...(branch ? { branch } : {}),
+              event: options.event,
+            }),
+          }
+        : {}),
       workspace: tree.workspace,
       source: { repository, ...(tree.commit ? { commit: tree.commit } : {}), ...(branch ? { branch } : {}) },
       // Caches by repository (not by folder name) and branch; `--event pull_request` runs on copies.
@@ -159,6 +177,7 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await tree.dispose();
+    await credentialsHost?.close();
   }
   view.stop();
 

@@ -1,5 +1,6 @@
 import type { AgentIdentity, PlanPointer } from '@dockercise/shared/node';
 import type { WorkspaceSource } from '../checkout/workspace-source.js';
+import type { RoleAssumer } from '../credentials/role-session.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { CacheStore } from './cache-store.js';
 import type { CancelRequests } from './cancel-requests.js';
@@ -44,6 +45,8 @@ export interface AgentBackend {
   hostReports?: HostReports;
   /** The host's Auto Scaling group: with one, an idle host leaves service (host-group.ts). */
   hostGroup?: HostGroup;
+  /** Assumes the roles steps name in `aws-role`, with the backend's own credentials. */
+  roleAssumer?: RoleAssumer;
   /** The run's source on this machine, for an agent beside the code. */
   sourceFor?(runId: string): WorkspaceSource | undefined;
 }

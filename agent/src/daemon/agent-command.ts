@@ -96,6 +96,7 @@ export async function agentCommand(options: {
       },
       retryDelaySeconds: 30,
       outputLimitBytes: config.outputLimitBytes,
+      stepRoleArns: config.stepRoleArns,
       holder: identity?.instanceId ?? `${hostname()}-${process.pid}`,
       ...(identity ? { instanceId: identity.instanceId } : {}),
     },

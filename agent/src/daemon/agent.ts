@@ -3,6 +3,7 @@ import type { AgentBackend } from '../backend/agent-backend.js';
 import { IN_SERVICE } from '../backend/host-group.js';
 import { type JobQueue, QueueUnusableError } from '../backend/job-queue.js';
 import type { GitMirrors } from '../checkout/git-mirrors.js';
+import type { CredentialsHost } from '../credentials/credentials-host.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import { Backoff, sleep } from './backoff.js';
 import type { DiskJanitor } from './disk-janitor.js';
@@ -38,6 +39,8 @@ export interface AgentDeps {
   host?: HostReporter;
   /** The host's git mirrors, for jobs that carry a checkout. */
   mirrors?: GitMirrors;
+  /** Steps' AWS identities (`aws-role`), for a backend that can assume roles. */
+  credentials?: CredentialsHost;
   logger: Logger;
   now?: () => number;
 }
@@ -102,6 +105,7 @@ export class Agent {
       await Promise.allSettled(this.active);
       if (this.graceTimer) clearTimeout(this.graceTimer);
       await this.deps.host?.stop();
+      await this.deps.credentials?.close();
     }
     logger.info({}, 'agent stopped');
   }
@@ -129,7 +133,7 @@ export class Agent {
   }
 
   private start(job: Parameters<typeof handleJob>[1]): void {
-    const { backend, engine, jobs, logger, now, mirrors } = this.deps;
+    const { backend, engine, jobs, logger, now, mirrors, credentials } = this.deps;
     const running = handleJob(
       {
         backend,
@@ -138,6 +142,7 @@ export class Agent {
         logger,
         runsInProgress: this.runsInProgress,
         ...(mirrors ? { mirrors } : {}),
+        ...(credentials ? { credentials } : {}),
         ...(now ? { now } : {}),
       },
       job,

@@ -33,6 +33,8 @@ export interface AgentConfig {
   visibilityTimeoutSeconds: number;
   shutdownGraceSeconds: number;
   cancelPollSeconds: number;
+  /** The roles steps may assume (`aws-role`); none unless the stack lists some. */
+  stepRoleArns: string[];
   endpoint?: string;
   metadataEndpoint: string;
   /** The host's Auto Scaling group, and the policy an idle host runs to leave it (both, or neither). */
@@ -200,6 +202,10 @@ export async function loadAgentConfig(options: {
     visibilityTimeoutSeconds,
     shutdownGraceSeconds: integer('shutdownGraceSeconds', 0),
     cancelPollSeconds: integer('cancelPollSeconds', 1),
+    stepRoleArns: (value('stepRoleArns') ?? '')
+      .split(',')
+      .map((arn) => arn.trim())
+      .filter(Boolean),
     metadataEndpoint,
     ...(endpoint ? { endpoint } : {}),
     ...(groupName && scaleInPolicy ? { hostGroup: { name: groupName, scaleInPolicy } } : {}),

@@ -1,6 +1,7 @@
 import type { Logger } from '@dockercise/shared';
 import type { AgentBackend } from '../backend/agent-backend.js';
 import { GitMirrors } from '../checkout/git-mirrors.js';
+import { CredentialsHost } from '../credentials/credentials-host.js';
 import type { DiskOps } from '../engine/disk-ops.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import { RUN_LABEL } from '../runner/run-options.js';
@@ -16,6 +17,8 @@ export interface AgentSettings extends AgentOptions, JobSettings {
   instanceId?: string;
   /** How old unused images and stale volumes may get, and how much disk stays free (7 days, 20%). */
   disk?: { keepDays?: number; minFreeRatio?: number };
+  /** The roles steps may have (`aws-role`): the stack's StepRoleArns on a host; any, when not given. */
+  stepRoleArns?: readonly string[];
 }
 
 /** The machine the agent runs on: its engine, and the engine's disk when the agent should keep it in check. */
@@ -59,6 +62,16 @@ export function createAgent(backend: AgentBackend, settings: AgentSettings, mach
           }
         : {}),
       ...(machine.mirrorsDir ? { mirrors: new GitMirrors(machine.mirrorsDir, logger) } : {}),
+      ...(backend.roleAssumer
+        ? {
+            credentials: new CredentialsHost(
+              machine.engine,
+              backend.roleAssumer,
+              logger,
+              settings.stepRoleArns,
+            ),
+          }
+        : {}),
       logger,
     },
     settings,

@@ -89,6 +89,12 @@ export const SETTINGS = {
     what: 'seconds between cancel checks',
     default: '5',
   },
+  stepRoleArns: {
+    env: 'DOCKERCISE_STEP_ROLE_ARNS',
+    flag: '--step-role-arns',
+    what: "the roles steps may assume (aws-role), comma-separated: the stack's StepRoleArns",
+    default: 'none',
+  },
   endpoint: { env: 'DOCKERCISE_AWS_ENDPOINT', flag: '--endpoint', what: 'a local AWS endpoint' },
   metadataEndpoint: {
     env: 'DOCKERCISE_METADATA_ENDPOINT',

@@ -69,6 +69,29 @@ export class DockerEngine implements ContainerEngine {
     );
   }
 
+  async ensureIsolatedNetwork(name: string, subnet: string, gateway: string): Promise<void> {
+    const found = await this.call(
+      `inspect network ${name}`,
+      () => this.docker.getNetwork(name).inspect(),
+      [404],
+    );
+    if (found) return;
+    // 409: made at the same moment by another run.
+    await this.call(
+      `create network ${name}`,
+      () =>
+        this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: { 'dockercise.network': 'credentials' },
+          IPAM: { Config: [{ Subnet: subnet, Gateway: gateway }] },
+          Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+        }),
+      [409],
+    );
+  }
+
   async exportVolume<T>(volume: string, image: string, consume: (tar: Readable) => Promise<T>): Promise<T> {
     const container = await this.carrier(volume, image);
     try {
@@ -129,6 +152,10 @@ export class DockerEngine implements ContainerEngine {
     );
     const handle = { id: container.id, name: spec.name };
     try {
+      for (const network of spec.alsoOn ?? [])
+        await this.call(`connect ${spec.name} to ${network}`, () =>
+          this.docker.getNetwork(network).connect({ Container: container.id }),
+        );
       this.attached.set(handle.id, await this.attach(handle));
     } catch (error) {
       await this.destroy(handle).catch(() => {});

@@ -35,6 +35,11 @@ export interface ContainerEngine {
   importVolume(volume: string, image: string, tar: Readable): Promise<void>;
   /** A bridge network of the run's own: its steps reach each other, not other runs' containers. */
   createNetwork(name: string, labels: Labels): Promise<void>;
+  /**
+   * A bridge network at a fixed subnet whose gateway (this host) is `gateway`, its containers
+   * unable to reach each other: the credentials network. Made when missing; kept for the next run.
+   */
+  ensureIsolatedNetwork(name: string, subnet: string, gateway: string): Promise<void>;
   /** Safe to repeat; a volume that is gone is not an error. */
   removeVolume(name: string): Promise<void>;
   setup(spec: ContainerSpec): Promise<ContainerHandle>;
@@ -85,6 +90,8 @@ export interface ContainerSpec {
   network?: string;
   /** Names the container answers to on `network` (a service's name). */
   aliases?: string[];
+  /** Networks it joins too before it starts (the credentials network of a step with `aws-role`). */
+  alsoOn?: string[];
   limits: ResourceLimits;
 }
 

@@ -118,6 +118,10 @@ export class FakeEngine implements ContainerEngine {
     this.networks.set(name, labels);
   }
 
+  async ensureIsolatedNetwork(name: string, subnet: string, gateway: string): Promise<void> {
+    if (!this.networks.has(name)) this.networks.set(name, { subnet, gateway });
+  }
+
   async setup(spec: ContainerSpec): Promise<ContainerHandle> {
     // As Docker does: a name is free only once the container that had it is removed.
     if ([...this.containers.values()].some((c) => c.spec.name === spec.name))

@@ -7,6 +7,7 @@ import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engi
 import type { LogSink } from '../logs/log-sink.js';
 import type { Checkout } from './checkout.js';
 import type { Resume } from './resume.js';
+import type { StepCredentials } from './step-credentials.js';
 
 export const RUN_LABEL = 'dockercise.run';
 export const STEP_LABEL = 'dockercise.step';
@@ -53,6 +54,8 @@ export interface RunOptions {
   caches?: CacheStore;
   /** Where the workspaces kept at a gate also go, for an approval another host takes. */
   snapshots?: WorkspaceSnapshots;
+  /** Gives steps with `aws-role` their role's credentials; without it such a step fails before it starts. */
+  credentials?: StepCredentials;
   /**
    * Whose caches these are (cache-scope.ts): the repository's identity (the pipeline's name when
    * not given), the default branch read after the run's own, and whether the run is trusted (by

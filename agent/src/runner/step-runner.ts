@@ -11,6 +11,7 @@ import { PreparedSteps } from './prepared-steps.js';
 import { DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
 import { attemptCaches, type CacheSpace, type RemoteCaches } from './step-caches.js';
+import { openStepCredentials } from './step-credentials.js';
 import { retryable, type StepOutcome, stoppedOutcome } from './step-outcome.js';
 import { StepOutputs } from './step-outputs.js';
 import { ServiceLogs, type ServiceResult, type StartedServices, startServices } from './step-services.js';
@@ -149,6 +150,15 @@ export class StepRunner {
       base.volumes.push(...caches.mounts);
       this.report.caches(step.name, caches.reported);
     }
+    const credentials = await openStepCredentials(this.options.credentials, step, this.masker);
+    if (credentials && 'refused' in credentials) {
+      await caches.finish(false);
+      return { status: 'failed', error: credentials.refused };
+    }
+    if (credentials) {
+      Object.assign(base.env, credentials.env);
+      base.alsoOn = [credentials.network];
+    }
     let services: StartedServices | undefined;
     let outcome: StepOutcome;
     try {
@@ -159,6 +169,7 @@ export class StepRunner {
         : await this.phases(step, base, context, log, deadline, onlyDone);
     } finally {
       await services?.stop();
+      await credentials?.close();
     }
     // A cache is kept only from a step that succeeded: a new key's volume from a failure goes.
     await caches.finish(outcome.status === 'succeeded');

@@ -30,11 +30,12 @@ export class StepSpecs {
 
   /**
    * The step's `run` container as it will be, when all it is made from is known before its needs
-   * end: no services or caches (made per attempt), no env value from a step that has not finished.
+   * end: no services, caches or credentials (made per attempt), no env value from a step that has not finished.
    * Undefined otherwise. Output files are reserved, to be filled when their steps end.
    */
   ahead(step: PlanStep): Promise<ContainerSpec> | undefined {
-    if (step.services?.length || step.cache?.length) return undefined;
+    // A step's credentials are its own, opened when it starts: its container is made then too.
+    if (step.services?.length || step.cache?.length || step.awsRole) return undefined;
     const envRefs = step.env.flatMap((v) =>
       v.value.flatMap((part) => (typeof part === 'string' ? [] : [part.ref])),
     );

@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ContainerEngine, createAgent, createLocalBackend, DockerEngine } from '@dockercise/agent';
+import {
+  type ContainerEngine,
+  createAgent,
+  createLocalBackend,
+  DockerEngine,
+  type RoleAssumer,
+  userRoleAssumer,
+} from '@dockercise/agent';
 import { FINISHED_RUN_STATUSES } from '@dockercise/shared';
 import { rawPublicKeyBase64 } from '@dockercise/shared/node';
 import { serve } from '@hono/node-server';
@@ -31,6 +38,8 @@ export interface LocalServerOptions {
   runConcurrency?: number;
   stepConcurrency?: number;
   engine?: ContainerEngine & { ping(): Promise<void> };
+  /** Assumes steps' roles; the user's own AWS credentials (the SDK's default chain) unless given. */
+  roleAssumer?: RoleAssumer;
   logger: import('@dockercise/agent').Logger;
 }
 
@@ -73,7 +82,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // Jobs live only in this process's memory, so a key of the process's own is enough to sign them.
   const keys = generateKeyPairSync('ed25519');
   const sources = new RunSources(join(dataDir, 'sources'));
-  const backend = createLocalBackend({ dataDir, resultsDir, sourceFor: (runId) => sources.sourceFor(runId) });
+  const backend = createLocalBackend({
+    dataDir,
+    resultsDir,
+    sourceFor: (runId) => sources.sourceFor(runId),
+    // Steps' roles are assumed with the user's own AWS credentials, as `dockercise run` does.
+    roleAssumer: options.roleAssumer ?? userRoleAssumer(),
+  });
   const dispatcher = new LocalDispatcher(store, backend.queue, keys.privateKey, logger);
   const trigger = new LocalTrigger(store, dispatcher, user, sources, logger);
 

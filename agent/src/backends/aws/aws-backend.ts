@@ -3,6 +3,7 @@ import { queueArn } from '@dockercise/shared/node';
 import type { AgentBackend } from '../../backend/agent-backend.js';
 import { DEFAULT_CACHE_MAX_BYTES } from '../../backend/cache-store.js';
 import type { HostReports } from '../../backend/host-reports.js';
+import { stsRoleAssumer } from '../../credentials/sts-role-assumer.js';
 import { teeSinks } from '../../logs/log-sink.js';
 import { AsgHostGroup } from './asg-host-group.js';
 import type { AwsClients } from './clients.js';
@@ -71,6 +72,8 @@ export function createBackend(s: BackendSettings): AgentBackend {
     caches: new S3CacheStore(aws.s3, s.bucket, s.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
     snapshots: new S3WorkspaceSnapshots(aws.s3, s.bucket, s.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
     leases: new S3RunLeases(aws.s3, s.bucket),
+    // With the instance role: the stack lets it assume (and tag) only its StepRoleArns.
+    roleAssumer: stsRoleAssumer(aws.sts),
     ...(host
       ? {
           hostReports: {

@@ -2,6 +2,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import { type RecordableClient, recordAwsCalls } from '@dockercise/shared/node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -24,6 +25,7 @@ export interface AwsClients {
   s3: S3Client;
   logs: CloudWatchLogsClient;
   autoscaling: AutoScalingClient;
+  sts: STSClient;
 }
 
 /**
@@ -46,6 +48,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     s3: record(new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined })),
     logs: record(new CloudWatchLogsClient(common)),
     autoscaling: record(new AutoScalingClient(common)),
+    sts: record(new STSClient(common)),
   };
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE } from '@dockercise/shared/node';
 import type { AgentBackend } from '../../backend/agent-backend.js';
 import type { WorkspaceSource } from '../../checkout/workspace-source.js';
+import type { RoleAssumer } from '../../credentials/role-session.js';
 import { FileCancelRequests } from './file-cancel-requests.js';
 import { FileJobLedger } from './file-job-ledger.js';
 import { FileLogSink } from './file-log-sink.js';
@@ -13,6 +14,8 @@ export interface BackendSettings {
   dataDir: string;
   /** Results, logs and cancel markers, by run prefix. */
   resultsDir: string;
+  /** Assumes steps' roles (`aws-role`) with the user's own credentials. */
+  roleAssumer?: RoleAssumer;
   /** The run's source on this machine, when there is one. */
   sourceFor?(runId: string): WorkspaceSource | undefined;
 }
@@ -30,5 +33,6 @@ export function createBackend(s: BackendSettings): AgentBackend & { queue: Memor
     logs: (_pipeline, _runId, prefix) => new FileLogSink(join(s.resultsDir, prefix)),
     cancelRequests: new FileCancelRequests(s.resultsDir),
     ...(s.sourceFor ? { sourceFor: s.sourceFor } : {}),
+    ...(s.roleAssumer ? { roleAssumer: s.roleAssumer } : {}),
   };
 }
