@@ -2,7 +2,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { AwsPrincipal } from '@dockercise/shared/node';
 import { asList, type Template } from '../template.js';
 import type { IamRequest } from './iam-requests.js';
-import { renderer, SAMPLE, SAMPLE_RESOURCES } from './sample-stack.js';
+import { renderer, SAMPLE, SAMPLE_RESOURCES, STEP_ROLE_TRUST_POLICY } from './sample-stack.js';
 
 type Policy = { Version: string; Statement: unknown[] };
 
@@ -25,11 +25,14 @@ const OPERATOR_POLICY: Policy = {
 };
 
 /** The sample stack's policies, rendered from the template: identity policies by role, resource policies by resource. */
-export function stackPolicies(template: Template): {
+export function stackPolicies(
+  template: Template,
+  parameters: Record<string, string> = {},
+): {
   principals: Record<AwsPrincipal, PrincipalPolicies>;
   resourcePolicy(resourceArn: string): Policy | undefined;
 } {
-  const render = renderer(template);
+  const render = renderer(template, parameters);
   const resources = template.Resources;
   const identity = (roleId: string): Array<{ name: string; policy: Policy }> => {
     const role = resources[roleId];
@@ -63,12 +66,15 @@ export function stackPolicies(template: Template): {
       bucket: render(r.Properties.Bucket) as string,
       policy: render(r.Properties.PolicyDocument) as Policy,
     }));
-  const trustPolicies = Object.entries(resources)
-    .filter(([, r]) => r.Type === 'AWS::IAM::Role')
-    .map(([id, r]) => ({
-      arn: SAMPLE_RESOURCES[id]?.arn,
-      policy: render(r.Properties.AssumeRolePolicyDocument) as Policy,
-    }));
+  const trustPolicies = [
+    ...Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .map(([id, r]) => ({
+        arn: SAMPLE_RESOURCES[id]?.arn,
+        policy: render(r.Properties.AssumeRolePolicyDocument) as Policy,
+      })),
+    { arn: SAMPLE_RESOURCES.StepRole?.arn, policy: STEP_ROLE_TRUST_POLICY as Policy },
+  ];
   return {
     principals: {
       AgentRole: { arn: session('AgentRole', 'i-0123456789abcdef0'), identity: identity('AgentRole') },

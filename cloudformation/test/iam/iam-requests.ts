@@ -56,12 +56,27 @@ export function readRecordings(dir: string): { calls: RecordedCall[]; bindings: 
           principal: entry.principal,
           service: entry.service,
           command: entry.command,
-          fields: Object.fromEntries(Object.entries(entry.input).map(([k, v]) => [fold(k), String(v)])),
+          fields: {
+            ...Object.fromEntries(Object.entries(entry.input).map(([k, v]) => [fold(k), String(v)])),
+            ...sessionTagFields(entry.input.Tags),
+          },
           source: file,
         });
     }
   }
   return { calls, bindings };
+}
+
+/** An AssumeRole's session tags (recorded as `Key=Value`), as `tag:<key>` fields: what a trust policy conditions on. */
+function sessionTagFields(tags: unknown): Record<string, string> {
+  if (!Array.isArray(tags)) return {};
+  return Object.fromEntries(
+    tags.map((tag) => {
+      const text = String(tag);
+      const at = text.indexOf('=');
+      return [`tag:${text.slice(0, at)}`, text.slice(at + 1)];
+    }),
+  );
 }
 
 const CLI_SERVICES: Record<string, string> = {
@@ -109,7 +124,17 @@ type Mapping = {
   action: string;
   resource: (c: RecordedCall, b: Bindings) => string;
   context?: (c: RecordedCall) => Record<string, string>;
+  /** Other actions the same call needs, when it carries what they authorise (session tags). */
+  also?: (c: RecordedCall) => string[];
 };
+
+/** `aws:RequestTag/<key>` for each session tag the call passes. */
+const requestTags = (c: RecordedCall): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(c.fields)
+      .filter(([k]) => k.startsWith('tag:'))
+      .map(([k, v]) => [`aws:RequestTag/${k.slice(4)}`, v]),
+  );
 
 function logical(name: string | undefined, bindings: Bindings, what: string): string {
   const id = name === undefined ? undefined : bindings.get(name);
@@ -197,24 +222,31 @@ const MAPPINGS: Record<string, Mapping> = {
   'STS.AssumeRole': {
     action: 'sts:AssumeRole',
     resource: (c, b) => SAMPLE_RESOURCES[logical(c.fields.rolearn, b, 'role')]?.arn ?? '',
-    context: (c): Record<string, string> =>
-      c.fields.externalid ? { 'sts:ExternalId': SAMPLE.externalId } : {},
+    context: (c): Record<string, string> => ({
+      ...(c.fields.externalid ? { 'sts:ExternalId': SAMPLE.externalId } : {}),
+      ...requestTags(c),
+    }),
+    // Passing session tags is sts:TagSession on the role too.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required
+    also: (c) => (Object.keys(requestTags(c)).length > 0 ? ['sts:TagSession'] : []),
   },
 };
 
-/** The IAM request a recorded call makes, or why it cannot be told. */
-export function toIamRequest(call: RecordedCall, bindings: Bindings): IamRequest {
+/** The IAM requests a recorded call makes (one per action it needs), or why they cannot be told. */
+export function toIamRequests(call: RecordedCall, bindings: Bindings): IamRequest[] {
   const name = `${call.service}.${call.command}`;
   const mapping = MAPPINGS[name];
   if (!mapping) throw new Error(`${name} (${call.principal}) has no IAM mapping in iam-requests.ts`);
-  return {
+  const resource = mapping.resource(call, bindings);
+  // Every SDK and the CLI reach AWS over TLS: the bucket policy denies anything else.
+  const context = { 'aws:SecureTransport': 'true', ...(mapping.context?.(call) ?? {}) };
+  return [mapping.action, ...(mapping.also?.(call) ?? [])].map((action) => ({
     principal: call.principal,
-    action: mapping.action,
-    resource: mapping.resource(call, bindings),
-    // Every SDK and the CLI reach AWS over TLS: the bucket policy denies anything else.
-    context: { 'aws:SecureTransport': 'true', ...(mapping.context?.(call) ?? {}) },
+    action,
+    resource,
+    context,
     call: name,
-  };
+  }));
 }
 
 export const mappedCommands = (): string[] => Object.keys(MAPPINGS);

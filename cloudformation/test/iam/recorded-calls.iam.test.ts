@@ -8,9 +8,9 @@ import {
   type IamRequest,
   type RecordedCall,
   readRecordings,
-  toIamRequest,
+  toIamRequests,
 } from './iam-requests.js';
-import { SAMPLE } from './sample-stack.js';
+import { SAMPLE, STEP_ROLE_TRUST_POLICY } from './sample-stack.js';
 import { scriptCommands, sourceCommands } from './source-commands.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -35,11 +35,16 @@ describe('every AWS call the product makes is allowed by the stack it runs again
     const distinct = new Map<string, IamRequest>();
     for (const call of calls) {
       try {
-        const request = toIamRequest(call, bindings);
-        distinct.set(
-          JSON.stringify([request.principal, request.action, normalised(request.resource), request.context]),
-          request,
-        );
+        for (const request of toIamRequests(call, bindings))
+          distinct.set(
+            JSON.stringify([
+              request.principal,
+              request.action,
+              normalised(request.resource),
+              request.context,
+            ]),
+            request,
+          );
       } catch (error) {
         problems.push(`${call.source}: ${(error as Error).message}`);
       }
@@ -112,6 +117,41 @@ describe('every AWS call the product makes is allowed by the stack it runs again
             if (!used.has(`${principal} ${action}`) && !(action in USED_OUTSIDE_TESTS))
               unused.push(`${principal} ${action}`);
     expect(unused).toEqual([]);
+  });
+
+  it("lets a host assume a step's role only as the trust policy says: its branch, after its gate", async () => {
+    const assumes = requests.filter((r) => r.principal === 'AgentRole' && r.action === 'sts:AssumeRole');
+    expect(assumes.length, 'no recorded AssumeRole of a step role').toBeGreaterThan(0);
+    const recorded = assumes[0] as IamRequest;
+    const policies = stackPolicies(loadTemplate());
+    for (const action of ['sts:AssumeRole', 'sts:TagSession'])
+      expect((await evaluate(policies, { ...recorded, action })).result).toBe('Allowed');
+    const asIf = (change: Record<string, string | undefined>) => {
+      const context = { ...recorded.context, ...change };
+      for (const [key, value] of Object.entries(change)) if (value === undefined) delete context[key];
+      return evaluate(policies, { ...recorded, context: context as Record<string, string> });
+    };
+    // Another branch, or no gate approved: the role's trust policy refuses.
+    expect((await asIf({ 'aws:RequestTag/dockercise:branch': 'feature' })).result).toBe('ImplicitlyDenied');
+    expect((await asIf({ 'aws:RequestTag/dockercise:gate': undefined })).result).toBe('ImplicitlyDenied');
+    expect((await asIf({ 'aws:RequestTag/dockercise:approved-by': 'mallory' })).result).toBe(
+      'ImplicitlyDenied',
+    );
+    // A role in another account with the same trust: IAM asks the hosts' own policy too, which
+    // grants only the StepRoleArns. (In the stack's account a trust policy naming the hosts' role
+    // is enough by itself, as IAM allows; there the agent's own check of the list refuses others.)
+    const other = 'arn:aws:iam::210987654321:role/deploy';
+    const trusting = (parameters: Record<string, string>) => {
+      const policies = stackPolicies(loadTemplate(), parameters);
+      return {
+        ...policies,
+        resourcePolicy: (arn: string) =>
+          arn === other ? STEP_ROLE_TRUST_POLICY : policies.resourcePolicy(arn),
+      };
+    };
+    const crossAccount = { ...recorded, resource: other };
+    expect((await evaluate(trusting({ StepRoleArns: other }), crossAccount)).result).toBe('Allowed');
+    expect((await evaluate(trusting({ StepRoleArns: '' }), crossAccount)).result).toBe('ImplicitlyDenied');
   });
 
   it('fails a call whose statement is taken out of the template', async () => {

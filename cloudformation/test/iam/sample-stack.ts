@@ -58,6 +58,33 @@ export const SAMPLE_RESOURCES: Record<string, SampleResource> = {
   },
   ControlPlaneRole: role(`dockercise-control-plane-${region}`),
   AgentRole: role(`${stackName}-AgentRole-1A2B3C4D5E6F`),
+  // Not the stack's: a deploy role of the customer's own that the sample stack lists in StepRoleArns.
+  StepRole: role('dockercise-test-deploy'),
+};
+
+/**
+ * The deploy role's trust policy, as the README's "Deploy to AWS" gives it: this stack's hosts may
+ * assume it, with session tags, only for this repository's main branch and only once its deploy
+ * gate is approved by one of the people named. The IAM test evaluates the agent's recorded AssumeRole against it.
+ */
+export const STEP_ROLE_TRUST_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { AWS: SAMPLE_RESOURCES.AgentRole?.arn },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Condition: {
+        StringEquals: {
+          'aws:RequestTag/dockercise:repository': 'me/app',
+          'aws:RequestTag/dockercise:branch': 'main',
+          'aws:RequestTag/dockercise:gate': 'deploy.dockercise.yaml',
+          // Approved by one of the people who may deploy.
+          'aws:RequestTag/dockercise:approved-by': ['octocat', 'hubot'],
+        },
+      },
+    },
+  ],
 };
 
 const PSEUDO: Record<string, string> = {
@@ -78,6 +105,7 @@ function parameterValues(template: Template, overrides: Record<string, string>):
     ...values,
     ControlPlaneRoleArn: SAMPLE.controlPlaneRoleArn,
     ExternalId: SAMPLE.externalId,
+    StepRoleArns: SAMPLE_RESOURCES.StepRole?.arn ?? '',
     ...overrides,
   };
 }

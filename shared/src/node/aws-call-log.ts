@@ -107,5 +107,9 @@ function pickResourceFields(input: object): AwsCallRecord['input'] {
       picked[name] = value;
     else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) picked[name] = value;
   }
+  // Session tags, which a trust policy conditions on, as `Key=Value` (dockercise's keys have no `=`).
+  const tags = fields.Tags;
+  if (Array.isArray(tags) && fields.RoleArn !== undefined)
+    picked.Tags = tags.map((t: { Key?: unknown; Value?: unknown }) => `${String(t.Key)}=${String(t.Value)}`);
   return picked;
 }
