@@ -148,7 +148,8 @@ export default defineWorkspace([
       root: './control-plane',
       include: ['test/**/*.test.ts'],
       exclude: ['test/**/*.docker.test.ts', 'test/**/*.pg.test.ts'],
-      globalSetup: ['../agent/test/moto.global.ts'],
+      // The host image holds Debian's AWS CLI, for the local server's step with aws-role.
+      globalSetup: ['../agent/test/moto.global.ts', '../agent/test/host-image.global.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,
