@@ -61,9 +61,23 @@ describe('the customer stack template', () => {
       'AgentHostPolicy',
       'AgentRole',
       'AgentSessionManagerPolicy',
+      'AgentStepRolesPolicy',
       'ControlPlaneRole',
     ]);
-    for (const id of grants.filter((g) => g !== 'AgentSessionManagerPolicy')) {
+    // Steps' roles are the customer's own, not the stack's: exactly those StepRoleArns lists.
+    const stepRoles = resource('AgentStepRolesPolicy');
+    expect((stepRoles as { Condition?: string }).Condition).toBe('HasStepRoles');
+    expect(policyStatements('AgentStepRolesPolicy')).toEqual([
+      {
+        Sid: 'AssumeStepRoles',
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Resource: { 'Fn::Split': [',', { Ref: 'StepRoleArns' }] },
+      },
+    ]);
+    for (const id of grants.filter(
+      (g) => g !== 'AgentSessionManagerPolicy' && g !== 'AgentStepRolesPolicy',
+    )) {
       for (const statement of policyStatements(id)) {
         const where = `${id} ${statement.Sid}`;
         for (const action of asList(statement.Action)) expect(action, where).not.toContain('*');

@@ -23,6 +23,8 @@ export interface StackParameters {
   IdleStopMinutes?: number;
   ResultsRetentionDays?: number;
   LogRetentionDays?: number;
+  /** Comma-separated ARNs of the roles steps may assume (`aws-role`). */
+  StepRoleArns?: string;
 }
 
 export const STACK_PARAMETER_NAMES = [
@@ -44,6 +46,7 @@ export const STACK_PARAMETER_NAMES = [
   'IdleStopMinutes',
   'ResultsRetentionDays',
   'LogRetentionDays',
+  'StepRoleArns',
 ] as const satisfies ReadonlyArray<keyof StackParameters>;
 
 export interface LaunchLinkInput {
