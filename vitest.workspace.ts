@@ -102,7 +102,8 @@ export default defineWorkspace([
       name: 'cli-docker',
       root: './cli',
       include: ['test/**/*.docker.test.ts'],
-      globalSetup: ['../agent/test/docker-images.global.ts'],
+      // A private registry (Debian's docker-registry) on loopback, for pulls with credentials.
+      globalSetup: ['../agent/test/docker-images.global.ts', '../agent/test/registry.global.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,

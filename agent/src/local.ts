@@ -18,6 +18,8 @@ export { filesSource, folderSource, type WorkspaceSource } from './checkout/work
 export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
 export { DockerEngine } from './engine/docker-engine.js';
 export * from './engine/engine.js';
+export { dockerConfigAuth } from './images/docker-config-auth.js';
+export { type RegistryAuth, type RegistryCredentials, registryOf } from './images/registry-auth.js';
 export * from './logs/log-sink.js';
 export { createLogger, LOG_LEVELS, type LogFormat } from './logs/pino-logger.js';
 export { SecretMasker } from './logs/secret-masker.js';

@@ -3,6 +3,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import {
   createLogger,
   DockerEngine,
+  dockerConfigAuth,
   EngineUnavailableError,
   FileLogSink,
   keptWorkspaces,
@@ -141,6 +142,8 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
       limits: { ...(memoryBytes ? { memoryBytes } : {}), ...(options.cpus ? { cpus: options.cpus } : {}) },
       outputLimitBytes: options.outputLimit,
       network: options.ownNetwork ? 'own' : 'default',
+      // The user's own Docker credentials, as docker pull uses them.
+      registryAuth: dockerConfigAuth(),
       ...(credentialsHost
         ? {
             credentials: credentialsHost.forRun({

@@ -1,6 +1,7 @@
 import type { AgentIdentity, PlanPointer } from '@dockercise/shared/node';
 import type { WorkspaceSource } from '../checkout/workspace-source.js';
 import type { RoleAssumer } from '../credentials/role-session.js';
+import type { RegistryAuth } from '../images/registry-auth.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { CacheStore } from './cache-store.js';
 import type { CancelRequests } from './cancel-requests.js';
@@ -45,6 +46,8 @@ export interface AgentBackend {
   hostReports?: HostReports;
   /** The host's Auto Scaling group: with one, an idle host leaves service (host-group.ts). */
   hostGroup?: HostGroup;
+  /** Credentials for the registries of steps' images: the user's locally, the stack's on a host. */
+  registryAuth?: RegistryAuth;
   /** Assumes the roles steps name in `aws-role`, with the backend's own credentials. */
   roleAssumer?: RoleAssumer;
   /** The run's source on this machine, for an agent beside the code. */

@@ -235,6 +235,7 @@ export async function handleJob(
         ...(backend.caches ? { caches: backend.caches } : {}),
         ...(backend.snapshots ? { snapshots: backend.snapshots } : {}),
         ...(deps.credentials ? { credentials: deps.credentials.forRun(runIdentity(body)) } : {}),
+        ...(backend.registryAuth ? { registryAuth: backend.registryAuth } : {}),
         // Caches belong to the repository (its full name hosted, its path locally), by branch.
         cacheScope: {
           repository: body.source.repository,

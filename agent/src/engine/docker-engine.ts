@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import type { RegistryCredentials } from '../images/registry-auth.js';
 import { demuxDockerStream } from './demux.js';
 import { toDockerCreateOptions } from './docker-convert.js';
 import {
@@ -33,13 +34,13 @@ export class DockerEngine implements ContainerEngine {
     await this.call('reach the Docker engine', () => this.docker.ping());
   }
 
-  async ensureImage(image: string, pull: PullPolicy): Promise<ImageInfo> {
+  async ensureImage(image: string, pull: PullPolicy, credentials?: RegistryCredentials): Promise<ImageInfo> {
     if (pull === 'if-not-present') {
       const found = await this.inspectImage(image);
       if (found) return found;
     }
     try {
-      const stream = await this.docker.pull(image);
+      const stream = await this.docker.pull(image, credentials ? { authconfig: credentials } : {});
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(stream, (error: Error | null) =>
           error ? reject(error) : resolve(),

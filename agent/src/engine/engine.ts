@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { RegistryCredentials } from '../images/registry-auth.js';
 
 /**
  * The one interface the runner uses to run containers. Its rules, which FakeEngine and
@@ -21,7 +22,7 @@ export interface ContainerEngine {
   /** Answers while the engine is reachable; rejects with EngineUnavailableError when it is not. */
   ping(): Promise<void>;
   /** Makes the image available (pulling when missing, or always) and says what it resolved to. */
-  ensureImage(image: string, pull: PullPolicy): Promise<ImageInfo>;
+  ensureImage(image: string, pull: PullPolicy, credentials?: RegistryCredentials): Promise<ImageInfo>;
   createVolume(name: string, labels: Labels): Promise<void>;
   /** Whether a volume of this name exists (a cache kept from an earlier run). */
   volumeExists(name: string): Promise<boolean>;

@@ -4,6 +4,7 @@ import type { ResultStore } from '../backend/result-store.js';
 import type { WorkspaceSnapshots } from '../backend/workspace-snapshots.js';
 import type { WorkspaceSource } from '../checkout/workspace-source.js';
 import type { ContainerEngine, PullPolicy, ResourceLimits } from '../engine/engine.js';
+import type { RegistryAuth } from '../images/registry-auth.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { Checkout } from './checkout.js';
 import type { Resume } from './resume.js';
@@ -54,6 +55,8 @@ export interface RunOptions {
   caches?: CacheStore;
   /** Where the workspaces kept at a gate also go, for an approval another host takes. */
   snapshots?: WorkspaceSnapshots;
+  /** Credentials for the registries of steps' images (never given to a step); anonymous without. */
+  registryAuth?: RegistryAuth;
   /** Gives steps with `aws-role` their role's credentials; without it such a step fails before it starts. */
   credentials?: StepCredentials;
   /**

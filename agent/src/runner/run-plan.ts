@@ -73,6 +73,7 @@ class PlanRun {
       this.log,
       options.workspace,
       volumesOf(options.plan, options.runId, resume?.kept ?? []),
+      options.registryAuth,
     );
     this.stepRunner = new StepRunner(
       options,

@@ -8,6 +8,8 @@ import type {
   OutputChunk,
   PullPolicy,
 } from '../engine/engine.js';
+import { ImageUnavailableError } from '../engine/engine.js';
+import { isAuthRefusal, type RegistryAuth, registryOf } from '../images/registry-auth.js';
 import { type Checkout, checkoutMounts } from './checkout.js';
 import type { OutputFiles } from './output-files.js';
 import { RUN_LABEL, STEP_LABEL } from './run-options.js';
@@ -38,15 +40,34 @@ export class RunResources {
     private readonly workspace?: WorkspaceSource,
     /** Workspaces an earlier attempt kept at its gate: there already, neither made nor unpacked. */
     private readonly kept: ReadonlySet<string> = new Set(),
+    private readonly registryAuth?: RegistryAuth,
   ) {}
 
   image(name: string): Promise<ImageInfo> {
     let image = this.images.get(name);
     if (!image) {
-      image = this.engine.ensureImage(name, this.pull);
+      image = this.pullImage(name);
       this.images.set(name, image);
     }
     return image;
+  }
+
+  /** The image, pulled with its registry's credentials when there are some; a refusal says how to give them. */
+  private async pullImage(name: string): Promise<ImageInfo> {
+    const registry = registryOf(name);
+    const credentials = await this.registryAuth?.credentialsFor(registry);
+    try {
+      return await this.engine.ensureImage(name, this.pull, credentials);
+    } catch (error) {
+      if (!(error instanceof ImageUnavailableError) || !isAuthRefusal(error.message)) throw error;
+      const how = this.registryAuth?.howToLogIn(registry) ?? 'give the runner credentials for it';
+      throw new ImageUnavailableError(
+        credentials
+          ? `image ${name}: ${registry} refused the credentials dockercise has for it; ${how}`
+          : `image ${name}: ${registry} wants credentials to pull it, and dockercise has none for ${registry}; ${how}`,
+        { cause: error },
+      );
+    }
   }
 
   /**

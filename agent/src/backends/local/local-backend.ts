@@ -3,6 +3,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_QUEUE } from '@dockercise/shared/node';
 import type { AgentBackend } from '../../backend/agent-backend.js';
 import type { WorkspaceSource } from '../../checkout/workspace-source.js';
 import type { RoleAssumer } from '../../credentials/role-session.js';
+import { dockerConfigAuth } from '../../images/docker-config-auth.js';
 import { FileCancelRequests } from './file-cancel-requests.js';
 import { FileJobLedger } from './file-job-ledger.js';
 import { FileLogSink } from './file-log-sink.js';
@@ -34,5 +35,7 @@ export function createBackend(s: BackendSettings): AgentBackend & { queue: Memor
     cancelRequests: new FileCancelRequests(s.resultsDir),
     ...(s.sourceFor ? { sourceFor: s.sourceFor } : {}),
     ...(s.roleAssumer ? { roleAssumer: s.roleAssumer } : {}),
+    // The user's own Docker credentials, as docker pull uses them.
+    registryAuth: dockerConfigAuth(),
   };
 }
