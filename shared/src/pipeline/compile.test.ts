@@ -170,6 +170,49 @@ describe('compilePipeline', () => {
     ]);
   });
 
+  it('compiles a build step, and a step that runs its image and so waits for it', () => {
+    const plan = planOf({
+      path: 'ci.dockercise.yaml',
+      text: 'version:\n  img: x\n  run: cat VERSION\nimage:\n  build:\n    context: app/\n    target: runtime\n    args: { VERSION: "{version}", DEBUG: false }\n    push: [registry.local:5000/team/app:1.0]\ntry:\n  img: "{image}"\n  run: app --version\n',
+    });
+    const [image, tried] = plan.steps.filter((s) => s.name !== 'version');
+    expect(image).toMatchObject({
+      img: '',
+      run: [],
+      needs: ['version'],
+      build: {
+        context: 'app',
+        file: 'app/Dockerfile',
+        target: 'runtime',
+        args: [
+          { name: 'VERSION', value: [{ ref: 'version' }] },
+          { name: 'DEBUG', value: ['false'] },
+        ],
+        push: ['registry.local:5000/team/app:1.0'],
+      },
+    });
+    expect(tried).toMatchObject({ img: '{image}', imageFrom: 'image', needs: ['image'] });
+    expect(planSchema.parse(plan)).toEqual(plan);
+  });
+
+  it('refuses a build step with img or run, a path out of the workspace, a bad push name, img of no build', () => {
+    const result = compilePipeline([
+      {
+        path: 'a.dockercise.yaml',
+        text: 'image:\n  build: { context: ../up, push: [Not/Valid, "x@sha256:ab"] }\n  run: make\nother:\n  build: { file: /etc/Dockerfile, secrets: [token] }\nuse:\n  img: "{plain}"\n  run: x\nplain:\n  img: x\n  run: x\n',
+      },
+    ]);
+    expect(result.ok ? [] : result.diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`)).toEqual([
+      '2:21 build context of step "image" leaves the workspace: ../up',
+      '2:35 build push of step "image": "Not/Valid" is not an image name',
+      '2:46 build push of step "image": "x@sha256:ab" is not an image name',
+      '3:3 a build step has no run: step "image" builds an image',
+      '5:18 build file of step "other" is absolute: /etc/Dockerfile',
+      '5:35 unknown field "secrets" in build of step "other"',
+      '7:8 img of step "use" names step "plain", which builds no image',
+    ]);
+  });
+
   it('compiles services with their env as text and a default readiness timeout', () => {
     const plan = planOf({
       path: 'ci.dockercise.yaml',

@@ -1,6 +1,8 @@
+import type { PlanBuild } from './build-plan.js';
 import { compareDiagnostics, type Diagnostic, type SourcePosition } from './diagnostics.js';
 import { checkPipelineSizes, PIPELINE_LIMITS } from './limits.js';
 import { type ParsedFile, type ParsedStep, parsePipelineFile, type Ref } from './parse-file.js';
+import type { ParsedBuild } from './parsed.js';
 import { PLAN_VERSION, type Plan, type PlanGate, type PlanStep } from './plan.js';
 import { closest, listForHint } from './suggest.js';
 
@@ -108,6 +110,23 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
       add(step.done?.refs ?? [], 'reference');
       for (const env of step.env) add(env.refs, env.listed ? 'env' : 'reference');
       add(step.vol, 'vol');
+      add(step.build?.refs ?? [], 'reference');
+      for (const ref of step.build?.refs ?? [])
+        if (steps.get(ref.name)?.step.secret)
+          diagnostics.push({
+            ...ref.pos,
+            message: `build arg of step "${step.name}" names the output of secret step "${ref.name}", which the image's history would keep in clear`,
+            hint: 'pass a secret as a file in the workspace that the Dockerfile reads and leaves out of the image',
+          });
+      if (step.imageRef && checkRef(step.imageRef, 'img')) {
+        if (steps.get(step.imageRef.name)?.step.build) needs.add(step.imageRef.name);
+        else
+          diagnostics.push({
+            ...step.imageRef.pos,
+            message: `img of step "${step.name}" names step "${step.imageRef.name}", which builds no image`,
+            hint: 'img: "{step}" runs the image a build: step made; name an image otherwise, e.g. img: alpine:3.20',
+          });
+      }
       for (const cache of step.cache) {
         add(cache.key.refs, 'reference');
         // A cache key is stored and shown in clear: in the result, the volume's label, the bucket's key.
@@ -122,11 +141,11 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
       add(step.after, 'after');
       // A file's `after` orders its steps behind those named; a named step of the same file is not behind itself.
       for (const ref of file.after) if (steps.has(ref.name) && ref.name !== step.name) needs.add(ref.name);
-      if (!step.img || !step.run) continue;
+      if (!step.build && (!step.img || !step.run)) continue;
       const planStep: PlanStep = {
         name: step.name,
-        img: step.img,
-        run: step.run.template,
+        img: step.build ? '' : (step.img ?? ''),
+        run: step.build ? [] : (step.run?.template ?? []),
         ...(step.done ? { done: step.done.template } : {}),
         env: step.env.map((e) => ({ name: e.name, value: e.value })),
         vol: step.vol.map((r) => r.name),
@@ -139,6 +158,8 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         ...(step.allowFailure ? { allowFailure: true } : {}),
         ...(step.checkout === false || file.checkout === false ? { checkout: false as const } : {}),
         ...(step.awsRole || file.awsRole ? { awsRole: step.awsRole ?? file.awsRole } : {}),
+        ...(step.build ? { build: planBuild(step.build) } : {}),
+        ...(step.imageRef ? { imageFrom: step.imageRef.name } : {}),
         ...(step.outputLimit !== undefined ? { outputLimit: step.outputLimit } : {}),
         ...(step.services.length > 0 ? { services: step.services } : {}),
         ...(step.cache.length > 0
@@ -274,4 +295,9 @@ function cyclePath(
 const encoder = new TextEncoder();
 function utf8Length(text: string): number {
   return encoder.encode(text).length;
+}
+
+function planBuild(build: ParsedBuild): PlanBuild {
+  const { context, file, target, args, push } = build;
+  return { context, file, ...(target ? { target } : {}), args, push };
 }

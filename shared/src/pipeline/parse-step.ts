@@ -1,4 +1,5 @@
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
+import { parseBuild } from './build-field.js';
 import type { SourcePosition } from './diagnostics.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './duration.js';
 import { parseEnv } from './env-field.js';
@@ -34,6 +35,7 @@ export const STEP_FIELDS = [
   'checkout',
   'output-limit',
   'aws-role',
+  'build',
 ] as const;
 type StepField = (typeof STEP_FIELDS)[number];
 export const MAX_STEP_NAME_LENGTH = 63;
@@ -51,6 +53,20 @@ const FIELD_ALIASES: Record<string, { field: (typeof STEP_FIELDS)[number]; where
   depends_on: { field: 'after', where: 'Compose and Woodpecker' },
   timeout_in_minutes: { field: 'timeout', where: 'Buildkite' },
 };
+
+/** What a `build:` step cannot have: it runs no container of its own. */
+const NOT_IN_BUILD_STEPS = [
+  'img',
+  'run',
+  'done',
+  'env',
+  'secret',
+  'cache',
+  'services',
+  'output-limit',
+] as const;
+/** `{step}` as a whole image name. */
+const IMAGE_REF = /^\{([a-z0-9][a-z0-9_-]*)\}$/;
 
 export const STEP_EXAMPLE = 'a step looks like:  build: { img: alpine, run: "make" }';
 
@@ -92,7 +108,15 @@ export function parseStep(
   const readField: Record<StepField, (value: Node) => void> = {
     img: (value) => {
       const image = parseImage(value, name, ctx);
-      if (image) step.img = image;
+      if (!image) return;
+      step.img = image;
+      // `img: "{build}"`: the image a build step made, which makes that step a dependency.
+      const built = IMAGE_REF.exec(image)?.[1];
+      if (built) step.imageRef = { name: built, pos: ctx.posOf(value) };
+    },
+    build: (value) => {
+      const build = parseBuild(value, name, ctx);
+      if (build) step.build = build;
     },
     run: (value) => {
       const command = templateOf(value, 'run');
@@ -204,6 +228,16 @@ export function parseStep(
       continue;
     }
     readField[field as StepField](value);
+  }
+  if (hasField(node, 'build')) {
+    for (const field of NOT_IN_BUILD_STEPS)
+      if (given.has(field))
+        report(
+          given.get(field) ?? keyPos,
+          `a build step has no ${field}: step "${name}" builds an image`,
+          'run the image in a step of its own, with img: "{' + name + '}"',
+        );
+    return step;
   }
   if (step.img === undefined && !hasField(node, 'img') && !meant.has('img'))
     report(keyPos, `step "${name}" has no img`, 'name the image to run, e.g. img: alpine:3.20');

@@ -1,3 +1,4 @@
+import type { PlanBuild } from './build-plan.js';
 import type { SourcePosition } from './diagnostics.js';
 import type { PlanService } from './services-field.js';
 import type { Retry, When } from './step-options.js';
@@ -47,6 +48,10 @@ export interface ParsedStep {
   outputLimit?: number;
   /** The IAM role whose credentials it gets. */
   awsRole?: string;
+  /** Builds an image instead of running a container. */
+  build?: ParsedBuild;
+  /** `img: "{step}"`: runs in the image that build step made. */
+  imageRef?: Ref;
   cache: ParsedCache[];
   services: PlanService[];
 }
@@ -55,6 +60,11 @@ export interface ParsedStep {
 export interface ParsedCache {
   path: string;
   key: ParsedCommand;
+}
+
+/** What the parser keeps of a build: the plan's, with where its references are. */
+export interface ParsedBuild extends PlanBuild {
+  refs: Ref[];
 }
 
 export interface ParsedFile {

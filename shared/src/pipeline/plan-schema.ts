@@ -13,7 +13,8 @@ const sourceSchema = z.object({ file: z.string(), line: z.number().int(), col: z
 
 export const planStepSchema = z.object({
   name: stepName,
-  img: z.string().min(1),
+  /** The image to run: empty for a build step; `{step}` with `imageFrom` for a built one. */
+  img: z.string(),
   run: templateSchema,
   done: templateSchema.optional(),
   env: z.array(z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value: templateSchema })),
@@ -50,6 +51,18 @@ export const planStepSchema = z.object({
   outputLimit: z.number().int().positive().optional(),
   /** The IAM role whose short-lived credentials the step gets (the container credentials interface). */
   awsRole: z.string().min(1).optional(),
+  /** Builds an image from the step's workspace instead of running one (its output: the image). */
+  build: z
+    .object({
+      context: z.string(),
+      file: z.string(),
+      target: z.string().optional(),
+      args: z.array(z.object({ name: z.string(), value: templateSchema })),
+      push: z.array(z.string()),
+    })
+    .optional(),
+  /** Runs in the image this build step made. */
+  imageFrom: stepName.optional(),
   /** Paths kept between runs of the pipeline under a key; `{step}` in a key is that step's output. */
   cache: z.array(z.object({ path: z.string(), key: templateSchema })).optional(),
   /** Containers beside the step on its own network, each reachable by its name. */
