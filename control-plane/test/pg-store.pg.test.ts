@@ -17,10 +17,12 @@ describe('the PostgreSQL schema', () => {
     const user = await first.upsertUser({ githubId: 7, login: 'octo', token: 'gho_x' });
     await first.close();
     // What that list left: the schema of SQLite's first 14, numbered 1 (its first 13) and 2 (the
-    // 14th); what came after that list is not there yet.
+    // 14th); what came after that list (the tag and fork columns) is not there yet.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    await client.query('ALTER TABLE builds DROP COLUMN tag; ALTER TABLE runs DROP COLUMN tag');
+    await client.query(
+      'ALTER TABLE builds DROP COLUMN tag; ALTER TABLE runs DROP COLUMN tag; ALTER TABLE runs DROP COLUMN fork',
+    );
     await client.query('DELETE FROM schema_migrations WHERE version > 2');
     await client.end();
 
