@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
+import { IMG } from '../../agent/test/harness.js';
 
 const BIN = fileURLToPath(new URL('../bin/dockercise.js', import.meta.url));
 
@@ -67,5 +68,65 @@ describe('`dockercise run` and a private registry', () => {
     expect(results).not.toContain(password);
     expect(results).not.toContain(auth);
     await removeImage(image);
+  });
+
+  it('builds an image from the workspace without a Docker socket, runs it in a later step, and pushes it', async () => {
+    const registry = inject('registry');
+    const password = inject('registryPassword');
+    const dir = await mkdtemp(join(tmpdir(), 'dockercise-build-'));
+    await writeFile(
+      join(dir, 'Dockerfile'),
+      `FROM ${IMG}\nARG VERSION\nCOPY app.txt /app.txt\nRUN test ! -e /var/run/docker.sock && echo "built $VERSION" > /built.txt\n`,
+    );
+    await writeFile(join(dir, 'app.txt'), 'the app\n');
+    await writeFile(
+      join(dir, 'ci.dockercise.yaml'),
+      `version:\n  img: ${IMG}\n  checkout: false\n  run: echo 2.0\nimage:\n  build:\n    args: { VERSION: "{version}" }\n    push: [${registry}/team/app:2.0]\ntry:\n  img: "{image}"\n  checkout: false\n  run: cat /built.txt /app.txt && test ! -e /var/run/docker.sock && echo no socket\n`,
+    );
+    const config = join(dir, '.docker-config');
+    await mkdir(config);
+    const auth = Buffer.from(`${inject('registryUser')}:${password}`).toString('base64');
+    await writeFile(join(config, 'config.json'), JSON.stringify({ auths: { [registry]: { auth } } }));
+    const ran = await dockercise(['run', dir], { DOCKER_CONFIG: config });
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('try | built 2.0');
+    expect(ran.stdout).toContain('try | the app');
+    expect(ran.stdout).toContain('try | no socket');
+    const runId = /run (\S+) succeeded/.exec(ran.stdout)?.[1] ?? '';
+    const result = JSON.parse(
+      await readFile(join(dir, '.dockercise', 'runs', runId, 'result.json'), 'utf8'),
+    ) as {
+      steps: Array<{ name: string; built?: { id: string; pushed: string[] } }>;
+    };
+    const built = result.steps.find((s) => s.name === 'image')?.built;
+    expect(built?.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(built?.pushed).toEqual([
+      expect.stringMatching(new RegExp(`^${registry}/team/app@sha256:[0-9a-f]{64}$`)),
+    ]);
+    // The step's output is the pushed image by digest; the registry has it under its tag.
+    const output = await readFile(join(dir, '.dockercise', 'runs', runId, 'outputs', 'image'), 'utf8');
+    expect(output).toBe(built?.pushed[0]);
+    const manifest = await fetch(`http://${registry}/v2/team/app/manifests/2.0`, {
+      headers: {
+        authorization: `Basic ${auth}`,
+        accept: 'application/vnd.docker.distribution.manifest.v2+json',
+      },
+    });
+    expect(manifest.status).toBe(200);
+    expect(await allText(join(dir, '.dockercise'))).not.toContain(password);
+  });
+
+  it('fails a build step with no Dockerfile, in a sentence naming the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dockercise-build-'));
+    await writeFile(join(dir, 'ci.dockercise.yaml'), 'image:\n  build: { context: app }\n');
+    const ran = await dockercise(['run', dir], {});
+    expect(ran.code).toBe(1);
+    const runId = /run (\S+) failed/.exec(ran.stdout)?.[1] ?? '';
+    const result = JSON.parse(
+      await readFile(join(dir, '.dockercise', 'runs', runId, 'result.json'), 'utf8'),
+    ) as {
+      steps: Array<{ error?: string }>;
+    };
+    expect(result.steps[0]?.error).toBe("no Dockerfile at app/Dockerfile in the step's workspace");
   });
 });

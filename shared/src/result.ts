@@ -53,6 +53,8 @@ export const stepResultSchema = z.object({
   image: z.string(),
   /** `repo@sha256:…` when the image came from a registry, else the local image id. */
   imageDigest: z.string().optional(),
+  /** A build step's image: its id, and each name it was pushed to with the digest (`name@sha256:…`). */
+  built: z.object({ id: z.string(), pushed: z.array(z.string()) }).optional(),
   /** Which command ran last: `done` is reached only after `run` exited 0. */
   phase: z.enum(['run', 'done']).optional(),
   exitCode: z.number().int().nullable().optional(),

@@ -2,12 +2,14 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { RegistryCredentials } from '../images/registry-auth.js';
 import { demuxDockerStream } from './demux.js';
+import { buildImage, emptyImage, pushImage } from './docker-builds.js';
 import { toDockerCreateOptions } from './docker-convert.js';
 import {
   type ContainerEngine,
   type ContainerHandle,
   type ContainerSpec,
   EngineUnavailableError,
+  type ImageBuild,
   type ImageInfo,
   ImageUnavailableError,
   type Labels,
@@ -68,6 +70,33 @@ export class DockerEngine implements ContainerEngine {
     await this.call(`create network ${name}`, () =>
       this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }),
     );
+  }
+
+  emptyImage(): Promise<string> {
+    return emptyImage(this.docker);
+  }
+
+  async buildImage(
+    context: Readable,
+    build: ImageBuild,
+    onLine: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    try {
+      return await buildImage(this.docker, context, build, onLine, signal);
+    } catch (error) {
+      if (isUnreachable(error)) throw unavailable(error);
+      throw error;
+    }
+  }
+
+  async pushImage(image: string, name: string, credentials?: RegistryCredentials): Promise<string> {
+    try {
+      return await pushImage(this.docker, image, name, credentials);
+    } catch (error) {
+      if (isUnreachable(error)) throw unavailable(error);
+      throw error;
+    }
   }
 
   async ensureIsolatedNetwork(name: string, subnet: string, gateway: string): Promise<void> {

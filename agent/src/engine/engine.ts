@@ -34,6 +34,20 @@ export interface ContainerEngine {
   exportVolume<T>(volume: string, image: string, consume: (tar: Readable) => Promise<T>): Promise<T>;
   /** Unpacks a tar stream of entries under `data/` (as exportVolume makes) into the volume. */
   importVolume(volume: string, image: string, tar: Readable): Promise<void>;
+  /** A local image with nothing in it: what carries a build step's workspace volumes. */
+  emptyImage(): Promise<string>;
+  /**
+   * Builds an image from a context archive (its entries at the root) with the engine's own
+   * builder, so no step needs the socket; each line the builder prints goes to `onLine`. The id.
+   */
+  buildImage(
+    context: Readable,
+    build: ImageBuild,
+    onLine: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<string>;
+  /** Tags the image as `name` and pushes it there; the digest the registry gave it. */
+  pushImage(image: string, name: string, credentials?: RegistryCredentials): Promise<string>;
   /** A bridge network of the run's own: its steps reach each other, not other runs' containers. */
   createNetwork(name: string, labels: Labels): Promise<void>;
   /**
@@ -63,6 +77,15 @@ export interface ContainerEngine {
     value: string,
     keep?: ReadonlySet<string>,
   ): Promise<{ containers: number; volumes: number }>;
+}
+
+/** What a build step asks of the engine's builder. */
+export interface ImageBuild {
+  /** The Dockerfile, a path inside the context. */
+  dockerfile: string;
+  target?: string;
+  args: Record<string, string>;
+  labels: Labels;
 }
 
 export type PullPolicy = 'if-not-present' | 'always';

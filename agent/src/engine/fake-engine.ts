@@ -5,6 +5,7 @@ import {
   type ContainerEngine,
   type ContainerHandle,
   type ContainerSpec,
+  type ImageBuild,
   type ImageInfo,
   ImageUnavailableError,
   type Labels,
@@ -66,6 +67,22 @@ export class FakeEngine implements ContainerEngine {
   ) {}
 
   async ping(): Promise<void> {}
+
+  async emptyImage(): Promise<string> {
+    return 'fake/empty';
+  }
+
+  /** Builds nothing: an image id named by the Dockerfile, after one line of output. */
+  async buildImage(_context: Readable, build: ImageBuild, onLine: (text: string) => void): Promise<string> {
+    this.events.push(`build ${build.dockerfile}`);
+    onLine(`building ${build.dockerfile}`);
+    return `sha256:${'0'.repeat(56)}${build.dockerfile.length.toString(16).padStart(8, '0')}`;
+  }
+
+  async pushImage(_image: string, name: string): Promise<string> {
+    this.events.push(`push ${name}`);
+    return `sha256:${'1'.repeat(64)}`;
+  }
 
   async ensureImage(image: string): Promise<ImageInfo> {
     if (this.images !== 'any' && !this.images.has(image))

@@ -78,7 +78,7 @@ export function containerBase(
   outputText: (step: string) => string,
 ): Omit<ContainerSpec, 'name' | 'command'> {
   return {
-    image: step.img,
+    image: imageOf(step, outputText),
     env: stepEnv(ctx, step, outputText),
     workdir: '/workspace',
     labels: { [RUN_LABEL]: ctx.runId, [STEP_LABEL]: step.name },
@@ -87,6 +87,11 @@ export function containerBase(
     ...(ctx.network ? { network: ctx.network } : {}),
     limits: ctx.limits,
   };
+}
+
+/** The image a step runs: its `img`, or the one the build step it names made (`img: "{build}"`). */
+export function imageOf(step: PlanStep, outputText: (step: string) => string): string {
+  return step.imageFrom ? trimOneNewline(outputText(step.imageFrom)) : step.img;
 }
 
 /** A phase's container: `run` as `dockercise-<run>-<step>`, `done` with a `-done` suffix. */

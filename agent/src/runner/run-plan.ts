@@ -89,6 +89,7 @@ class PlanRun {
           this.changed();
         },
         outputStored: (step, path) => this.update(step, { output: path }),
+        built: (step, built) => this.update(step, { built }),
         outputCut: (step, bytes) => this.update(step, { outputCutAt: bytes }),
         doneNext: async (step) => {
           this.update(step, { phase: 'done' });

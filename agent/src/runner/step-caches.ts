@@ -11,6 +11,7 @@ import {
   readBranches,
   runCacheVolume,
 } from './cache-scope.js';
+import { imageOf } from './container-spec.js';
 import { RUN_LABEL } from './run-options.js';
 
 /**
@@ -75,7 +76,7 @@ export function prepareCaches(
         if (await engine.volumeExists(volume))
           return { path: cache.path, key, hit: true, volume, toSave: false, throwaway: false };
         await createCacheVolume(engine, pipeline, key, volume);
-        const from = await fill(engine, space, key, volume, step.img, others, remote);
+        const from = await fill(engine, space, key, volume, imageOf(step, outputText), others, remote);
         const made = { path: cache.path, key, volume, throwaway: false };
         // Saved unless it came from this branch's own archive of this key.
         const toSave =
@@ -86,7 +87,15 @@ export function prepareCaches(
       }
       const volume = runCacheVolume(scope, space.runId, pipeline, key);
       await createCacheVolume(engine, pipeline, key, volume, space.runId);
-      const from = await fill(engine, space, key, volume, step.img, [own, ...others], remote);
+      const from = await fill(
+        engine,
+        space,
+        key,
+        volume,
+        imageOf(step, outputText),
+        [own, ...others],
+        remote,
+      );
       const made = { path: cache.path, key, volume, toSave: false, throwaway: true };
       return from ? { ...made, hit: true, restoredFrom: from.key } : { ...made, hit: false };
     }),
@@ -227,7 +236,9 @@ export async function attemptCaches(
     })),
     finish: async (succeeded) => {
       if (!space.scope.trusted) return dropCopies(engine, caches);
-      return succeeded ? saveCaches(engine, space, step.img, caches, remote) : dropNewCaches(engine, caches);
+      return succeeded
+        ? saveCaches(engine, space, imageOf(step, outputText), caches, remote)
+        : dropNewCaches(engine, caches);
     },
   };
 }

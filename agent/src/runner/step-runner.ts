@@ -1,10 +1,11 @@
 import type { Logger } from '@dockercise/shared';
-import { type PlanStep, resultPaths } from '@dockercise/shared';
+import { formatDuration, type PlanStep, resultPaths } from '@dockercise/shared';
 import type { StepLog } from '../logs/log-sink.js';
 import type { SecretMasker } from '../logs/secret-masker.js';
+import { runBuildStep } from './build-step.js';
 import { scopeOf } from './cache-scope.js';
 import { type ContainerOutcome, runContainer } from './container-run.js';
-import { phaseSpec, type SpecContext } from './container-spec.js';
+import { imageOf, phaseSpec, type SpecContext, volumeName } from './container-spec.js';
 import { cutNote, OutputLimits } from './output-limits.js';
 import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './output-pump.js';
 import { PreparedSteps } from './prepared-steps.js';
@@ -36,6 +37,8 @@ export interface StepReport {
     caches: Array<{ path: string; key: string; hit: boolean; restoredFrom?: string }>,
   ): void;
   outputStored(step: string, path: string): void;
+  /** A build step's image: its id and the names it was pushed to. */
+  built(step: string, built: { id: string; pushed: string[] }): void;
   /** The output was cut at the limit (nothing reads it): what was kept is its first `bytes`. */
   outputCut(step: string, bytes: number): void;
   /** `run` succeeded and `done` is next: recorded before it starts, so a resume re-checks only `done`. */
@@ -134,9 +137,10 @@ export class StepRunner {
     serviceLogs: ServiceLogs,
     attempt: number,
   ): Promise<StepOutcome> {
-    const image = await this.resources.image(step.img);
-    this.report.image(step.name, image.digest ?? image.id);
     const context = await this.specs.context();
+    if (step.build) return this.build({ ...step, build: step.build }, context, log, deadline);
+    const image = await this.resources.image(imageOf(step, (ref) => this.outputs.text(ref)));
+    this.report.image(step.name, image.digest ?? image.id);
     const base = await this.specs.base(step, context, 'fill');
     if (attempt > 1) base.env.DOCKERCISE_STEP_ATTEMPT = String(attempt);
     const caches = await attemptCaches(
@@ -174,6 +178,37 @@ export class StepRunner {
     // A cache is kept only from a step that succeeded: a new key's volume from a failure goes.
     await caches.finish(outcome.status === 'succeeded');
     return outcome;
+  }
+
+  /** A build step: the image built from its workspace by the engine, pushed, its reference the output. */
+  private async build(
+    step: PlanStep & { build: NonNullable<PlanStep['build']> },
+    context: SpecContext,
+    log: StepLog,
+    deadline: number,
+  ): Promise<StepOutcome> {
+    await this.specs.base(step, context, 'fill');
+    const stop = AbortSignal.any([
+      this.signals.cancel,
+      this.signals.kill,
+      AbortSignal.timeout(Math.max(0, deadline - Date.now())),
+    ]);
+    const result = await runBuildStep(step, volumeName(context, step.name), {
+      engine: this.options.engine,
+      ...(this.options.registryAuth ? { registryAuth: this.options.registryAuth } : {}),
+      masker: this.masker,
+      log,
+      runId: this.options.runId,
+      outputText: (ref) => this.outputs.text(ref),
+      signal: stop,
+    });
+    if (result.built) this.report.built(step.name, result.built);
+    if (result.output !== undefined && (await this.outputs.keep(step, Buffer.from(result.output))))
+      this.report.outputStored(step.name, resultPaths.output(step.name));
+    // Past its deadline the builder was stopped: a timeout, not a cancel.
+    if (result.outcome.status === 'cancelled' && !this.signals.cancel.aborted && !this.signals.kill.aborted)
+      return { status: 'timed-out', error: `timed out after ${formatDuration(step.timeout)}` };
+    return result.outcome;
   }
 
   /** The step's services, started and ready, on the step's own network; undefined without any. */

@@ -3,6 +3,7 @@ import type { ContainerSpec } from '../engine/engine.js';
 import { checkoutEnv } from './checkout.js';
 import {
   containerBase,
+  imageOf,
   outputPath,
   phaseSpec,
   referencedSteps,
@@ -35,7 +36,8 @@ export class StepSpecs {
    */
   ahead(step: PlanStep): Promise<ContainerSpec> | undefined {
     // A step's credentials are its own, opened when it starts: its container is made then too.
-    if (step.services?.length || step.cache?.length || step.awsRole) return undefined;
+    if (step.services?.length || step.cache?.length || step.awsRole || step.build || step.imageFrom)
+      return undefined;
     const envRefs = step.env.flatMap((v) =>
       v.value.flatMap((part) => (typeof part === 'string' ? [] : [part.ref])),
     );
@@ -54,6 +56,10 @@ export class StepSpecs {
       this.outputs.text(ref),
     );
     const { plan } = this.options;
+    // A build step runs no image of its own: an empty one carries its workspace's files.
+    const carrier = step.build
+      ? await this.options.engine.emptyImage()
+      : imageOf(step, (ref) => this.outputs.text(ref));
     // Each workspace the step mounts is its owner's: the owner's `checkout` says whether it starts
     // with the repository, and whichever step makes it first unpacks it.
     await Promise.all(
@@ -63,7 +69,7 @@ export class StepSpecs {
         return this.resources.volume(
           volumeName(context, name),
           owner,
-          checkout ? { image: step.img } : undefined,
+          checkout ? { image: carrier } : undefined,
         );
       }),
     );
