@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { IMG } from '../../agent/test/harness.js';
+// The registry's values, provided by its global setup.
+import type {} from '../../agent/test/registry.global.js';
 
 const BIN = fileURLToPath(new URL('../bin/dockercise.js', import.meta.url));
 
