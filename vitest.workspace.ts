@@ -72,7 +72,7 @@ export default defineWorkspace([
       root: './agent',
       include: ['test/**/*.aws.test.ts'],
       // The host image holds Debian's AWS CLI: the steps with aws-role run it.
-      globalSetup: ['./test/moto.global.ts', './test/host-image.global.ts'],
+      globalSetup: ['./test/moto.global.ts', './test/host-image.global.ts', './test/registry.global.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
       fileParallelism: false,

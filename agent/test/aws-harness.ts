@@ -153,6 +153,8 @@ export function inProcessAgent(
     gitDir?: string;
     /** The roles its steps may assume (the stack's StepRoleArns). */
     stepRoleArns?: string[];
+    /** The secret of other registries' credentials (the stack's RegistryCredentialsSecretArn). */
+    registryCredentialsSecretArn?: string;
   } = {},
 ): Agent {
   const aws = options.aws ?? agentClients();
@@ -166,6 +168,9 @@ export function inProcessAgent(
     bucket: account.bucket,
     logGroup: account.logGroup,
     visibilitySeconds: options.visibilitySeconds ?? 30,
+    ...(options.registryCredentialsSecretArn
+      ? { registryCredentialsSecretArn: options.registryCredentialsSecretArn }
+      : {}),
     ...(options.instanceId
       ? {
           host: {

@@ -59,6 +59,8 @@ describe('the customer stack template', () => {
   it('grants no wildcard action, and scopes every statement to this stack', () => {
     expect(grants.sort()).toEqual([
       'AgentHostPolicy',
+      'AgentRegistryPolicy',
+      'AgentRegistrySecretPolicy',
       'AgentRole',
       'AgentSessionManagerPolicy',
       'AgentStepRolesPolicy',
@@ -75,9 +77,48 @@ describe('the customer stack template', () => {
         Resource: { 'Fn::Split': [',', { Ref: 'StepRoleArns' }] },
       },
     ]);
-    for (const id of grants.filter(
-      (g) => g !== 'AgentSessionManagerPolicy' && g !== 'AgentStepRolesPolicy',
-    )) {
+    // Images: ECR's token is account-wide (the action has no resource type); the pull is on the
+    // listed repositories, this account's in this region by default; the secret only if named.
+    const [token, pull] = policyStatements('AgentRegistryPolicy') as unknown as Array<
+      Record<string, unknown>
+    >;
+    expect(token).toEqual({
+      Sid: 'EcrToken',
+      Effect: 'Allow',
+      Action: 'ecr:GetAuthorizationToken',
+      Resource: '*',
+    });
+    expect(pull).toEqual({
+      Sid: 'PullListedRepositories',
+      Effect: 'Allow',
+      Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      Resource: {
+        'Fn::If': [
+          'HasEcrRepositories',
+          { 'Fn::Split': [',', { Ref: 'EcrRepositoryArns' }] },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*' },
+        ],
+      },
+    });
+    expect((resource('AgentRegistrySecretPolicy') as { Condition?: string }).Condition).toBe(
+      'HasRegistrySecret',
+    );
+    expect(policyStatements('AgentRegistrySecretPolicy')).toEqual([
+      {
+        Sid: 'ReadRegistryCredentials',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: { Ref: 'RegistryCredentialsSecretArn' },
+      },
+    ]);
+    const ownOnly = (g: string) =>
+      ![
+        'AgentSessionManagerPolicy',
+        'AgentStepRolesPolicy',
+        'AgentRegistryPolicy',
+        'AgentRegistrySecretPolicy',
+      ].includes(g);
+    for (const id of grants.filter(ownOnly)) {
       for (const statement of policyStatements(id)) {
         const where = `${id} ${statement.Sid}`;
         for (const action of asList(statement.Action)) expect(action, where).not.toContain('*');

@@ -25,6 +25,10 @@ export interface StackParameters {
   LogRetentionDays?: number;
   /** Comma-separated ARNs of the roles steps may assume (`aws-role`). */
   StepRoleArns?: string;
+  /** Comma-separated ECR repository ARNs steps' images come from (this account's, unless said). */
+  EcrRepositoryArns?: string;
+  /** A Secrets Manager secret with other registries' credentials. */
+  RegistryCredentialsSecretArn?: string;
 }
 
 export const STACK_PARAMETER_NAMES = [
@@ -47,6 +51,8 @@ export const STACK_PARAMETER_NAMES = [
   'ResultsRetentionDays',
   'LogRetentionDays',
   'StepRoleArns',
+  'EcrRepositoryArns',
+  'RegistryCredentialsSecretArn',
 ] as const satisfies ReadonlyArray<keyof StackParameters>;
 
 export interface LaunchLinkInput {

@@ -68,6 +68,9 @@ export async function agentCommand(options: {
     logGroup: config.logGroup,
     visibilitySeconds: config.visibilityTimeoutSeconds,
     cacheMaxBytes: config.cacheMaxBytes,
+    ...(config.registryCredentialsSecretArn
+      ? { registryCredentialsSecretArn: config.registryCredentialsSecretArn }
+      : {}),
     ...(identity
       ? {
           host: {

@@ -33,6 +33,8 @@ export interface AgentConfig {
   visibilityTimeoutSeconds: number;
   shutdownGraceSeconds: number;
   cancelPollSeconds: number;
+  /** The secret with other registries' credentials, when the stack names one. */
+  registryCredentialsSecretArn?: string;
   /** The roles steps may assume (`aws-role`); none unless the stack lists some. */
   stepRoleArns: string[];
   endpoint?: string;
@@ -186,6 +188,7 @@ export async function loadAgentConfig(options: {
       `${SETTINGS.hostGroup.env} and ${SETTINGS.scaleInPolicy.env} go together: give both (the stack writes them) or neither`,
     );
 
+  const registryCredentialsSecretArn = value('registryCredentialsSecretArn');
   const config = {
     queueUrl,
     deadLetterQueueUrl,
@@ -202,6 +205,7 @@ export async function loadAgentConfig(options: {
     visibilityTimeoutSeconds,
     shutdownGraceSeconds: integer('shutdownGraceSeconds', 0),
     cancelPollSeconds: integer('cancelPollSeconds', 1),
+    ...(registryCredentialsSecretArn ? { registryCredentialsSecretArn } : {}),
     stepRoleArns: (value('stepRoleArns') ?? '')
       .split(',')
       .map((arn) => arn.trim())

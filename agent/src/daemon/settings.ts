@@ -89,6 +89,11 @@ export const SETTINGS = {
     what: 'seconds between cancel checks',
     default: '5',
   },
+  registryCredentialsSecretArn: {
+    env: 'DOCKERCISE_REGISTRY_CREDENTIALS_SECRET_ARN',
+    flag: '--registry-credentials-secret-arn',
+    what: "the Secrets Manager secret with other registries' credentials (a Docker config auths): the stack's RegistryCredentialsSecretArn",
+  },
   stepRoleArns: {
     env: 'DOCKERCISE_STEP_ROLE_ARNS',
     flag: '--step-role-arns',

@@ -219,6 +219,12 @@ const MAPPINGS: Record<string, Mapping> = {
     action: 'ssm:GetParameter',
     resource: (c, b) => SAMPLE_RESOURCES[logical(c.fields.name, b, 'parameter')]?.arn ?? '',
   },
+  // An account-wide token: the action has no resource type.
+  'ECR.GetAuthorizationToken': { action: 'ecr:GetAuthorizationToken', resource: () => '*' },
+  'SecretsManager.GetSecretValue': {
+    action: 'secretsmanager:GetSecretValue',
+    resource: (c, b) => SAMPLE_RESOURCES[logical(c.fields.secretid, b, 'secret')]?.arn ?? '',
+  },
   'STS.AssumeRole': {
     action: 'sts:AssumeRole',
     resource: (c, b) => SAMPLE_RESOURCES[logical(c.fields.rolearn, b, 'role')]?.arn ?? '',

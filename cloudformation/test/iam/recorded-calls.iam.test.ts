@@ -209,6 +209,8 @@ const UNREACHABLE_IN_MOTO: Record<
 /** Granted actions that no product code path records, and why each is still needed. */
 const USED_OUTSIDE_TESTS: Record<string, string> = {
   's3:AbortMultipartUpload': 'only when a cache upload fails midway (lib-storage aborts it)',
+  'ecr:BatchGetImage': "the engine's pull from ECR, with the token the agent gave it (no SDK call)",
+  'ecr:GetDownloadUrlForLayer': "the engine's pull from ECR, with the token the agent gave it",
   'ssmmessages:CreateControlChannel': "Session Manager's own agent on the host, not dockercise's",
   'ssmmessages:CreateDataChannel': "Session Manager's own agent",
   'ssmmessages:OpenControlChannel': "Session Manager's own agent",

@@ -60,6 +60,11 @@ export const SAMPLE_RESOURCES: Record<string, SampleResource> = {
   AgentRole: role(`${stackName}-AgentRole-1A2B3C4D5E6F`),
   // Not the stack's: a deploy role of the customer's own that the sample stack lists in StepRoleArns.
   StepRole: role('dockercise-test-deploy'),
+  // Not the stack's either: the customer's secret of registry credentials (RegistryCredentialsSecretArn).
+  RegistrySecret: {
+    ref: `arn:aws:secretsmanager:${region}:${account}:secret:dockercise/registries-AbCdEf`,
+    arn: `arn:aws:secretsmanager:${region}:${account}:secret:dockercise/registries-AbCdEf`,
+  },
 };
 
 /**
@@ -106,6 +111,7 @@ function parameterValues(template: Template, overrides: Record<string, string>):
     ControlPlaneRoleArn: SAMPLE.controlPlaneRoleArn,
     ExternalId: SAMPLE.externalId,
     StepRoleArns: SAMPLE_RESOURCES.StepRole?.arn ?? '',
+    RegistryCredentialsSecretArn: SAMPLE_RESOURCES.RegistrySecret?.arn ?? '',
     ...overrides,
   };
 }

@@ -9,6 +9,8 @@ const SERVICES: Record<string, string> = {
   'client-cloudformation': 'CloudFormation',
   'client-sts': 'STS',
   'client-ssm': 'SSM',
+  'client-ecr': 'ECR',
+  'client-secrets-manager': 'SecretsManager',
 };
 
 const IMPORT = /import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+)'/g;

@@ -44,6 +44,7 @@ const RESOURCE_FIELDS = [
   'RoleArn',
   'ExternalId',
   'Name',
+  'SecretId',
 ] as const;
 
 type Handler = (args: { input: object }) => Promise<unknown>;

@@ -4,10 +4,12 @@ import type { AgentBackend } from '../../backend/agent-backend.js';
 import { DEFAULT_CACHE_MAX_BYTES } from '../../backend/cache-store.js';
 import type { HostReports } from '../../backend/host-reports.js';
 import { stsRoleAssumer } from '../../credentials/sts-role-assumer.js';
+import { firstOf } from '../../images/registry-auth.js';
 import { teeSinks } from '../../logs/log-sink.js';
 import { AsgHostGroup } from './asg-host-group.js';
 import type { AwsClients } from './clients.js';
 import { CloudWatchLogSink } from './cloudwatch-log-sink.js';
+import { ecrRegistryAuth } from './ecr-registry-auth.js';
 import { FileHostReports } from './file-host-reports.js';
 import type { InstanceMetadata } from './instance-metadata.js';
 import { S3CacheStore } from './s3-cache-store.js';
@@ -19,6 +21,7 @@ import { fetchPlanObject } from './s3-plan-store.js';
 import { S3ResultStore } from './s3-result-store.js';
 import { S3RunLeases } from './s3-run-leases.js';
 import { S3WorkspaceSnapshots } from './s3-workspace-snapshots.js';
+import { secretRegistryAuth } from './secret-registry-auth.js';
 import { SqsJobQueue } from './sqs-job-queue.js';
 
 export interface BackendSettings {
@@ -30,6 +33,8 @@ export interface BackendSettings {
   logGroup: string;
   /** How long a received job stays the agent's before SQS offers it again, unless extended. */
   visibilitySeconds: number;
+  /** The Secrets Manager secret holding other registries' credentials (a Docker config `auths`). */
+  registryCredentialsSecretArn?: string;
   /** Past it a cache archive is not saved to the bucket (2 GiB unless said). */
   cacheMaxBytes?: number;
   /** The EC2 host the agent runs on, when it does. */
@@ -74,6 +79,10 @@ export function createBackend(s: BackendSettings): AgentBackend {
     leases: new S3RunLeases(aws.s3, s.bucket),
     // With the instance role: the stack lets it assume (and tag) only its StepRoleArns.
     roleAssumer: stsRoleAssumer(aws.sts),
+    // ECR with the instance role; other registries with the stack's secret, when it names one.
+    registryAuth: s.registryCredentialsSecretArn
+      ? firstOf(ecrRegistryAuth(aws.ecr), secretRegistryAuth(aws.secrets, s.registryCredentialsSecretArn))
+      : ecrRegistryAuth(aws.ecr),
     ...(host
       ? {
           hostReports: {

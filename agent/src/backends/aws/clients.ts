@@ -1,6 +1,8 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { type RecordableClient, recordAwsCalls } from '@dockercise/shared/node';
@@ -26,6 +28,8 @@ export interface AwsClients {
   logs: CloudWatchLogsClient;
   autoscaling: AutoScalingClient;
   sts: STSClient;
+  ecr: ECRClient;
+  secrets: SecretsManagerClient;
 }
 
 /**
@@ -49,6 +53,8 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     logs: record(new CloudWatchLogsClient(common)),
     autoscaling: record(new AutoScalingClient(common)),
     sts: record(new STSClient(common)),
+    ecr: record(new ECRClient(common)),
+    secrets: record(new SecretsManagerClient(common)),
   };
 }
 
