@@ -32,9 +32,15 @@ export class DockerDisk implements DiskOps {
       ImagesDeleted?: Array<{ Deleted?: string }> | null;
       SpaceReclaimed?: number;
     };
+    // Build steps' layer cache: the classic builder keeps it as the built images' parents (pruned
+    // above with them, by age); BuildKit keeps its own, which goes whole when the disk is short.
+    const cache =
+      olderThanMs === 0 && !this.imageLabel
+        ? await this.docker.pruneBuilder().catch(() => ({ SpaceReclaimed: 0 }))
+        : { SpaceReclaimed: 0 };
     return {
       count: (result.ImagesDeleted ?? []).filter((i) => i.Deleted).length,
-      bytes: result.SpaceReclaimed ?? 0,
+      bytes: (result.SpaceReclaimed ?? 0) + (cache.SpaceReclaimed ?? 0),
     };
   }
 
