@@ -139,6 +139,31 @@ describe('the run page', () => {
     view.unmount();
   });
 
+  it("shows a build step's image: its id and every name it was pushed to", async () => {
+    const run = waitingRun();
+    const [build] = run.steps;
+    if (build) {
+      build.image = '';
+      build.built = {
+        id: `sha256:${'a'.repeat(64)}`,
+        pushed: [`registry.example.com/app@sha256:${'b'.repeat(64)}`],
+      };
+    }
+    const { view } = openRun(`/results/local/app/${RUN_ID}`, (path) => {
+      if (path === `/results/local/app/${RUN_ID}`) return { body: run };
+      if (path.includes('/logs/')) return { body: { source: 'file', lines: [], complete: true } };
+      return undefined;
+    });
+    await tick(30);
+    fireEvent.click(view.getByRole('button', { name: 'step build: succeeded' }));
+    await tick(10);
+    expect(view.getByText('Built')).toBeTruthy();
+    expect(view.getByText(`sha256:${'a'.repeat(64)}`)).toBeTruthy();
+    expect(view.getByText(`registry.example.com/app@sha256:${'b'.repeat(64)}`)).toBeTruthy();
+    // A build step runs no image of its own: no empty Image row.
+    expect(view.queryByText('Image')).toBeNull();
+  });
+
   it("lists a step's services and shows a service's log on request", async () => {
     const run = waitingRun();
     const [build] = run.steps;

@@ -37,14 +37,34 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
         <p class="muted">This step may fail: the run does not fail for it, and what needs it ran.</p>
       </Show>
       <dl class="facts">
-        <dt>Image</dt>
-        <dd>
-          <code>{props.step.image}</code>
-          <Show when={props.step.imageDigest}>
-            <br />
-            <code class="muted digest">{props.step.imageDigest}</code>
-          </Show>
-        </dd>
+        <Show when={props.step.image}>
+          <dt>Image</dt>
+          <dd>
+            <code>{props.step.image}</code>
+            <Show when={props.step.imageDigest}>
+              <br />
+              <code class="muted digest">{props.step.imageDigest}</code>
+            </Show>
+          </dd>
+        </Show>
+        <Show when={props.step.built}>
+          {(built) => (
+            <>
+              <dt>Built</dt>
+              <dd>
+                <code class="digest">{built().id}</code>
+                <For each={built().pushed}>
+                  {(name) => (
+                    <>
+                      <br />
+                      pushed <code class="digest">{name}</code>
+                    </>
+                  )}
+                </For>
+              </dd>
+            </>
+          )}
+        </Show>
         <dt>Exit code</dt>
         <dd>{props.step.exitCode ?? '—'}</dd>
         <Show when={props.step.phase === 'done'}>
