@@ -15,6 +15,7 @@ import {
 import { compilePipeline, newRunId } from '@dockercise/shared';
 import Docker from 'dockerode';
 import { dispatchLatency, logThroughput } from './agent.js';
+import { buildBenchmarks } from './build.js';
 import { cacheBenchmarks } from './cache.js';
 import { checkoutBenchmarks } from './checkout.js';
 import { median } from './stats.js';
@@ -191,6 +192,7 @@ if (!only || only === 'cache') await cacheBenchmarks(results);
 if (!only || only === 'status') await statusLatency(results);
 if (!only || only === 'versus') await versusBenchmarks(results, IMAGE);
 if (!only || only === 'checkout') await checkoutBenchmarks(results);
+if (!only || only === 'build') await buildBenchmarks(results);
 
 console.log('\nbenchmark                  ratio  goal   baseline                        measured');
 for (const r of results) {
