@@ -213,6 +213,25 @@ describe('compilePipeline', () => {
     ]);
   });
 
+  it("keeps a step's artifact globs, and refuses one out of the workspace or a secret step's", () => {
+    const plan = planOf({
+      path: 'a.dockercise.yaml',
+      text: 'build:\n  img: x\n  run: make\n  artifacts: [dist/*.tar.gz, "./reports/**/*.xml"]\n',
+    });
+    expect(plan.steps[0]?.artifacts).toEqual(['dist/*.tar.gz', 'reports/**/*.xml']);
+    const result = compilePipeline([
+      {
+        path: 'a.dockercise.yaml',
+        text: 'up:\n  img: x\n  run: x\n  artifacts: [../etc/passwd, /abs]\nkey:\n  img: x\n  run: x\n  secret: true\n  artifacts: [key.pem]\n',
+      },
+    ]);
+    expect(result.ok ? [] : result.diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`)).toEqual([
+      '4:15 artifact ../etc/passwd of step "up" leaves the workspace',
+      '4:30 artifact /abs of step "up" is absolute',
+      '5:1 secret step "key" has artifacts, which would be stored in clear',
+    ]);
+  });
+
   it('compiles services with their env as text and a default readiness timeout', () => {
     const plan = planOf({
       path: 'ci.dockercise.yaml',

@@ -118,6 +118,12 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
             message: `build arg of step "${step.name}" names the output of secret step "${ref.name}", which the image's history would keep in clear`,
             hint: 'pass a secret as a file in the workspace that the Dockerfile reads and leaves out of the image',
           });
+      if (step.secret && step.artifacts?.length)
+        diagnostics.push({
+          ...step.pos,
+          message: `secret step "${step.name}" has artifacts, which would be stored in clear`,
+          hint: "a secret step's files stay in its workspace: share them with vol, not as artifacts",
+        });
       if (step.imageRef && checkRef(step.imageRef, 'img')) {
         if (steps.get(step.imageRef.name)?.step.build) needs.add(step.imageRef.name);
         else
@@ -159,6 +165,7 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         ...(step.checkout === false || file.checkout === false ? { checkout: false as const } : {}),
         ...(step.awsRole || file.awsRole ? { awsRole: step.awsRole ?? file.awsRole } : {}),
         ...(step.build ? { build: planBuild(step.build) } : {}),
+        ...(step.artifacts?.length ? { artifacts: step.artifacts } : {}),
         ...(step.imageRef ? { imageFrom: step.imageRef.name } : {}),
         ...(step.outputLimit !== undefined ? { outputLimit: step.outputLimit } : {}),
         ...(step.services.length > 0 ? { services: step.services } : {}),

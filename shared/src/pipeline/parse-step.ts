@@ -1,5 +1,5 @@
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
-import { parseBuild } from './build-field.js';
+import { parseBuild, workspacePath } from './build-field.js';
 import type { SourcePosition } from './diagnostics.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './duration.js';
 import { parseEnv } from './env-field.js';
@@ -7,6 +7,7 @@ import type { FileContext } from './file-context.js';
 import type { ParsedStep } from './parsed.js';
 import { parseServices } from './services-field.js';
 import {
+  parseArtifacts,
   parseAwsRole,
   parseCaches,
   parseFlag,
@@ -36,6 +37,7 @@ export const STEP_FIELDS = [
   'output-limit',
   'aws-role',
   'build',
+  'artifacts',
 ] as const;
 type StepField = (typeof STEP_FIELDS)[number];
 export const MAX_STEP_NAME_LENGTH = 63;
@@ -113,6 +115,9 @@ export function parseStep(
       // `img: "{build}"`: the image a build step made, which makes that step a dependency.
       const built = IMAGE_REF.exec(image)?.[1];
       if (built) step.imageRef = { name: built, pos: ctx.posOf(value) };
+    },
+    artifacts: (value) => {
+      step.artifacts = parseArtifacts(value, name, ctx, workspacePath);
     },
     build: (value) => {
       const build = parseBuild(value, name, ctx);

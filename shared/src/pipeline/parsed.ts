@@ -48,6 +48,8 @@ export interface ParsedStep {
   outputLimit?: number;
   /** The IAM role whose credentials it gets. */
   awsRole?: string;
+  /** Globs of workspace files kept when it ends. */
+  artifacts?: string[];
   /** Builds an image instead of running a container. */
   build?: ParsedBuild;
   /** `img: "{step}"`: runs in the image that build step made. */

@@ -277,3 +277,39 @@ export function parseAwsRole(node: Node, where: string, ctx: FieldContext): stri
   ctx.report(ctx.posOf(node), `aws-role ${where} must be an IAM role's ARN${said}`, ROLE_ARN_HINT);
   return undefined;
 }
+
+/** The most globs a step's `artifacts` may list. */
+export const MAX_ARTIFACT_GLOBS = 32;
+
+/**
+ * `artifacts: [globs]`: files of the step's workspace kept when it ends (`*` within a folder,
+ * `**` across folders, `?` one character), each a path inside the workspace.
+ */
+export function parseArtifacts(
+  node: Node,
+  step: string,
+  ctx: FieldContext,
+  inWorkspace: (text: string) => { path: string } | { problem: string },
+): string[] {
+  const items = isSeq(node) ? node.items : [node];
+  const globs: string[] = [];
+  for (const item of items.slice(0, MAX_ARTIFACT_GLOBS)) {
+    const itemNode = item as Node;
+    const text = isScalar(itemNode) && typeof itemNode.value === 'string' ? itemNode.value.trim() : '';
+    const checked = text ? inWorkspace(text) : { problem: 'is empty' };
+    if ('path' in checked) globs.push(checked.path);
+    else
+      ctx.report(
+        ctx.posOf(itemNode),
+        `artifact ${text || ''} of step "${step}" ${checked.problem}`.replace('artifact  ', 'artifact '),
+        'a path or glob inside the step\'s workspace, e.g. artifacts: [dist/*.tar.gz, "reports/**/*.xml"]',
+      );
+  }
+  if (items.length > MAX_ARTIFACT_GLOBS)
+    ctx.report(
+      ctx.posOf(node),
+      `step "${step}" lists ${items.length} artifact globs; at most ${MAX_ARTIFACT_GLOBS}`,
+      'match more with ** and fewer globs',
+    );
+  return globs;
+}
