@@ -53,6 +53,10 @@ export const stepResultSchema = z.object({
   image: z.string(),
   /** `repo@sha256:…` when the image came from a registry, else the local image id. */
   imageDigest: z.string().optional(),
+  /** Workspace files kept when it ended (`artifacts`), each under `artifacts/<step>/<path>`. */
+  artifacts: z
+    .array(z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string() }))
+    .optional(),
   /** A build step's image: its id, and each name it was pushed to with the digest (`name@sha256:…`). */
   built: z.object({ id: z.string(), pushed: z.array(z.string()) }).optional(),
   /** Which command ran last: `done` is reached only after `run` exited 0. */
@@ -167,6 +171,7 @@ export const resultPaths = {
   result: 'result.json',
   log: (step: string): string => `logs/${step}.log`,
   output: (step: string): string => `outputs/${step}`,
+  artifact: (step: string, path: string): string => `artifacts/${step}/${path}`,
 } as const;
 
 /** Run ids sort by start time: `20261126T204100Z-3f9a1c`. */

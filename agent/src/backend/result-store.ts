@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { RunResult } from '@dockercise/shared';
 
 /**
@@ -12,4 +13,9 @@ export interface ResultStore {
   /** The result of an earlier attempt at this run, when there was one (to resume it). */
   loadResult(): Promise<RunResult | undefined>;
   loadOutput(step: string): Promise<Uint8Array | undefined>;
+  /**
+   * Keeps a file of the step's workspace (`artifacts`) at `artifacts/<step>/<path>`, streamed:
+   * `size` bytes of `content`, read to its end. `path` is relative and inside the workspace.
+   */
+  saveArtifact(step: string, path: string, content: Readable, size: number): Promise<void>;
 }

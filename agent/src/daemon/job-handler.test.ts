@@ -66,6 +66,7 @@ function agent(engine = new FakeEngine(() => ({ stdout: 'ok\n' }))) {
     saveOutput: async (step, output) => void objects.set(prefix + step, output),
     loadResult: async () => results.get(prefix),
     loadOutput: async (step) => objects.get(prefix + step),
+    saveArtifact: async (_step, _path, content) => void content.resume(),
   });
   const deps: JobHandlerDeps = {
     backend: {

@@ -13,6 +13,10 @@ export function fenced(store: ResultStore, lost: () => boolean): ResultStore {
     saveOutput: async (step, output) => {
       if (!lost()) await store.saveOutput(step, output);
     },
+    saveArtifact: async (step, path, content, size) => {
+      if (lost()) content.resume();
+      else await store.saveArtifact(step, path, content, size);
+    },
   };
 }
 

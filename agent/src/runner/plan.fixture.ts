@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { compilePipeline, type Plan, type PlanStep, type RunResult } from '@dockercise/shared';
 import type { ResultStore } from '../backend/result-store.js';
 import type { LogSink } from '../logs/log-sink.js';
@@ -41,6 +42,14 @@ export class MemoryStore implements ResultStore {
   }
   async loadOutput(step: string): Promise<Uint8Array | undefined> {
     return this.outputs.get(step);
+  }
+
+  readonly artifacts = new Map<string, Buffer>();
+
+  async saveArtifact(step: string, path: string, content: Readable): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of content) chunks.push(Buffer.from(chunk as Buffer));
+    this.artifacts.set(`${step}/${path}`, Buffer.concat(chunks));
   }
 }
 

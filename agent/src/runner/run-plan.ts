@@ -90,6 +90,7 @@ class PlanRun {
         },
         outputStored: (step, path) => this.update(step, { output: path }),
         built: (step, built) => this.update(step, { built }),
+        artifacts: (step, artifacts) => this.update(step, { artifacts }),
         outputCut: (step, bytes) => this.update(step, { outputCutAt: bytes }),
         doneNext: async (step) => {
           this.update(step, { phase: 'done' });

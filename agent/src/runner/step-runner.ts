@@ -11,6 +11,7 @@ import { type PumpOptions, pumpOutput, type Withheld, writeWithheld } from './ou
 import { PreparedSteps } from './prepared-steps.js';
 import { DEFAULT_STOP_GRACE_SECONDS, type RunOptions } from './run-options.js';
 import type { RunResources } from './run-resources.js';
+import { type KeptArtifact, StepArtifacts } from './step-artifacts.js';
 import { attemptCaches, type CacheSpace, type RemoteCaches } from './step-caches.js';
 import { openStepCredentials } from './step-credentials.js';
 import { retryable, type StepOutcome, stoppedOutcome } from './step-outcome.js';
@@ -37,6 +38,8 @@ export interface StepReport {
     caches: Array<{ path: string; key: string; hit: boolean; restoredFrom?: string }>,
   ): void;
   outputStored(step: string, path: string): void;
+  /** The files kept from its workspace (`artifacts`). */
+  artifacts(step: string, kept: KeptArtifact[]): void;
   /** A build step's image: its id and the names it was pushed to. */
   built(step: string, built: { id: string; pushed: string[] }): void;
   /** The output was cut at the limit (nothing reads it): what was kept is its first `bytes`. */
@@ -55,6 +58,7 @@ export class StepRunner {
   private readonly outputs: StepOutputs;
   private readonly limits: OutputLimits;
   private readonly specs: StepSpecs;
+  private readonly artifacts: StepArtifacts;
   /** Containers made ahead of their steps' start: the run fills it (RunGraph.upcoming). */
   readonly prepared: PreparedSteps;
 
@@ -71,6 +75,7 @@ export class StepRunner {
     this.outputs = new StepOutputs(options.plan, masker, options.store, log, outputs);
     this.limits = new OutputLimits(options.plan, options.outputLimitBytes);
     this.specs = new StepSpecs(options, resources, this.outputs);
+    this.artifacts = new StepArtifacts(options.engine, options.store);
     this.prepared = new PreparedSteps(resources, log, (step) => this.specs.ahead(step));
   }
 
@@ -175,9 +180,34 @@ export class StepRunner {
       await services?.stop();
       await credentials?.close();
     }
+    // A failed step's files are kept too: its test reports are what explain the failure.
+    if (step.artifacts?.length && outcome.status !== 'cancelled')
+      await this.keepArtifacts(step, step.artifacts, volumeName(context, step.name), base.image, log);
     // A cache is kept only from a step that succeeded: a new key's volume from a failure goes.
     await caches.finish(outcome.status === 'succeeded');
     return outcome;
+  }
+
+  /** The files its `artifacts` match, into the results; one that cannot be kept is said in its log. */
+  private async keepArtifacts(
+    step: PlanStep,
+    globs: readonly string[],
+    volume: string,
+    image: string,
+    log: StepLog,
+  ): Promise<void> {
+    try {
+      this.report.artifacts(step.name, await this.artifacts.keep(step.name, globs, volume, image, log));
+    } catch (error) {
+      this.log.warn({ err: error, step: step.name }, 'could not keep the artifacts');
+      await log.write([
+        {
+          ts: Date.now(),
+          stream: 'stderr',
+          text: `[dockercise: could not keep the artifacts: ${(error as Error).message}]`,
+        },
+      ]);
+    }
   }
 
   /** A build step: the image built from its workspace by the engine, pushed, its reference the output. */

@@ -1,4 +1,6 @@
+import type { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { type RunResult, resultPaths, runResultSchema } from '@dockercise/shared';
 import type { ResultStore } from '../../backend/result-store.js';
 import { awsErrorName } from './clients.js';
@@ -30,6 +32,22 @@ export class S3ResultStore implements ResultStore {
 
   async loadOutput(step: string): Promise<Uint8Array | undefined> {
     return this.get(resultPaths.output(step));
+  }
+
+  /** Streamed, multipart past 8 MiB (parts retried by the SDK with backoff): large files never sit in memory. */
+  async saveArtifact(step: string, path: string, content: Readable, size: number): Promise<void> {
+    await new Upload({
+      client: this.s3,
+      params: {
+        Bucket: this.bucket,
+        Key: this.prefix + resultPaths.artifact(step, path),
+        Body: content,
+        ContentLength: size,
+        ContentType: 'application/octet-stream',
+      },
+      partSize: 8 * 1024 * 1024,
+      queueSize: 4,
+    }).done();
   }
 
   /** Outputs are capped at a few MiB, so a single PutObject suffices; logs go through S3LogSink. */

@@ -1,5 +1,8 @@
+import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { type RunResult, resultPaths, runResultSchema } from '@dockercise/shared';
 import type { ResultStore } from '../../backend/result-store.js';
 
@@ -23,6 +26,14 @@ export class LocalResultStore implements ResultStore {
 
   async loadOutput(step: string): Promise<Uint8Array | undefined> {
     return readIfExists(join(this.location, resultPaths.output(step)));
+  }
+
+  async saveArtifact(step: string, path: string, content: Readable): Promise<void> {
+    const target = join(this.location, resultPaths.artifact(step, path));
+    await mkdir(join(target, '..'), { recursive: true });
+    const temporary = `${target}.${process.pid}.tmp`;
+    await pipeline(content, createWriteStream(temporary));
+    await rename(temporary, target);
   }
 
   /** Readers (the UI, a resumed run) never see a half-written file. */
