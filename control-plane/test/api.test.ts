@@ -427,6 +427,79 @@ describe('repositories, accounts and results', () => {
     }
   });
 
+  it("serves a step's artifact as a short presigned link to the customer's bucket, and only what it kept", async () => {
+    const recorded: { hook?: unknown } = {};
+    githubConnect('owner/kept', 9, recorded);
+    await cp.app.request('/api/repos/owner/kept/connect', {
+      ...json({ accountId }),
+      headers: { cookie: owner, 'content-type': 'application/json' },
+    });
+    const secret = (recorded.hook as { config: { secret: string } }).config.secret;
+    const commit = 'c'.repeat(40);
+    githubFiles('owner/kept', commit, {
+      'ci.dockercise.yaml': `build:\n  img: ${IMG}\n  artifacts: [dist/*]\n  run: mkdir -p dist && echo the build > dist/app.txt\n`,
+    });
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: commit,
+      repository: { id: 9, full_name: 'owner/kept' },
+    });
+    const { signWebhook } = await import('../src/crypto/webhook-signature.js');
+    await cp.app.request('/webhooks/github', {
+      method: 'POST',
+      headers: {
+        'x-github-event': 'push',
+        'x-github-delivery': crypto.randomUUID(),
+        'x-github-hook-id': '502',
+        'x-hub-signature-256': signWebhook(secret, body),
+      },
+      body,
+    });
+    await cp.idle();
+    const [run] = await cp.store.listRuns(accountId, 'owner.kept', 1);
+    const base = `/api/results/${accountId}/owner.kept/${run?.runId}`;
+    const agent = inProcessAgent(account);
+    const serving = agent.run();
+    try {
+      await eventually(
+        async () => {
+          const r = (await (await cp.app.request(base, { headers: { cookie: owner } })).json()) as {
+            status: string;
+          };
+          return r.status === 'succeeded' ? r : undefined;
+        },
+        60_000,
+        'the run to finish',
+      );
+      const link = await cp.app.request(`${base}/artifacts/build/dist/app.txt`, {
+        headers: { cookie: owner },
+      });
+      expect(link.status).toBe(302);
+      const location = link.headers.get('location') ?? '';
+      expect(location).toContain('X-Amz-Expires=300');
+      // The bytes come from the bucket itself, not through the control plane.
+      const download = await fetch(location);
+      expect(download.status).toBe(200);
+      expect(await download.text()).toBe('the build\n');
+      // What it did not keep, a path out of it, and someone else's run are not served.
+      expect(
+        (await cp.app.request(`${base}/artifacts/build/dist/other.txt`, { headers: { cookie: owner } }))
+          .status,
+      ).toBe(404);
+      expect(
+        (await cp.app.request(`${base}/artifacts/build/..%2Fresult.json`, { headers: { cookie: owner } }))
+          .status,
+      ).toBe(404);
+      expect(
+        (await cp.app.request(`${base}/artifacts/build/dist/app.txt`, { headers: { cookie: stranger } }))
+          .status,
+      ).toBe(404);
+    } finally {
+      agent.shutdown();
+      await serving;
+    }
+  });
+
   it('cancels a run by writing the marker the agent watches, and keeps results to their owner', async () => {
     const [run] = await cp.store.listRuns(accountId, 'owner.gated', 1);
     const base = `/api/results/${accountId}/owner.gated/${run?.runId}`;

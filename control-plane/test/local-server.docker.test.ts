@@ -163,6 +163,26 @@ describe('dockercise server --local', () => {
     expect(log.lines.map((l) => l.split(' ').slice(2).join(' '))).toEqual(['second', 'first', '0']);
   });
 
+  it("serves a step's artifact from the run's folder, and nothing it did not keep", async () => {
+    const repo = gitRepo(
+      {
+        'ci.dockercise.yaml': `build:\n  img: ${IMG}\n  artifacts: [dist/*]\n  run: mkdir -p dist && echo kept > dist/app.txt\n`,
+      },
+      'with-artifacts',
+    );
+    const url = (await trigger(repo)).body.url as string;
+    const finished = await until(url, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(finished.steps[0]?.artifacts).toEqual([
+      { path: 'dist/app.txt', size: 5, sha256: expect.any(String) },
+    ]);
+    const base = url.replace('/results/', '/api/results/');
+    const download = await api(`${base}/artifacts/build/dist/app.txt`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="app.txt"');
+    expect(await download.text()).toBe('kept\n');
+    expect((await api(`${base}/artifacts/build/result.json`)).status).toBe(404);
+  });
+
   it('resumes after a gate with the workspace its steps wrote (a vol chain across the gate)', async () => {
     const repo = gitRepo(
       {

@@ -1,5 +1,6 @@
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   CANCEL_MARKER,
   logStreamName,
@@ -11,7 +12,10 @@ import {
 import type { AccountAccess, AccountClients } from '../aws/account-access.js';
 import type { AwsAccount } from '../store/store.js';
 import { AccountUnreachableError, RunNotStartedError } from './errors.js';
-import type { LogPage, ResultReader, RunLocation } from './result-reader.js';
+import type { ArtifactDownload, LogPage, ResultReader, RunLocation } from './result-reader.js';
+
+/** How long a download link lasts: long enough to start the download, too short to share. */
+const ARTIFACT_URL_SECONDS = 300;
 
 /** Results in the customer's own account, read through the role the control plane assumes. */
 export class AwsResultReader implements ResultReader {
@@ -89,6 +93,24 @@ export class AwsResultReader implements ResultReader {
       if (isMissing(error)) return undefined;
       throw error;
     }
+  }
+
+  /** Presigned with the customer's role, for five minutes: the browser fetches the bytes from S3. */
+  async artifact(run: RunLocation, step: string, path: string): Promise<ArtifactDownload> {
+    const account = await this.account(run);
+    if (!account.bucket) throw new RunNotStartedError('the run has not started');
+    const aws = await this.clients(account);
+    const name = path.split('/').pop() ?? path;
+    const url = await getSignedUrl(
+      aws.s3,
+      new GetObjectCommand({
+        Bucket: account.bucket,
+        Key: runPrefix(run.pipeline, run.runId) + resultPaths.artifact(step, path),
+        ResponseContentDisposition: `attachment; filename="${name.replace(/["\\]/g, '_')}"`,
+      }),
+      { expiresIn: ARTIFACT_URL_SECONDS },
+    );
+    return { redirect: url };
   }
 
   async requestCancel(run: RunLocation): Promise<void> {

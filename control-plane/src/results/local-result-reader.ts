@@ -1,8 +1,9 @@
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalResultStore } from '@dockercise/agent';
 import { CANCEL_MARKER, type RunResult, resultPaths, runPrefix } from '@dockercise/shared';
-import type { LogPage, ResultReader, RunLocation } from './result-reader.js';
+import type { ArtifactDownload, LogPage, ResultReader, RunLocation } from './result-reader.js';
 
 /** Most of a log file one request returns; the viewer asks for the rest with the token. */
 const PAGE_BYTES = 512 * 1024;
@@ -44,6 +45,12 @@ export class LocalResultReader implements ResultReader {
 
   async output(run: RunLocation, step: string): Promise<Uint8Array | undefined> {
     return this.store(run).loadOutput(step);
+  }
+
+  async artifact(run: RunLocation, step: string, path: string): Promise<ArtifactDownload> {
+    const file = this.path(run, resultPaths.artifact(step, path));
+    await stat(file);
+    return { file: createReadStream(file) };
   }
 
   async requestCancel(run: RunLocation): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { RunResult } from '@dockercise/shared';
 
 /** A slice of a step's log. `nextToken` asks for the lines after it (a running step's new lines). */
@@ -29,6 +30,13 @@ export interface ResultReader {
   log(run: RunLocation, step: string, token?: string): Promise<LogPage>;
   /** A non-secret step's stored stdout; undefined when it has none. */
   output(run: RunLocation, step: string): Promise<Uint8Array | undefined>;
+  /**
+   * Where a kept file of a step is downloaded: a short-lived presigned URL of the customer's bucket
+   * (its bytes never pass through the control plane), or the local file.
+   */
+  artifact(run: RunLocation, step: string, path: string): Promise<ArtifactDownload>;
   /** Asks the run's agent to stop it (the agent polls for the request). */
   requestCancel(run: RunLocation): Promise<void>;
 }
+
+export type ArtifactDownload = { redirect: string } | { file: Readable };

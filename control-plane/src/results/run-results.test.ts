@@ -29,6 +29,9 @@ class WrittenResults implements ResultReader {
   async output(): Promise<undefined> {
     return undefined;
   }
+  async artifact(): Promise<never> {
+    throw new Error('not read here');
+  }
   async requestCancel(): Promise<void> {}
 }
 

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { FINISHED_RUN_STATUSES, graphOfPlan, LOG_NAME, type RunView, STEP_NAME } from '@dockercise/shared';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
@@ -14,6 +15,8 @@ import type { AwsAccount, RunRecord, RunSummary } from '../store/store.js';
  *   GET  /api/results/:accountId/:pipeline/:runId                  result.json and the DAG (RunView)
  *   GET  /api/results/:accountId/:pipeline/:runId/logs/:step       a step's log, paged (?token=)
  *   GET  /api/results/:accountId/:pipeline/:runId/outputs/:step    a non-secret step's stdout
+ *   GET  /api/results/:accountId/:pipeline/:runId/artifacts/:step/<path>  a kept file: a presigned
+ *        redirect to the customer's bucket hosted, the file locally
  *   POST /api/results/:accountId/:pipeline/:runId/gates/:gate/approve
  *   POST /api/results/:accountId/:pipeline/:runId/release  lets a fork's held pull request run
  *   POST /api/results/:accountId/:pipeline/:runId/rerun   { steps: failed | all }: a new attempt
@@ -83,6 +86,27 @@ export function resultRoutes(deps: AppDeps): Hono<Env> {
     if (!output) throw new HttpError(404, `${step} has no stored output`);
     return c.body(Buffer.from(output), 200, {
       'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    });
+  });
+
+  app.get('/:accountId/:pipeline/:runId/artifacts/:step/*', async (c) => {
+    const run = await ownedRun(c);
+    const step = c.req.param('step');
+    if (!STEP_NAME.test(step)) throw new HttpError(400, 'not a step name');
+    const marker = `/artifacts/${step}/`;
+    const path = decodeURIComponent(c.req.path.slice(c.req.path.indexOf(marker) + marker.length));
+    // Only what the result lists: a path of the run's own, never one made up (no `..`).
+    const kept = (await results.current(run)).steps.find((s) => s.name === step)?.artifacts ?? [];
+    const artifact = kept.find((a) => a.path === path);
+    if (!artifact) throw new HttpError(404, `${step} kept no artifact ${path}`);
+    const download = await deps.results.artifact(run, step, artifact.path);
+    if ('redirect' in download) return c.redirect(download.redirect, 302);
+    const name = artifact.path.split('/').pop() ?? 'artifact';
+    return c.body(Readable.toWeb(download.file) as ReadableStream, 200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(artifact.size),
+      'content-disposition': `attachment; filename="${name.replace(/["\\]/g, '_')}"`,
       'x-content-type-options': 'nosniff',
     });
   });

@@ -80,6 +80,11 @@ export class ResultsApi {
     return this.json(`${runPath(ref)}/logs/${enc(step)}${query}`, logPageSchema);
   }
 
+  /** Where a kept file is downloaded: the browser follows it (a presigned link hosted). */
+  artifactUrl(ref: RunRef, step: string, path: string): string {
+    return `${this.base}${runPath(ref)}/artifacts/${enc(step)}/${path.split('/').map(enc).join('/')}`;
+  }
+
   async output(ref: RunRef, step: string): Promise<string | undefined> {
     const response = await this.send(`${runPath(ref)}/outputs/${enc(step)}`);
     if (response.status === 404) return undefined;

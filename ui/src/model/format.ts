@@ -81,3 +81,16 @@ export const HOST_WORDS: Record<HostStateName, string> = {
   failed: 'failed to start at',
   lost: 'not heard from since',
 };
+
+/** A size as people read it: 512 B, 3.4 KB, 12 MB, 1.2 GB. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}

@@ -164,6 +164,25 @@ describe('the run page', () => {
     expect(view.queryByText('Image')).toBeNull();
   });
 
+  it("lists a step's artifacts with their sizes, each a download link", async () => {
+    const run = waitingRun();
+    const [build] = run.steps;
+    if (build) build.artifacts = [{ path: 'dist/app v1.tgz', size: 3_400_000, sha256: 'ab'.repeat(32) }];
+    const { view } = openRun(`/results/local/app/${RUN_ID}`, (path) => {
+      if (path === `/results/local/app/${RUN_ID}`) return { body: run };
+      if (path.includes('/logs/')) return { body: { source: 'file', lines: [], complete: true } };
+      return undefined;
+    });
+    await tick(30);
+    fireEvent.click(view.getByRole('button', { name: 'step build: succeeded' }));
+    await tick(10);
+    const link = view.getByRole('link', { name: 'dist/app v1.tgz' });
+    expect(link.getAttribute('href')).toBe(
+      `/api/results/local/app/${RUN_ID}/artifacts/build/dist/app%20v1.tgz`,
+    );
+    expect(view.getByText(/3\.4 MB/)).toBeTruthy();
+  });
+
   it("lists a step's services and shows a service's log on request", async () => {
     const run = waitingRun();
     const [build] = run.steps;

@@ -2,7 +2,14 @@ import type { GateResult, StepResult } from '@dockercise/shared';
 import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import type { RunRef } from '../api/client.js';
 import { useApi } from '../api/context.js';
-import { formatDuration, formatTime, gateSymbol, statusSymbol, statusWords } from '../model/format.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatTime,
+  gateSymbol,
+  statusSymbol,
+  statusWords,
+} from '../model/format.js';
 import { AnsiLine } from './AnsiLine.js';
 import { ConfirmButton } from './ConfirmButton.js';
 import { LogView } from './LogView.js';
@@ -64,6 +71,26 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
               </dd>
             </>
           )}
+        </Show>
+        <Show when={props.step.artifacts?.length}>
+          <dt>Artifacts</dt>
+          <dd>
+            <ul class="artifacts">
+              <For each={props.step.artifacts}>
+                {(artifact) => (
+                  <li>
+                    <a href={api.artifactUrl(props.run, props.step.name, artifact.path)} download="">
+                      {artifact.path}
+                    </a>{' '}
+                    <span class="muted">
+                      {formatBytes(artifact.size)} · sha256{' '}
+                      <code class="digest">{artifact.sha256.slice(0, 12)}</code>
+                    </span>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </dd>
         </Show>
         <dt>Exit code</dt>
         <dd>{props.step.exitCode ?? '—'}</dd>
