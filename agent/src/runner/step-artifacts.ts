@@ -68,9 +68,14 @@ export class StepArtifacts {
     const patterns = globs.map((glob) => ({ glob, pattern: globPattern(glob), matched: false }));
     const kept: KeptArtifact[] = [];
     const notes: string[] = [];
-    await this.engine.exportVolume(volume, image, (archive) =>
-      this.walk(archive, step, patterns, kept, notes),
-    );
+    try {
+      await this.engine.exportVolume(volume, image, (archive) =>
+        this.walk(archive, step, patterns, kept, notes),
+      );
+    } catch (error) {
+      // What was kept before the fault stays listed; the step's own outcome stands.
+      notes.push(`could not keep the artifacts: ${(error as Error).message}`);
+    }
     for (const p of patterns) if (!p.matched) notes.push(`artifact ${p.glob} matched no file`);
     if (notes.length > 0) {
       const ts = Date.now();

@@ -182,32 +182,13 @@ export class StepRunner {
     }
     // A failed step's files are kept too: its test reports are what explain the failure.
     if (step.artifacts?.length && outcome.status !== 'cancelled')
-      await this.keepArtifacts(step, step.artifacts, volumeName(context, step.name), base.image, log);
+      this.report.artifacts(
+        step.name,
+        await this.artifacts.keep(step.name, step.artifacts, volumeName(context, step.name), base.image, log),
+      );
     // A cache is kept only from a step that succeeded: a new key's volume from a failure goes.
     await caches.finish(outcome.status === 'succeeded');
     return outcome;
-  }
-
-  /** The files its `artifacts` match, into the results; one that cannot be kept is said in its log. */
-  private async keepArtifacts(
-    step: PlanStep,
-    globs: readonly string[],
-    volume: string,
-    image: string,
-    log: StepLog,
-  ): Promise<void> {
-    try {
-      this.report.artifacts(step.name, await this.artifacts.keep(step.name, globs, volume, image, log));
-    } catch (error) {
-      this.log.warn({ err: error, step: step.name }, 'could not keep the artifacts');
-      await log.write([
-        {
-          ts: Date.now(),
-          stream: 'stderr',
-          text: `[dockercise: could not keep the artifacts: ${(error as Error).message}]`,
-        },
-      ]);
-    }
   }
 
   /** A build step: the image built from its workspace by the engine, pushed, its reference the output. */
