@@ -1,11 +1,54 @@
 import type { RunGraph } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
-import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from './dag-layout.js';
+import { type Layout, layoutGraph, NODE_HEIGHT, NODE_WIDTH, widthOf } from './dag-layout.js';
 
 const graph = (steps: RunGraph['steps'], gates: string[] = []): RunGraph => ({
   steps,
   gates: gates.map((name) => ({ name })),
 });
+
+/** Points along an edge's SVG path (M, C and L commands), close enough to find a box it enters. */
+function pointsOf(path: string): Array<[number, number]> {
+  const points: Array<[number, number]> = [];
+  const commands = path.match(/[MCL][^MCL]*/g) ?? [];
+  let at: [number, number] = [0, 0];
+  for (const command of commands) {
+    const numbers = (command.slice(1).match(/-?[\d.]+/g) ?? []).map(Number);
+    if (command[0] === 'M') at = [numbers[0] ?? 0, numbers[1] ?? 0];
+    else if (command[0] === 'L') {
+      const to: [number, number] = [numbers[0] ?? 0, numbers[1] ?? 0];
+      for (let t = 0; t <= 1; t += 0.05)
+        points.push([at[0] + (to[0] - at[0]) * t, at[1] + (to[1] - at[1]) * t]);
+      at = to;
+    } else {
+      const [x1 = 0, y1 = 0, x2 = 0, y2 = 0, x = 0, y = 0] = numbers;
+      for (let t = 0; t <= 1; t += 0.02) {
+        const u = 1 - t;
+        points.push([
+          u * u * u * at[0] + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x,
+          u * u * u * at[1] + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y,
+        ]);
+      }
+      at = [x, y];
+    }
+  }
+  return points;
+}
+
+/** Each edge that passes through a box other than its own two ends. */
+function edgesThroughBoxes(layout: Layout): string[] {
+  const crossings: string[] = [];
+  for (const edge of layout.edges)
+    for (const node of layout.nodes) {
+      if (node.id === edge.from || node.id === edge.to) continue;
+      const inside = pointsOf(edge.path).some(
+        ([x, y]) =>
+          x > node.x + 1 && x < node.x + widthOf(node) - 1 && y > node.y + 1 && y < node.y + NODE_HEIGHT - 1,
+      );
+      if (inside) crossings.push(`${edge.from} -> ${edge.to} through ${node.id}`);
+    }
+  return crossings;
+}
 
 describe('layoutGraph', () => {
   it('puts every step one layer right of the furthest thing it waits for', () => {
@@ -59,6 +102,53 @@ describe('layoutGraph', () => {
     );
     const y = Object.fromEntries(layout.nodes.map((n) => [n.name, n.y]));
     expect(Math.sign((y.a1 ?? 0) - (y.b1 ?? 0))).toBe(Math.sign((y.a2 ?? 0) - (y.b2 ?? 0)));
+  });
+
+  it('runs a long edge between the boxes of the columns it crosses, never through one', () => {
+    // A chain a -> b -> c -> d, and d waits for a too: drawn straight, a -> d would run through b
+    // and c, which stand in its row.
+    const chain = layoutGraph(
+      graph([
+        { name: 'a', needs: [] },
+        { name: 'b', needs: ['a'] },
+        { name: 'c', needs: ['b'] },
+        { name: 'd', needs: ['a', 'c'] },
+      ]),
+    );
+    expect(edgesThroughBoxes(chain)).toEqual([]);
+    // And where the columns it crosses are full on both sides of its lane.
+    const crowded = layoutGraph(
+      graph([
+        { name: 'a', needs: [] },
+        { name: 'b', needs: ['a'] },
+        { name: 'x1', needs: ['a'] },
+        { name: 'c', needs: ['b'] },
+        { name: 'x2', needs: ['x1'] },
+        { name: 'd', needs: ['a', 'c', 'x2'] },
+      ]),
+    );
+    expect(edgesThroughBoxes(crowded)).toEqual([]);
+  });
+
+  it('fits a 9-step pipeline with a gate in a 1400-pixel page, no edge through a box', () => {
+    const layout = layoutGraph(
+      graph(
+        [
+          { name: 'checkout', needs: [] },
+          { name: 'lint', needs: ['checkout'] },
+          { name: 'test', needs: ['checkout'] },
+          { name: 'build', needs: ['checkout'] },
+          { name: 'package', needs: ['build', 'test'] },
+          { name: 'deploy', needs: ['package', 'lint'], gate: 'deploy.dockercise.yaml' },
+          { name: 'smoke', needs: ['deploy'], gate: 'deploy.dockercise.yaml' },
+          { name: 'notify', needs: ['smoke'], gate: 'deploy.dockercise.yaml' },
+          { name: 'docs', needs: ['checkout'] },
+        ],
+        ['deploy.dockercise.yaml'],
+      ),
+    );
+    expect(layout.width).toBeLessThanOrEqual(1400);
+    expect(edgesThroughBoxes(layout)).toEqual([]);
   });
 
   it('lays out 200 steps with no two nodes overlapping', () => {
