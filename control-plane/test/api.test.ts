@@ -429,7 +429,7 @@ describe('repositories, accounts and results', () => {
 
   it("serves a step's artifact as a short presigned link to the customer's bucket, and only what it kept", async () => {
     const recorded: { hook?: unknown } = {};
-    githubConnect('owner/kept', 9, recorded);
+    githubConnect('owner/kept', 9, recorded, 502);
     await cp.app.request('/api/repos/owner/kept/connect', {
       ...json({ accountId }),
       headers: { cookie: owner, 'content-type': 'application/json' },
@@ -461,16 +461,18 @@ describe('repositories, accounts and results', () => {
     const agent = inProcessAgent(account);
     const serving = agent.run();
     try {
-      await eventually(
+      const finished = await eventually(
         async () => {
           const r = (await (await cp.app.request(base, { headers: { cookie: owner } })).json()) as {
             status: string;
+            steps?: unknown;
           };
-          return r.status === 'succeeded' ? r : undefined;
+          return ['succeeded', 'failed'].includes(r.status) ? r : undefined;
         },
         60_000,
         'the run to finish',
       );
+      expect(finished.status, JSON.stringify(finished)).toBe('succeeded');
       const link = await cp.app.request(`${base}/artifacts/build/dist/app.txt`, {
         headers: { cookie: owner },
       });

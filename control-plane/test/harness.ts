@@ -183,6 +183,8 @@ export function githubConnect(
   fullName: string,
   repoId: number,
   recorded: { hook?: unknown; key?: unknown } = {},
+  /** The id GitHub gives the push hook: a delivery names it, so each repository's is its own. */
+  hookId = 501,
 ): void {
   nock(GITHUB_API)
     .get('/user/repos')
@@ -193,7 +195,7 @@ export function githubConnect(
       recorded.hook = body;
       return true;
     })
-    .reply(201, { id: 501 });
+    .reply(201, { id: hookId });
   nock(GITHUB_API)
     .post(`/repos/${fullName}/keys`, (body) => {
       recorded.key = body;
