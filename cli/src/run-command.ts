@@ -20,6 +20,7 @@ import { gitBranch, gitDefaultBranch, repositoryIdentity } from './git.js';
 import { compileAt, loadPlan, printDiagnostics } from './load-plan.js';
 import { EXIT_USAGE, type LogOptions, type RunCliOptions } from './options.js';
 import { LiveView, PrefixedView } from './progress.js';
+import { GATE_KEEP_DAYS, removeStaleGateWorkspaces } from './stale-gates.js';
 import { workingTree } from './working-tree.js';
 
 /** Exit code when a run stopped at a human-click gate: neither a success nor a failure. */
@@ -74,6 +75,11 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   const defaultBranch = await gitDefaultBranch(loaded.root);
   const resultsDir = join(loaded.root, '.dockercise');
   await keepOutOfGit(resultsDir);
+  for (const stale of await removeStaleGateWorkspaces(engine, resultsDir))
+    logger.info(
+      { runId: stale },
+      `removed the workspaces run ${stale} kept at its gate for ${GATE_KEEP_DAYS} days`,
+    );
   if (options.resume !== undefined && !RUN_ID.test(options.resume))
     return usage(`--resume takes a run id, like 20261126T204100Z-3f9a1c, not ${options.resume}`);
   const runId = options.resume ?? newRunId();

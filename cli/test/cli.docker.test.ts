@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -260,6 +260,29 @@ describe('the dockercise CLI', () => {
     });
     // Results stay out of git: their folder ignores itself.
     expect(await readFile(join(gated, '.dockercise', '.gitignore'), 'utf8')).toContain('*');
+  });
+
+  it('removes the workspaces a run kept at its gate once it has waited 14 days, and can still resume it', async () => {
+    const dir = await tree({
+      'a.dockercise.yaml': `build:\n  img: ${IMG}\n  run: echo built > app.txt\n`,
+      'b.dockercise.yaml': `after: human-click\nship:\n  img: ${IMG}\n  vol: build\n  run: cat app.txt\n`,
+    });
+    const waiting = await dockercise(['run', dir]);
+    expect(waiting.code).toBe(2);
+    const runId = /--resume (\S+) --approve/.exec(waiting.stdout)?.[1] as string;
+    expect((await leftovers(runId)).volumes).toBe(1);
+    // Another run the next day keeps it; one after 14 days removes it.
+    await dockercise(['run', dir, '--step', 'build']);
+    expect((await leftovers(runId)).volumes).toBe(1);
+    const record = join(dir, '.dockercise', 'runs', runId, 'result.json');
+    const fifteenDaysAgo = new Date(Date.now() - 15 * 24 * 60 * 60 * 1000);
+    await utimes(record, fifteenDaysAgo, fifteenDaysAgo);
+    await dockercise(['run', dir, '--step', 'build']);
+    expect((await leftovers(runId)).volumes).toBe(0);
+    // Approving it later rebuilds what the deploy mounts, then ships it.
+    const resumed = await dockercise(['run', dir, '--resume', runId, '--approve']);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('ship | built');
   });
 
   it('run says how to make an image where none can be pulled', async () => {
