@@ -99,6 +99,7 @@ export async function agentCommand(options: {
       },
       retryDelaySeconds: 30,
       outputLimitBytes: config.outputLimitBytes,
+      artifactLimits: config.artifactLimits,
       stepRoleArns: config.stepRoleArns,
       holder: identity?.instanceId ?? `${hostname()}-${process.pid}`,
       ...(identity ? { instanceId: identity.instanceId } : {}),

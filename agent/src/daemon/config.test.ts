@@ -55,6 +55,7 @@ describe('agent configuration', () => {
       stepMemoryBytes: 2 * 1024 ** 3,
       stepCpus: 1.5,
       outputLimitBytes: 1024 ** 2,
+      artifactLimits: { fileBytes: 1024 ** 3, runBytes: 5 * 1024 ** 3 },
       gitDir: '/var/lib/dockercise/git',
     });
     expect(config.publicKey.asymmetricKeyType).toBe('ed25519');
@@ -71,6 +72,7 @@ describe('agent configuration', () => {
         DOCKERCISE_STEP_MEMORY: 'lots',
         DOCKERCISE_STEP_CPUS: '0',
         DOCKERCISE_OUTPUT_LIMIT: '1g',
+        DOCKERCISE_ARTIFACT_MAX_RUN_SIZE: 'plenty',
       },
       flags: {},
     }).catch((e: unknown) => e);
@@ -85,6 +87,7 @@ describe('agent configuration', () => {
       "DOCKERCISE_PUBLIC_KEY is missing: the control plane's Ed25519 public key (set it in /nonexistent/agent.env, the environment, or --public-key)",
       "DOCKERCISE_VISIBILITY_TIMEOUT may be at most 43200 (12 hours, SQS's limit)",
       'DOCKERCISE_OUTPUT_LIMIT=1g is not a size up to 64m; write it like 512k or 4m',
+      'DOCKERCISE_ARTIFACT_MAX_RUN_SIZE=plenty is not a size; write it like 512m or 2g',
       'DOCKERCISE_STEP_MEMORY=lots is not a size; write it like 512m or 4g',
       'DOCKERCISE_STEP_CPUS=0 is not a number of CPUs above zero',
       'DOCKERCISE_IDLE_STOP_MINUTES=-1 is not a whole number of at least 0',

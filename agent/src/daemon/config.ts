@@ -28,6 +28,8 @@ export interface AgentConfig {
   gitDir: string;
   /** The most of a step's stdout kept as its output, unless the step says otherwise. */
   outputLimitBytes: number;
+  /** The largest artifact file, and the most a run's artifacts keep in all. */
+  artifactLimits: { fileBytes: number; runBytes: number };
   idleStopMinutes: number;
   /** The job lease: SQS visibility timeout, extended every third of it. */
   visibilityTimeoutSeconds: number;
@@ -177,6 +179,17 @@ export async function loadAgentConfig(options: {
     problems.push(
       `${SETTINGS.outputLimit.env}=${outputLimit} is not a size up to 64m; write it like 512k or 4m`,
     );
+  const artifactSize = (name: 'artifactMaxFileSize' | 'artifactMaxRunSize'): number => {
+    const text = value(name) ?? SETTINGS[name].default;
+    const bytes = parseMemory(text);
+    if (bytes === undefined)
+      problems.push(`${SETTINGS[name].env}=${text} is not a size; write it like 512m or 2g`);
+    return bytes ?? 0;
+  };
+  const artifactLimits = {
+    fileBytes: artifactSize('artifactMaxFileSize'),
+    runBytes: artifactSize('artifactMaxRunSize'),
+  };
   const endpoint = value('endpoint');
   url('endpoint', endpoint);
   const metadataEndpoint = value('metadataEndpoint') ?? SETTINGS.metadataEndpoint.default;
@@ -201,6 +214,7 @@ export async function loadAgentConfig(options: {
     cacheMaxBytes: cacheMaxBytes ?? 0,
     gitDir: value('gitDir') ?? SETTINGS.gitDir.default,
     outputLimitBytes: outputLimitBytes ?? 0,
+    artifactLimits,
     idleStopMinutes: integer('idleStopMinutes', 0),
     visibilityTimeoutSeconds,
     shutdownGraceSeconds: integer('shutdownGraceSeconds', 0),

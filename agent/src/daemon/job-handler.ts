@@ -17,6 +17,7 @@ import type { CredentialsHost } from '../credentials/credentials-host.js';
 import type { RunIdentity } from '../credentials/session-tags.js';
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
 import { runPlan } from '../runner/run-plan.js';
+import type { ArtifactLimits } from '../runner/step-artifacts.js';
 import { watchForCancel } from './cancel-watch.js';
 import { goOnFrom } from './earlier-attempt.js';
 import { holdLease } from './lease.js';
@@ -38,6 +39,8 @@ export interface JobSettings {
   retryDelaySeconds: number;
   /** The most of a step's stdout kept as its output, unless the step says otherwise (1 MiB). */
   outputLimitBytes?: number;
+  /** What a step's artifacts, and a run's in all, may keep (1 GiB and 5 GiB unless said). */
+  artifactLimits?: ArtifactLimits;
   /** This agent, as its run leases name it (the instance id on a host). */
   holder: string;
 }
@@ -231,6 +234,7 @@ export async function handleJob(
         logs: backend.logs(body.pipeline, body.runId, prefix),
         concurrency: settings.stepConcurrency,
         ...(settings.outputLimitBytes ? { outputLimitBytes: settings.outputLimitBytes } : {}),
+        ...(settings.artifactLimits ? { artifactLimits: settings.artifactLimits } : {}),
         ...(settings.stepLimits ? { limits: settings.stepLimits } : {}),
         ...(backend.caches ? { caches: backend.caches } : {}),
         ...(backend.snapshots ? { snapshots: backend.snapshots } : {}),

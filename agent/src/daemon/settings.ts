@@ -49,6 +49,18 @@ export const SETTINGS = {
     what: "the most of a step's stdout kept as its output, like 4m (a step may raise its own)",
     default: '1m',
   },
+  artifactMaxFileSize: {
+    env: 'DOCKERCISE_ARTIFACT_MAX_FILE_SIZE',
+    flag: '--artifact-max-file-size',
+    what: 'the largest file a step keeps as an artifact, like 1g',
+    default: '1g',
+  },
+  artifactMaxRunSize: {
+    env: 'DOCKERCISE_ARTIFACT_MAX_RUN_SIZE',
+    flag: '--artifact-max-run-size',
+    what: "the most a run's artifacts keep in all, like 5g",
+    default: '5g',
+  },
   gitDir: {
     env: 'DOCKERCISE_GIT_DIR',
     flag: '--git-dir',

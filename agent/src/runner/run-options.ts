@@ -8,6 +8,7 @@ import type { RegistryAuth } from '../images/registry-auth.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { Checkout } from './checkout.js';
 import type { Resume } from './resume.js';
+import type { ArtifactLimits } from './step-artifacts.js';
 import type { StepCredentials } from './step-credentials.js';
 
 export const RUN_LABEL = 'dockercise.run';
@@ -29,6 +30,8 @@ export interface RunOptions {
   pull?: PullPolicy;
   limits?: ResourceLimits;
   outputLimitBytes?: number;
+  /** What a step's artifacts, and the run's in all, may keep. */
+  artifactLimits?: ArtifactLimits;
   stopGraceSeconds?: number;
   /** Aborting stops running steps with the grace period, then kills them. */
   cancel?: AbortSignal;

@@ -75,7 +75,7 @@ export class StepRunner {
     this.outputs = new StepOutputs(options.plan, masker, options.store, log, outputs);
     this.limits = new OutputLimits(options.plan, options.outputLimitBytes);
     this.specs = new StepSpecs(options, resources, this.outputs);
-    this.artifacts = new StepArtifacts(options.engine, options.store);
+    this.artifacts = new StepArtifacts(options.engine, options.store, options.artifactLimits);
     this.prepared = new PreparedSteps(resources, log, (step) => this.specs.ahead(step));
   }
 
