@@ -155,7 +155,7 @@ const cases: Array<[string, string, string[]]> = [
     'unknown field without a close match',
     'build:\n  img: busybox\n  run: make\n  matrix: [dist]\n',
     [
-      'ci.dockercise.yaml:4:3: unknown field "matrix" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache, services, checkout, output-limit, aws-role, build, artifacts',
+      'ci.dockercise.yaml:4:3: unknown field "matrix" in step "build"\n  hint: the fields are img, run, done, env, vol, after, timeout, secret, when, retry, allow-failure, cache, services, checkout, output-limit, aws-role, build, artifacts, reports',
     ],
   ],
   [

@@ -118,7 +118,7 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
             message: `build arg of step "${step.name}" names the output of secret step "${ref.name}", which the image's history would keep in clear`,
             hint: 'pass a secret as a file in the workspace that the Dockerfile reads and leaves out of the image',
           });
-      if (step.secret && step.artifacts?.length)
+      if (step.secret && (step.artifacts?.length || step.reports))
         diagnostics.push({
           ...step.pos,
           message: `secret step "${step.name}" has artifacts, which would be stored in clear`,
@@ -166,6 +166,7 @@ export function compilePipeline(sources: readonly PipelineSource[]): CompileResu
         ...(step.awsRole || file.awsRole ? { awsRole: step.awsRole ?? file.awsRole } : {}),
         ...(step.build ? { build: planBuild(step.build) } : {}),
         ...(step.artifacts?.length ? { artifacts: step.artifacts } : {}),
+        ...(step.reports ? { reports: step.reports } : {}),
         ...(step.imageRef ? { imageFrom: step.imageRef.name } : {}),
         ...(step.outputLimit !== undefined ? { outputLimit: step.outputLimit } : {}),
         ...(step.services.length > 0 ? { services: step.services } : {}),

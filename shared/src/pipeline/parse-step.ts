@@ -13,6 +13,7 @@ import {
   parseFlag,
   parseImage,
   parseOutputLimit,
+  parseReports,
   parseRetry,
   parseTimeout,
   parseWhen,
@@ -38,6 +39,7 @@ export const STEP_FIELDS = [
   'aws-role',
   'build',
   'artifacts',
+  'reports',
 ] as const;
 type StepField = (typeof STEP_FIELDS)[number];
 export const MAX_STEP_NAME_LENGTH = 63;
@@ -115,6 +117,10 @@ export function parseStep(
       // `img: "{build}"`: the image a build step made, which makes that step a dependency.
       const built = IMAGE_REF.exec(image)?.[1];
       if (built) step.imageRef = { name: built, pos: ctx.posOf(value) };
+    },
+    reports: (value) => {
+      const reports = parseReports(value, name, ctx, workspacePath);
+      if (reports) step.reports = reports;
     },
     artifacts: (value) => {
       step.artifacts = parseArtifacts(value, name, ctx, workspacePath);

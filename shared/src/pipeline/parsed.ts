@@ -50,6 +50,8 @@ export interface ParsedStep {
   awsRole?: string;
   /** Globs of workspace files kept when it ends. */
   artifacts?: string[];
+  /** Globs of its JUnit XML test reports. */
+  reports?: { junit: string[] };
   /** Builds an image instead of running a container. */
   build?: ParsedBuild;
   /** `img: "{step}"`: runs in the image that build step made. */

@@ -63,6 +63,8 @@ export const planStepSchema = z.object({
     .optional(),
   /** Globs of workspace files kept in the run's results when the step ends. */
   artifacts: z.array(z.string()).optional(),
+  /** Globs of its JUnit XML test reports: summarised in the result, kept as artifacts. */
+  reports: z.object({ junit: z.array(z.string()) }).optional(),
   /** Runs in the image this build step made. */
   imageFrom: stepName.optional(),
   /** Paths kept between runs of the pipeline under a key; `{step}` in a key is that step's output. */

@@ -313,3 +313,35 @@ export function parseArtifacts(
     );
   return globs;
 }
+
+/** `reports: { junit: [globs] }`: the step's test reports, read when it ends. */
+export function parseReports(
+  node: Node,
+  step: string,
+  ctx: FieldContext,
+  inWorkspace: (text: string) => { path: string } | { problem: string },
+): { junit: string[] } | undefined {
+  const example = 'e.g. reports: { junit: ["reports/**/*.xml"] }';
+  if (!isMap(node)) {
+    ctx.report(
+      ctx.posOf(node),
+      `reports of step "${step}" must be a mapping of report kinds to globs`,
+      example,
+    );
+    return undefined;
+  }
+  let junit: string[] = [];
+  for (const pair of (node as YAMLMap<Node, Node | null>).items) {
+    const kind = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (kind !== 'junit' || !pair.value) {
+      ctx.report(
+        ctx.posOf(pair.key),
+        `unknown report kind "${kind}" in step "${step}"`,
+        `the kinds are junit; ${example}`,
+      );
+      continue;
+    }
+    junit = parseArtifacts(pair.value, step, ctx, inWorkspace);
+  }
+  return junit.length > 0 ? { junit } : undefined;
+}
