@@ -57,6 +57,23 @@ export const stepResultSchema = z.object({
   artifacts: z
     .array(z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string() }))
     .optional(),
+  /** Its JUnit reports, summarised: totals, and the failed tests first (at most 50). */
+  tests: z
+    .object({
+      passed: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      skipped: z.number().int().nonnegative(),
+      failures: z.array(
+        z.object({
+          suite: z.string(),
+          name: z.string(),
+          message: z.string().optional(),
+          file: z.string().optional(),
+          line: z.number().int().optional(),
+        }),
+      ),
+    })
+    .optional(),
   /** A build step's image: its id, and each name it was pushed to with the digest (`name@sha256:…`). */
   built: z.object({ id: z.string(), pushed: z.array(z.string()) }).optional(),
   /** Which command ran last: `done` is reached only after `run` exited 0. */

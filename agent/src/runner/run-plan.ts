@@ -90,7 +90,8 @@ class PlanRun {
         },
         outputStored: (step, path) => this.update(step, { output: path }),
         built: (step, built) => this.update(step, { built }),
-        artifacts: (step, artifacts) => this.update(step, { artifacts }),
+        artifacts: (step, artifacts, tests) =>
+          this.update(step, { ...(artifacts.length > 0 ? { artifacts } : {}), ...(tests ? { tests } : {}) }),
         outputCut: (step, bytes) => this.update(step, { outputCutAt: bytes }),
         doneNext: async (step) => {
           this.update(step, { phase: 'done' });

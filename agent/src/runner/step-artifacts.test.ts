@@ -31,7 +31,9 @@ describe("a step's artifacts", () => {
     const lines: LogLine[] = [];
     const log = { write: async (l: readonly LogLine[]) => void lines.push(...l), close: async () => {} };
     const artifacts = new StepArtifacts(engine, store, { fileBytes: 1000, runBytes: 1000 });
-    const kept = await artifacts.keep('build', ['dist/*', 'docs/**'], 'ws', 'img', log);
+    const kept = (
+      await artifacts.keep('build', { artifacts: ['dist/*', 'docs/**'], junit: [] }, 'ws', 'img', log)
+    ).kept;
     expect(kept).toEqual([
       { path: 'dist/app.txt', size: 8, sha256: sha('the app\n') },
       { path: 'dist/more.txt', size: 600, sha256: sha('y'.repeat(600)) },
@@ -43,7 +45,15 @@ describe("a step's artifacts", () => {
       '[dockercise: artifact docs/** matched no file]',
     ]);
     // The run's limit counts every step: what the next step would add past it is left.
-    const next = await artifacts.keep('test', ['dist/app.txt', 'dist/more.txt'], 'ws', 'img', log);
+    const next = (
+      await artifacts.keep(
+        'test',
+        { artifacts: ['dist/app.txt', 'dist/more.txt'], junit: [] },
+        'ws',
+        'img',
+        log,
+      )
+    ).kept;
     expect(next.map((a) => a.path)).toEqual(['dist/app.txt']);
     expect(lines.at(-1)?.text).toBe(
       "[dockercise: artifact dist/more.txt would pass the run's 1000-byte limit for artifacts: not kept]",

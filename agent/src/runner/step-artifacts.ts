@@ -5,6 +5,7 @@ import * as tar from 'tar-stream';
 import type { ResultStore } from '../backend/result-store.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import type { StepLog } from '../logs/log-sink.js';
+import { addSummaries, MAX_REPORT_BYTES, readJunit, type TestSummary } from '../reports/junit.js';
 
 /** A kept file: its path in the workspace, its size and its sha256 (hex). */
 export interface KeptArtifact {
@@ -58,40 +59,58 @@ export class StepArtifacts {
     private readonly limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS,
   ) {}
 
+  /**
+   * Keeps what the step's globs match; files its JUnit globs match are kept too, and read into a
+   * summary of its tests (a report that is not JUnit is said in its log).
+   */
   async keep(
     step: string,
-    globs: readonly string[],
+    globs: { artifacts: readonly string[]; junit: readonly string[] },
     volume: string,
     image: string,
     log: StepLog,
-  ): Promise<KeptArtifact[]> {
-    const patterns = globs.map((glob) => ({ glob, pattern: globPattern(glob), matched: false }));
+  ): Promise<{ kept: KeptArtifact[]; tests?: TestSummary }> {
+    const patterns = [
+      ...globs.artifacts.map((glob) => ({ glob, pattern: globPattern(glob), matched: false, report: false })),
+      ...globs.junit.map((glob) => ({ glob, pattern: globPattern(glob), matched: false, report: true })),
+    ];
     const kept: KeptArtifact[] = [];
     const notes: string[] = [];
+    const reports = new Map<string, Buffer[]>();
     try {
       await this.engine.exportVolume(volume, image, (archive) =>
-        this.walk(archive, step, patterns, kept, notes),
+        this.walk(archive, step, patterns, kept, notes, reports),
       );
     } catch (error) {
       // What was kept before the fault stays listed; the step's own outcome stands.
       notes.push(`could not keep the artifacts: ${(error as Error).message}`);
     }
-    for (const p of patterns) if (!p.matched) notes.push(`artifact ${p.glob} matched no file`);
+    for (const p of patterns)
+      if (!p.matched) notes.push(`${p.report ? 'report' : 'artifact'} ${p.glob} matched no file`);
+    const summaries: TestSummary[] = [];
+    for (const [path, chunks] of reports) {
+      try {
+        summaries.push(readJunit(Buffer.concat(chunks).toString('utf8')));
+      } catch (error) {
+        notes.push(`report ${path}: ${(error as Error).message}`);
+      }
+    }
     if (notes.length > 0) {
       const ts = Date.now();
       await log.write(
         notes.map((note) => ({ ts, stream: 'stderr' as const, text: `[dockercise: ${note}]` })),
       );
     }
-    return kept;
+    return summaries.length > 0 ? { kept, tests: addSummaries(summaries) } : { kept };
   }
 
   private async walk(
     archive: Readable,
     step: string,
-    patterns: Array<{ glob: string; pattern: RegExp; matched: boolean }>,
+    patterns: Array<{ glob: string; pattern: RegExp; matched: boolean; report: boolean }>,
     kept: KeptArtifact[],
     notes: string[],
+    reports: Map<string, Buffer[]>,
   ): Promise<void> {
     const extract = tar.extract();
     const work = new Promise<void>((resolve, reject) => {
@@ -121,7 +140,16 @@ export class StepArtifacts {
         this.keptBytes += size;
         const hash = createHash('sha256');
         const body = new PassThrough();
-        stream.on('data', (chunk: Buffer) => hash.update(chunk));
+        // A report is read too, unless it is too large to be one.
+        const report: Buffer[] | undefined =
+          matching.some((p) => p.report) && size <= MAX_REPORT_BYTES ? [] : undefined;
+        if (matching.some((p) => p.report) && !report)
+          notes.push(`report ${path} is past ${MAX_REPORT_BYTES} bytes: kept, not read`);
+        if (report) reports.set(path, report);
+        stream.on('data', (chunk: Buffer) => {
+          hash.update(chunk);
+          report?.push(chunk);
+        });
         stream.pipe(body);
         this.store.saveArtifact(step, path, body, size).then(
           () => {

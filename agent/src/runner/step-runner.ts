@@ -2,6 +2,7 @@ import type { Logger } from '@dockercise/shared';
 import { formatDuration, type PlanStep, resultPaths } from '@dockercise/shared';
 import type { StepLog } from '../logs/log-sink.js';
 import type { SecretMasker } from '../logs/secret-masker.js';
+import type { TestSummary } from '../reports/junit.js';
 import { runBuildStep } from './build-step.js';
 import { scopeOf } from './cache-scope.js';
 import { type ContainerOutcome, runContainer } from './container-run.js';
@@ -39,7 +40,7 @@ export interface StepReport {
   ): void;
   outputStored(step: string, path: string): void;
   /** The files kept from its workspace (`artifacts`). */
-  artifacts(step: string, kept: KeptArtifact[]): void;
+  artifacts(step: string, kept: KeptArtifact[], tests?: TestSummary): void;
   /** A build step's image: its id and the names it was pushed to. */
   built(step: string, built: { id: string; pushed: string[] }): void;
   /** The output was cut at the limit (nothing reads it): what was kept is its first `bytes`. */
@@ -181,11 +182,18 @@ export class StepRunner {
       await credentials?.close();
     }
     // A failed step's files are kept too: its test reports are what explain the failure.
-    if (step.artifacts?.length && outcome.status !== 'cancelled')
-      this.report.artifacts(
+    if ((step.artifacts?.length || step.reports) && outcome.status !== 'cancelled') {
+      const globs = { artifacts: step.artifacts ?? [], junit: step.reports?.junit ?? [] };
+      const kept = await this.artifacts.keep(
         step.name,
-        await this.artifacts.keep(step.name, step.artifacts, volumeName(context, step.name), base.image, log),
+        globs,
+        volumeName(context, step.name),
+        base.image,
+        log,
       );
+      this.report.artifacts(step.name, kept.kept, kept.tests);
+    }
+
     // A cache is kept only from a step that succeeded: a new key's volume from a failure goes.
     await caches.finish(outcome.status === 'succeeded');
     return outcome;
