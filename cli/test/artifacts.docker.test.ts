@@ -45,4 +45,43 @@ describe('`dockercise run` of a step with artifacts', () => {
     expect(log).toContain('[dockercise: artifact missing/* matched no file]');
     await expect(readFile(join(runDir, 'artifacts', 'build', 'dist', 'passwd'))).rejects.toThrow();
   });
+
+  it("summarises a failed step's JUnit report in the result and prints the failed test, the report kept", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dockercise-junit-'));
+    const report =
+      '<testsuites><testsuite name="auth"><testcase classname="auth" name="test_login" file="tests/test_auth.py" line="12"><failure message="expected 200, got 401"/></testcase><testcase classname="auth" name="test_logout"/></testsuite></testsuites>';
+    await writeFile(
+      join(dir, 'ci.dockercise.yaml'),
+      `test:\n  img: ${IMG}\n  checkout: false\n  reports: { junit: ["reports/*.xml"] }\n  run: mkdir -p reports && echo '${report}' > reports/junit.xml && exit 1\n`,
+    );
+    const ran = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [BIN, 'run', dir], { timeout: 60_000 }, (error, stdout) =>
+        resolve({ code: error ? 1 : 0, stdout }),
+      ),
+    );
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain(
+      'test: 1 of 2 tests failed\n  ✘ auth > test_login (tests/test_auth.py:12): expected 200, got 401\n',
+    );
+    const runId = /run (\S+) failed/.exec(ran.stdout)?.[1] ?? '';
+    const runDir = join(dir, '.dockercise', 'runs', runId);
+    const result = JSON.parse(await readFile(join(runDir, 'result.json'), 'utf8')) as {
+      steps: Array<{ tests?: unknown; artifacts?: Array<{ path: string }> }>;
+    };
+    expect(result.steps[0]?.tests).toEqual({
+      passed: 1,
+      failed: 1,
+      skipped: 0,
+      failures: [
+        {
+          suite: 'auth',
+          name: 'test_login',
+          message: 'expected 200, got 401',
+          file: 'tests/test_auth.py',
+          line: 12,
+        },
+      ],
+    });
+    expect(result.steps[0]?.artifacts?.map((a) => a.path)).toEqual(['reports/junit.xml']);
+  });
 });

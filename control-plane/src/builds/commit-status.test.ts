@@ -35,6 +35,21 @@ describe('commitStatusOf', () => {
     });
   });
 
+  it('names the tests that failed, where a failed step has JUnit reports', () => {
+    const failures = ['test_login', 'test_logout', 'test_token', 'test_sso'].map((name) => ({
+      suite: 'auth',
+      name,
+    }));
+    const failed = result('failed', [
+      { name: 'build' },
+      { name: 'test', status: 'failed', tests: { passed: 40, failed: 4, skipped: 1, failures } },
+    ]);
+    expect(commitStatusOf(failed)).toEqual({
+      state: 'failure',
+      description: '1 of 2 steps failed: test; 4 tests failed: test_login, test_logout, test_token, …',
+    });
+  });
+
   it('counts what passed, and says what was skipped or allowed to fail', () => {
     expect(commitStatusOf(result('succeeded', [{ name: 'a' }]))).toEqual({
       state: 'success',

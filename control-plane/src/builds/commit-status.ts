@@ -55,12 +55,20 @@ export function commitStatusOf(
       };
     }
     case 'failed': {
-      const failed = steps.filter((s) => FAILED.has(s.status) && !s.allowedFailure).map((s) => s.name);
+      const failedSteps = steps.filter((s) => FAILED.has(s.status) && !s.allowedFailure);
+      const failed = failedSteps.map((s) => s.name);
       if (failed.length === 0)
         return { state: 'failure', description: firstLine(result.error ?? 'the run failed') };
+      // The tests that failed, by name, where the steps' reports say.
+      const tests = failedSteps.flatMap((s) => s.tests?.failures.map((f) => f.name) ?? []);
+      const count = failedSteps.reduce((n, s) => n + (s.tests?.failed ?? 0), 0);
+      const testPart =
+        count > 0
+          ? `; ${count} ${count === 1 ? 'test' : 'tests'} failed: ${tests.slice(0, 3).join(', ')}${count > 3 ? ', …' : ''}`
+          : '';
       return {
         state: 'failure',
-        description: `${failed.length} of ${total} steps failed: ${failed.join(', ')}`,
+        description: `${failed.length} of ${total} steps failed: ${failed.join(', ')}${testPart}`,
       };
     }
     case 'cancelled':

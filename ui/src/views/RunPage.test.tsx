@@ -183,6 +183,39 @@ describe('the run page', () => {
     expect(view.getByText(/3\.4 MB/)).toBeTruthy();
   });
 
+  it("shows a step's failed tests first, with where and what they said", async () => {
+    const run = waitingRun();
+    const [build] = run.steps;
+    if (build)
+      build.tests = {
+        passed: 41,
+        failed: 1,
+        skipped: 2,
+        failures: [
+          {
+            suite: 'auth',
+            name: 'test_login',
+            file: 'tests/test_auth.py',
+            line: 12,
+            message: 'expected 200, got 401',
+          },
+        ],
+      };
+    const { view } = openRun(`/results/local/app/${RUN_ID}`, (path) => {
+      if (path === `/results/local/app/${RUN_ID}`) return { body: run };
+      if (path.includes('/logs/')) return { body: { source: 'file', lines: [], complete: true } };
+      return undefined;
+    });
+    await tick(30);
+    fireEvent.click(view.getByRole('button', { name: 'step build: succeeded' }));
+    await tick(10);
+    const tests = view.getByRole('region', { name: 'Tests of build' });
+    expect(tests.textContent).toContain('Tests: 1 failed, 41 passed, 2 skipped');
+    expect(tests.textContent).toContain('test_login');
+    expect(tests.textContent).toContain('tests/test_auth.py:12');
+    expect(tests.textContent).toContain('expected 200, got 401');
+  });
+
   it("lists a step's services and shows a service's log on request", async () => {
     const run = waitingRun();
     const [build] = run.steps;

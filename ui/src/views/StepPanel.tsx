@@ -107,6 +107,35 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
         <dt>Duration</dt>
         <dd>{formatDuration(props.step.durationMs)}</dd>
       </dl>
+      <Show when={props.step.tests}>
+        {(tests) => (
+          <section class="tests" aria-label={`Tests of ${props.step.name}`}>
+            <h3>
+              Tests: {tests().failed} failed, {tests().passed} passed, {tests().skipped} skipped
+            </h3>
+            <ul>
+              <For each={tests().failures}>
+                {(failure) => (
+                  <li class="test-failed">
+                    ✘ {failure.suite ? `${failure.suite} › ` : ''}
+                    <strong>{failure.name}</strong>
+                    <Show when={failure.file}>
+                      {' '}
+                      <code>
+                        {failure.file}
+                        {failure.line ? `:${failure.line}` : ''}
+                      </code>
+                    </Show>
+                    <Show when={failure.message}>
+                      <pre class="test-message">{failure.message}</pre>
+                    </Show>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </section>
+        )}
+      </Show>
       <Show when={props.step.error}>
         <p class="step-error" role="note">
           {props.step.error}
