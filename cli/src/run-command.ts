@@ -227,6 +227,10 @@ async function keepOutOfGit(resultsDir: string): Promise<void> {
 function printFailedTests(result: RunResult): void {
   for (const step of result.steps) {
     const tests = step.tests;
+    if (tests?.flaky?.length)
+      process.stdout.write(
+        `\n${step.name}: flaky (failed, then passed on a retry): ${tests.flaky.join(', ')}\n`,
+      );
     if (!tests || tests.failed === 0) continue;
     process.stdout.write(
       `\n${step.name}: ${tests.failed} of ${tests.passed + tests.failed + tests.skipped} tests failed\n`,

@@ -84,4 +84,35 @@ describe('`dockercise run` of a step with artifacts', () => {
     });
     expect(result.steps[0]?.artifacts?.map((a) => a.path)).toEqual(['reports/junit.xml']);
   });
+
+  it("marks a test flaky that failed and then passed on the step's retry", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dockercise-flaky-'));
+    const failing =
+      '<testsuite name="auth"><testcase classname="auth" name="test_flaky"><failure message="timeout"/></testcase></testsuite>';
+    const passing = '<testsuite name="auth"><testcase classname="auth" name="test_flaky"/></testsuite>';
+    await writeFile(
+      join(dir, 'ci.dockercise.yaml'),
+      `test:\n  img: ${IMG}\n  checkout: false\n  retry: 1\n  reports: { junit: [report.xml] }\n  run: |\n    if [ "\${DOCKERCISE_STEP_ATTEMPT:-1}" = 1 ]; then echo '${failing}' > report.xml; exit 1; fi\n    echo '${passing}' > report.xml\n`,
+    );
+    const ran = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [BIN, 'run', dir], { timeout: 60_000 }, (error, stdout) =>
+        resolve({ code: error ? 1 : 0, stdout }),
+      ),
+    );
+    expect(ran.code, ran.stdout).toBe(0);
+    const runId = /run (\S+) succeeded/.exec(ran.stdout)?.[1] ?? '';
+    const result = JSON.parse(
+      await readFile(join(dir, '.dockercise', 'runs', runId, 'result.json'), 'utf8'),
+    ) as {
+      steps: Array<{ tests?: unknown }>;
+    };
+    expect(result.steps[0]?.tests).toEqual({
+      passed: 1,
+      failed: 0,
+      skipped: 0,
+      failures: [],
+      flaky: ['auth > test_flaky'],
+    });
+    expect(ran.stdout).toContain('test: flaky (failed, then passed on a retry): auth > test_flaky');
+  });
 });

@@ -72,6 +72,8 @@ export const stepResultSchema = z.object({
           line: z.number().int().optional(),
         }),
       ),
+      /** Tests that failed in an earlier attempt of the step (`retry`) and passed in this one: `suite > name`. */
+      flaky: z.array(z.string()).optional(),
     })
     .optional(),
   /** A build step's image: its id, and each name it was pushed to with the digest (`name@sha256:…`). */

@@ -90,8 +90,14 @@ class PlanRun {
         },
         outputStored: (step, path) => this.update(step, { output: path }),
         built: (step, built) => this.update(step, { built }),
-        artifacts: (step, artifacts, tests) =>
-          this.update(step, { ...(artifacts.length > 0 ? { artifacts } : {}), ...(tests ? { tests } : {}) }),
+        artifacts: (step, artifacts, tests) => {
+          // A retried step's tests that failed before and not now are flaky.
+          const merged = tests ? withFlaky(this.steps.get(step)?.tests, tests) : undefined;
+          this.update(step, {
+            ...(artifacts.length > 0 ? { artifacts } : {}),
+            ...(merged ? { tests: merged } : {}),
+          });
+        },
         outputCut: (step, bytes) => this.update(step, { outputCutAt: bytes }),
         doneNext: async (step) => {
           this.update(step, { phase: 'done' });
@@ -288,4 +294,16 @@ class PlanRun {
       steps: this.options.plan.steps.map((s) => this.steps.get(s.name) as StepResult),
     };
   }
+}
+
+type Tests = NonNullable<StepResult['tests']>;
+
+/** This attempt's tests, with those an earlier attempt saw fail and this one did not marked flaky. */
+function withFlaky(before: Tests | undefined, now: Tests): Tests {
+  const key = (f: { suite: string; name: string }): string => `${f.suite} > ${f.name}`;
+  const failing = new Set(now.failures.map(key));
+  const flaky = [...new Set([...(before?.flaky ?? []), ...(before?.failures ?? []).map(key)])].filter(
+    (name) => !failing.has(name),
+  );
+  return flaky.length > 0 ? { ...now, flaky } : now;
 }

@@ -113,6 +113,9 @@ export function StepPanel(props: { run: RunRef; step: StepResult }) {
             <h3>
               Tests: {tests().failed} failed, {tests().passed} passed, {tests().skipped} skipped
             </h3>
+            <Show when={tests().flaky?.length}>
+              <p class="muted">Flaky (failed, then passed on a retry): {tests().flaky?.join(', ')}</p>
+            </Show>
             <ul>
               <For each={tests().failures}>
                 {(failure) => (
