@@ -15,6 +15,7 @@ import {
 } from '@dockercise/agent/local';
 import { newRunId, RUN_ID, type RunResult, resultPaths, subPlan } from '@dockercise/shared';
 import { commitTree, commitWorkspace } from './commit-tree.js';
+import { failedTestsText } from './failed-tests.js';
 import { resolveGates } from './gates.js';
 import { gitBranch, gitDefaultBranch, repositoryIdentity } from './git.js';
 import { compileAt, loadPlan, printDiagnostics } from './load-plan.js';
@@ -192,7 +193,7 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
 
   if (view instanceof LiveView) await printFailedLogs(result, runDir);
   printImageHint(result);
-  printFailedTests(result);
+  process.stdout.write(failedTestsText(result.steps));
   const where = relative(process.cwd(), runDir) || runDir;
   process.stdout.write(
     `\nrun ${runId} ${result.status} in ${((result.durationMs ?? 0) / 1000).toFixed(1)}s\nresults: ${where}\n`,
@@ -223,28 +224,6 @@ async function keepOutOfGit(resultsDir: string): Promise<void> {
 }
 
 /** On a terminal the live view shows no logs: show the end of each failed step's log instead. */
-/** The tests the steps' JUnit reports say failed, at the end, where a terminal shows them last. */
-function printFailedTests(result: RunResult): void {
-  for (const step of result.steps) {
-    const tests = step.tests;
-    if (tests?.flaky?.length)
-      process.stdout.write(
-        `\n${step.name}: flaky (failed, then passed on a retry): ${tests.flaky.join(', ')}\n`,
-      );
-    if (!tests || tests.failed === 0) continue;
-    process.stdout.write(
-      `\n${step.name}: ${tests.failed} of ${tests.passed + tests.failed + tests.skipped} tests failed\n`,
-    );
-    for (const f of tests.failures) {
-      const where = f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : '';
-      const said = f.message ? `: ${f.message.split('\n')[0]}` : '';
-      process.stdout.write(`  ✘ ${f.suite ? `${f.suite} > ` : ''}${f.name}${where}${said}\n`);
-    }
-    if (tests.failed > tests.failures.length)
-      process.stdout.write(`  … and ${tests.failed - tests.failures.length} more\n`);
-  }
-}
-
 async function printFailedLogs(result: RunResult, runDir: string): Promise<void> {
   for (const step of result.steps) {
     if (step.status !== 'failed' && step.status !== 'timed-out') continue;

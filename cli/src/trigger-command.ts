@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FINISHED_RUN_STATUSES, logPageSchema, type RunView, runViewSchema } from '@dockercise/shared';
+import { failedTestsText } from './failed-tests.js';
 import type { TriggerCliOptions } from './options.js';
 import { elapsed, statusLabel } from './progress.js';
 
@@ -83,6 +84,7 @@ export async function triggerCommand(dir: string, options: TriggerCliOptions): P
     }
     if (FINISHED_RUN_STATUSES.has(view.status)) {
       if (view.status !== 'succeeded') await printFailures(server, api, view);
+      process.stdout.write(failedTestsText(view.steps));
       process.stdout.write(`run ${run.runId} ${view.status}: ${page}\n`);
       return view.status === 'succeeded' ? 0 : 1;
     }
