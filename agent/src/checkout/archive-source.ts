@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { BorrowedGit } from './borrowed-git.js';
 import { GitError } from './git.js';
-import { listFiles, packInto, type WorkspaceSource } from './workspace-source.js';
+import { listFiles, packInto, repackInto, type WorkspaceSource } from './workspace-source.js';
 
 /**
  * A commit of a repository on this machine, as `git archive` gives it: its files, never on disk,
@@ -29,19 +28,7 @@ function commitArchive(repository: string, commit: string, gitDir: string | unde
       said = (said + chunk.toString()).slice(-2000);
     });
     const exited = new Promise<number | null>((resolve) => archive.on('close', resolve));
-    const extract = tar.extract();
-    extract.on('entry', (header, stream, next) => {
-      const name = `data/${header.name}`;
-      if (header.type === 'file') {
-        stream.pipe(pack.entry({ ...header, name }, next));
-      } else {
-        // Folders and links as they are; git's own comment header (the commit id) is left out.
-        if (header.type === 'directory' || header.type === 'symlink') pack.entry({ ...header, name });
-        stream.resume();
-        stream.on('end', next);
-      }
-    });
-    await pipeline(archive.stdout, extract);
+    await repackInto(pack, archive.stdout, (name) => `data/${name}`);
     const code = await exited;
     if (code !== 0) throw new GitError(`git archive ${commit} failed: ${said.trim() || `exit ${code}`}`);
     pack.finalize();

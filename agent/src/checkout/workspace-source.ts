@@ -142,3 +142,26 @@ export async function packInto(
     }
   }
 }
+
+/**
+ * Copies another archive's entries into this one, each renamed by `rename` (undefined leaves it
+ * out): files streamed, folders and links as they are, anything else (git's comment header, a
+ * device) left out. Resolves once the archive is read to its end.
+ */
+export async function repackInto(
+  pack: tar.Pack,
+  archive: Readable,
+  rename: (name: string) => string | undefined,
+): Promise<void> {
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    const name = rename(header.name);
+    if (name !== undefined && header.type === 'file')
+      return stream.pipe(pack.entry({ ...header, name }, next));
+    if (name !== undefined && (header.type === 'directory' || header.type === 'symlink'))
+      pack.entry({ ...header, name });
+    stream.resume();
+    stream.on('end', next);
+  });
+  await pipeline(archive, extract);
+}

@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { type PlanStep, renderTemplate } from '@dockercise/shared';
 import * as tar from 'tar-stream';
+import { repackInto } from '../checkout/workspace-source.js';
 import type { ContainerEngine } from '../engine/engine.js';
 import { type RegistryAuth, registryOf } from '../images/registry-auth.js';
 import type { StepLog } from '../logs/log-sink.js';
@@ -106,28 +106,12 @@ function buildError(step: PlanStep & { build: PlanBuild }, message: string): str
 export function contextArchive(workspace: Readable, context: string): Readable {
   const prefix = context === '.' ? 'data/' : `data/${context}/`;
   const pack = tar.pack();
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    const name = header.name.replace(/^\.\//, '');
-    if (!name.startsWith(prefix) || name === prefix) {
-      stream.resume();
-      stream.on('end', next);
-      return;
-    }
-    const entry = { ...header, name: name.slice(prefix.length) };
-    if (header.type === 'file') stream.pipe(pack.entry(entry, next));
-    else {
-      if (header.type === 'directory' || header.type === 'symlink') pack.entry(entry);
-      stream.resume();
-      stream.on('end', next);
-    }
-  });
-  const out = new PassThrough();
-  pipeline(workspace, extract).then(
+  repackInto(pack, workspace, (entry) => {
+    const name = entry.replace(/^\.\//, '');
+    return name.startsWith(prefix) && name !== prefix ? name.slice(prefix.length) : undefined;
+  }).then(
     () => pack.finalize(),
     (error: unknown) => pack.destroy(error as Error),
   );
-  pack.pipe(out);
-  pack.on('error', (error) => out.destroy(error));
-  return out;
+  return pack;
 }
