@@ -2,10 +2,17 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DOCKER_HUB, type RegistryAuth, type RegistryCredentials, registryKey } from './registry-auth.js';
+import {
+  credentialsOfEntry,
+  DOCKER_HUB,
+  type RegistryAuth,
+  type RegistryCredentials,
+  registryKey,
+  serverAddressOf,
+} from './registry-auth.js';
 
 interface DockerConfig {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
+  auths?: Record<string, unknown>;
   credsStore?: string;
   credHelpers?: Record<string, string>;
 }
@@ -24,30 +31,16 @@ export function dockerConfigAuth(
       const config = await readConfig(join(dir, 'config.json'));
       if (!config) return undefined;
       const keys = Object.keys(config.auths ?? {}).filter((key) => registryKey(key) === registry);
-      const serverAddress = registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
       const helper =
         Object.entries(config.credHelpers ?? {}).find(([key]) => registryKey(key) === registry)?.[1] ??
         config.credsStore;
       if (helper) {
-        const fromHelper = await fromCredentialHelper(helper, keys[0] ?? serverAddress);
-        if (fromHelper) return { ...fromHelper, serveraddress: serverAddress };
+        const fromHelper = await fromCredentialHelper(helper, keys[0] ?? serverAddressOf(registry));
+        if (fromHelper) return { ...fromHelper, serveraddress: serverAddressOf(registry) };
       }
       for (const key of keys) {
-        const entry = config.auths?.[key];
-        if (!entry) continue;
-        if (entry.identitytoken) return { identitytoken: entry.identitytoken, serveraddress: serverAddress };
-        if (entry.auth) {
-          const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-          const colon = decoded.indexOf(':');
-          if (colon > 0)
-            return {
-              username: decoded.slice(0, colon),
-              password: decoded.slice(colon + 1),
-              serveraddress: serverAddress,
-            };
-        }
-        if (entry.username && entry.password)
-          return { username: entry.username, password: entry.password, serveraddress: serverAddress };
+        const credentials = credentialsOfEntry(config.auths?.[key], registry);
+        if (credentials) return credentials;
       }
       return undefined;
     },

@@ -47,6 +47,31 @@ export function registryKey(key: string): string {
   return HUB_NAMES.has(host) ? DOCKER_HUB : host;
 }
 
+/** What the engine sends as a registry's address: Docker Hub's by its old URL, as docker does. */
+export function serverAddressOf(registry: string): string {
+  return registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
+}
+
+/**
+ * One entry of a Docker config's `auths` (the user's config.json, the stack's secret) as the
+ * engine's credentials: an identity token, `auth` (base64 of `user:password`), or a user name and
+ * password; undefined when it holds none of these.
+ */
+export function credentialsOfEntry(entry: unknown, registry: string): RegistryCredentials | undefined {
+  const { identitytoken, auth, username, password } = (entry ?? {}) as Record<string, unknown>;
+  const serveraddress = serverAddressOf(registry);
+  if (typeof identitytoken === 'string' && identitytoken) return { identitytoken, serveraddress };
+  if (typeof auth === 'string') {
+    const decoded = Buffer.from(auth, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0)
+      return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress };
+  }
+  if (typeof username === 'string' && typeof password === 'string' && username && password)
+    return { username, password, serveraddress };
+  return undefined;
+}
+
 /** Whether an engine's refusal of a pull is for want of (right) credentials. */
 export function isAuthRefusal(message: string): boolean {
   return /unauthorized|authentication required|no basic auth credentials|denied|401|403 forbidden/i.test(

@@ -1,6 +1,11 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { RegistryAuth, RegistryCredentials } from '../../images/registry-auth.js';
-import { DOCKER_HUB, registryKey } from '../../images/registry-auth.js';
+import {
+  credentialsOfEntry,
+  type RegistryAuth,
+  type RegistryCredentials,
+  registryKey,
+  serverAddressOf,
+} from '../../images/registry-auth.js';
 
 /** How long a read of the secret is used before it is read again (a rotated password is picked up). */
 const REREAD_MS = 15 * 60_000;
@@ -26,7 +31,7 @@ export function secretRegistryAuth(
   return {
     credentialsFor: async (registry) => (await auths()).get(registry),
     howToLogIn: (registry) =>
-      `add ${registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry} to the auths of the secret the stack's RegistryCredentialsSecretArn names`,
+      `add ${serverAddressOf(registry)} to the auths of the secret the stack's RegistryCredentialsSecretArn names`,
   };
 }
 
@@ -46,22 +51,10 @@ export function parseAuths(text: string, secretArn: string): Map<string, Registr
       `the registry credentials secret ${secretArn} has no "auths": it holds a Docker config { "auths": … }`,
     );
   const found = new Map<string, RegistryCredentials>();
-  for (const [key, value] of Object.entries(entries as Record<string, unknown>)) {
-    const entry = value as { auth?: unknown; username?: unknown; password?: unknown };
+  for (const [key, entry] of Object.entries(entries as Record<string, unknown>)) {
     const registry = registryKey(key);
-    const serveraddress = registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
-    if (typeof entry?.auth === 'string') {
-      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon > 0)
-        found.set(registry, {
-          username: decoded.slice(0, colon),
-          password: decoded.slice(colon + 1),
-          serveraddress,
-        });
-    } else if (typeof entry?.username === 'string' && typeof entry.password === 'string') {
-      found.set(registry, { username: entry.username, password: entry.password, serveraddress });
-    }
+    const credentials = credentialsOfEntry(entry, registry);
+    if (credentials) found.set(registry, credentials);
   }
   return found;
 }
