@@ -76,11 +76,6 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
   const defaultBranch = await gitDefaultBranch(loaded.root);
   const resultsDir = join(loaded.root, '.dockercise');
   await keepOutOfGit(resultsDir);
-  for (const stale of await removeStaleGateWorkspaces(engine, resultsDir))
-    logger.info(
-      { runId: stale },
-      `removed the workspaces run ${stale} kept at its gate for ${GATE_KEEP_DAYS} days`,
-    );
   if (options.resume !== undefined && !RUN_ID.test(options.resume))
     return usage(`--resume takes a run id, like 20261126T204100Z-3f9a1c, not ${options.resume}`);
   const runId = options.resume ?? newRunId();
@@ -188,6 +183,17 @@ export async function runCommand(dir: string, options: RunCliOptions & LogOption
     process.off('SIGTERM', onSignal);
     await tree.dispose();
     await credentialsHost?.close();
+    // After the run, not before it: what earlier runs left never delays this one's start.
+    await removeStaleGateWorkspaces(engine, resultsDir).then(
+      (stale) => {
+        for (const runId of stale)
+          logger.info(
+            { runId },
+            `removed the workspaces run ${runId} kept at its gate for ${GATE_KEEP_DAYS} days`,
+          );
+      },
+      (error: unknown) => logger.warn({ err: error }, "could not remove old runs' gate workspaces"),
+    );
   }
   view.stop();
 
