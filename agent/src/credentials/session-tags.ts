@@ -1,3 +1,5 @@
+import type { JobBody } from '@dockercise/shared/node';
+
 /** What a run is of, as a step's session names it. */
 export interface RunIdentity {
   runId: string;
@@ -43,4 +45,18 @@ export function sessionTags(run: RunIdentity, step: string, gate?: string): Reco
 /** `<run>.<step>`, in a session name's characters and length (CloudTrail shows it with the role). */
 export function sessionName(runId: string, step: string): string {
   return `${runId}.${step}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+/** What a job's run is of, as its steps' role sessions are tagged with it. */
+export function runIdentityOf(body: JobBody): RunIdentity {
+  return {
+    runId: body.runId,
+    pipeline: body.pipeline,
+    repository: body.source.repository,
+    ...(body.source.branch ? { branch: body.source.branch } : {}),
+    ...(body.source.tag ? { tag: body.source.tag } : {}),
+    event: body.event ?? 'push',
+    ...(body.fork ? { fork: true } : {}),
+    ...(body.approvers ? { approvers: body.approvers } : {}),
+  };
 }

@@ -7,14 +7,14 @@ import {
   type RunResult,
   runPrefix,
 } from '@dockercise/shared';
-import { checkJobBinding, type JobBody, type PlanPointer, parseSignedJob } from '@dockercise/shared/node';
+import { checkJobBinding, type PlanPointer, parseSignedJob } from '@dockercise/shared/node';
 import type { AgentBackend } from '../backend/agent-backend.js';
 import type { JobLedger } from '../backend/job-ledger.js';
 import type { QueuedJob } from '../backend/job-queue.js';
 import { isHeld, type RunLeases } from '../backend/run-leases.js';
 import type { GitMirrors } from '../checkout/git-mirrors.js';
 import type { CredentialsHost } from '../credentials/credentials-host.js';
-import type { RunIdentity } from '../credentials/session-tags.js';
+import { runIdentityOf } from '../credentials/session-tags.js';
 import { type ContainerEngine, EngineUnavailableError, type ResourceLimits } from '../engine/engine.js';
 import { runPlan } from '../runner/run-plan.js';
 import type { ArtifactLimits } from '../runner/step-artifacts.js';
@@ -238,7 +238,7 @@ export async function handleJob(
         ...(settings.stepLimits ? { limits: settings.stepLimits } : {}),
         ...(backend.caches ? { caches: backend.caches } : {}),
         ...(backend.snapshots ? { snapshots: backend.snapshots } : {}),
-        ...(deps.credentials ? { credentials: deps.credentials.forRun(runIdentity(body)) } : {}),
+        ...(deps.credentials ? { credentials: deps.credentials.forRun(runIdentityOf(body)) } : {}),
         ...(backend.registryAuth ? { registryAuth: backend.registryAuth } : {}),
         // Caches belong to the repository (its full name hosted, its path locally), by branch.
         cacheScope: {
@@ -301,18 +301,4 @@ export async function handleJob(
     await runHold?.stop();
     deps.runsInProgress.delete(body.runId);
   }
-}
-
-/** What the run is of, as its steps' role sessions are tagged with it. */
-function runIdentity(body: JobBody): RunIdentity {
-  return {
-    runId: body.runId,
-    pipeline: body.pipeline,
-    repository: body.source.repository,
-    ...(body.source.branch ? { branch: body.source.branch } : {}),
-    ...(body.source.tag ? { tag: body.source.tag } : {}),
-    event: body.event ?? 'push',
-    ...(body.fork ? { fork: true } : {}),
-    ...(body.approvers ? { approvers: body.approvers } : {}),
-  };
 }

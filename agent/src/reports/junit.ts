@@ -1,21 +1,9 @@
+import type { StepResult } from '@dockercise/shared';
 import { XMLParser } from 'fast-xml-parser';
 
-/** A step's tests, as its JUnit reports tell them. */
-export interface TestSummary {
-  passed: number;
-  failed: number;
-  skipped: number;
-  failures: TestFailure[];
-}
-
-export interface TestFailure {
-  suite: string;
-  name: string;
-  /** The first lines of what the failure said. */
-  message?: string;
-  file?: string;
-  line?: number;
-}
+/** A step's tests, as its JUnit reports tell them: the result's own shape. */
+export type TestSummary = NonNullable<StepResult['tests']>;
+export type TestFailure = TestSummary['failures'][number];
 
 /** The most of one report read: a report past it is not summarised (said in the step's log). */
 export const MAX_REPORT_BYTES = 16 * 1024 * 1024;
@@ -101,4 +89,14 @@ export function addSummaries(summaries: readonly TestSummary[]): TestSummary {
     skipped: summaries.reduce((n, s) => n + s.skipped, 0),
     failures: summaries.flatMap((s) => s.failures).slice(0, MAX_FAILURES),
   };
+}
+
+/** This attempt's tests, with those an earlier attempt saw fail and this one did not marked flaky. */
+export function withFlaky(before: TestSummary | undefined, now: TestSummary): TestSummary {
+  const key = (f: { suite: string; name: string }): string => `${f.suite} > ${f.name}`;
+  const failing = new Set(now.failures.map(key));
+  const flaky = [...new Set([...(before?.flaky ?? []), ...(before?.failures ?? []).map(key)])].filter(
+    (name) => !failing.has(name),
+  );
+  return flaky.length > 0 ? { ...now, flaky } : now;
 }

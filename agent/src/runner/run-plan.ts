@@ -7,6 +7,7 @@ import {
 } from '@dockercise/shared';
 import { EngineUnavailableError } from '../engine/engine.js';
 import { SecretMasker } from '../logs/secret-masker.js';
+import { withFlaky } from '../reports/junit.js';
 import { firstResult } from './first-result.js';
 import { keepForGate, volumesOf } from './gate-workspaces.js';
 import { OutputFiles } from './output-files.js';
@@ -294,16 +295,4 @@ class PlanRun {
       steps: this.options.plan.steps.map((s) => this.steps.get(s.name) as StepResult),
     };
   }
-}
-
-type Tests = NonNullable<StepResult['tests']>;
-
-/** This attempt's tests, with those an earlier attempt saw fail and this one did not marked flaky. */
-function withFlaky(before: Tests | undefined, now: Tests): Tests {
-  const key = (f: { suite: string; name: string }): string => `${f.suite} > ${f.name}`;
-  const failing = new Set(now.failures.map(key));
-  const flaky = [...new Set([...(before?.flaky ?? []), ...(before?.failures ?? []).map(key)])].filter(
-    (name) => !failing.has(name),
-  );
-  return flaky.length > 0 ? { ...now, flaky } : now;
 }
