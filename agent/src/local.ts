@@ -13,7 +13,13 @@ export {
   MemoryJobQueue,
 } from './backends/local/index.js';
 export { archiveSource } from './checkout/archive-source.js';
-export { type BorrowedGit, borrowGit, gitObjectsDir, MIRROR_MOUNT_DIR } from './checkout/borrowed-git.js';
+export {
+  type BorrowedGit,
+  borrowGit,
+  cloneOrigin,
+  gitObjectsDir,
+  MIRROR_MOUNT_DIR,
+} from './checkout/borrowed-git.js';
 export { filesSource, folderSource, type WorkspaceSource } from './checkout/workspace-source.js';
 export { parseMemory, toDockerCreateOptions } from './engine/docker-convert.js';
 export { DockerEngine } from './engine/docker-engine.js';

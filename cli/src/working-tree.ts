@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   type BorrowedGit,
   borrowGit,
+  cloneOrigin,
   filesSource,
   folderSource,
   gitObjectsDir,
@@ -46,6 +47,10 @@ export async function workingTree(dir: string): Promise<RunTree> {
  * borrows the host's mirror: history in a step without copying it.
  */
 export async function borrowedGit(top: string, commit: string): Promise<BorrowedGit> {
-  const origin = await gitLine(top, ['config', '--get', 'remote.origin.url']);
-  return borrowGit(join(tmpdir(), 'dockercise-git'), await gitObjectsDir(top), commit, origin);
+  return borrowGit(
+    join(tmpdir(), 'dockercise-git'),
+    await gitObjectsDir(top),
+    commit,
+    await cloneOrigin(top),
+  );
 }

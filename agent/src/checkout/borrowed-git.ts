@@ -65,3 +65,11 @@ export async function gitObjectsDir(worktree: string): Promise<string> {
   const dir = (await git(['-C', worktree, 'rev-parse', '--git-common-dir'])).trim();
   return isAbsolute(dir) ? dir : join(worktree, dir);
 }
+
+/** A clone's `origin` URL, for its borrowed `.git`; none when it has no origin. */
+export async function cloneOrigin(worktree: string): Promise<string | undefined> {
+  return git(['-C', worktree, 'config', '--get', 'remote.origin.url']).then(
+    (url) => url.trim() || undefined,
+    () => undefined,
+  );
+}

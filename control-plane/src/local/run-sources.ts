@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   borrowGit,
+  cloneOrigin,
   folderSource,
   gitObjectsDir,
   MIRROR_MOUNT_DIR,
@@ -25,17 +24,7 @@ export class RunSources {
     const files = join(this.dir, runId);
     await gitSnapshot(root, commit, files);
     const objects = await gitObjectsDir(root);
-    const origin = await promisify(execFile)('git', [
-      '-C',
-      root,
-      'config',
-      '--get',
-      'remote.origin.url',
-    ]).then(
-      (out) => out.stdout.trim() || undefined,
-      () => undefined,
-    );
-    const borrowed = await borrowGit(join(this.dir, '.scratch'), objects, commit, origin);
+    const borrowed = await borrowGit(join(this.dir, '.scratch'), objects, commit, await cloneOrigin(root));
     await rename(borrowed.gitDir, join(files, '.git'));
     await writeFile(`${files}.objects`, objects);
   }
