@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { runPrefix } from '@dockercise/shared';
 import { describe, expect, it } from 'vitest';
-import { inProcessAgent, jobBody, newAccount, readObject, resultWhen, sendJob } from './aws-harness.js';
+import { inProcessAgent, jobBody, newAccount, readObject, runFinished, sendJob } from './aws-harness.js';
 import { compile, IMG } from './harness.js';
 
 describe("a hosted step's artifacts", () => {
@@ -16,12 +16,7 @@ describe("a hosted step's artifacts", () => {
       });
       const body = jobBody(account, plan);
       await sendJob(account, body);
-      const result = await resultWhen(
-        account,
-        body,
-        (r) => r.status === 'succeeded' || r.status === 'failed',
-        'the run',
-      );
+      const result = await runFinished(account, body);
       expect(result.status).toBe('succeeded');
       const prefix = runPrefix('app', body.runId);
       const inStep = ((await readObject(account, `${prefix}outputs/build`)) ?? '').trim();

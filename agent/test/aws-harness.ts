@@ -17,7 +17,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '@dockercise/shared';
-import { newRunId, type Plan, type RunResult, runPrefix } from '@dockercise/shared';
+import { FINISHED_RUN_STATUSES, newRunId, type Plan, type RunResult, runPrefix } from '@dockercise/shared';
 import {
   JOB_LIFETIME_MS,
   JOB_VERSION,
@@ -247,6 +247,26 @@ export function resultWhen(
     timeoutMs,
     what,
   );
+}
+
+/** The run's result once it has ended, however it ended. */
+export function runFinished(account: Account, body: JobBody, timeoutMs = 60_000): Promise<RunResult> {
+  return resultWhen(account, body, (r) => FINISHED_RUN_STATUSES.has(r.status), 'the run to end', timeoutMs);
+}
+
+/** An agent serving the account until the test's end: its stop is pushed onto `stops`. */
+export function servingAgent(
+  stops: Array<() => Promise<void>>,
+  account: Account,
+  options: Parameters<typeof inProcessAgent>[1] = {},
+): Agent {
+  const agent = inProcessAgent(account, options);
+  const done = agent.run();
+  stops.push(async () => {
+    agent.shutdown();
+    await done;
+  });
+  return agent;
 }
 
 /** Polls until `check` gives a value, or fails after `timeoutMs`. */

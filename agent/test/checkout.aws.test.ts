@@ -8,7 +8,15 @@ import { runPrefix } from '@dockercise/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../src/engine/docker-engine.js';
 import { cacheVolumeName } from '../src/runner/step-caches.js';
-import { inProcessAgent, jobBody, newAccount, readObject, resultWhen, sendJob } from './aws-harness.js';
+import {
+  jobBody,
+  newAccount,
+  readObject,
+  resultWhen,
+  runFinished,
+  sendJob,
+  servingAgent,
+} from './aws-harness.js';
 import { GIT_IMAGE } from './docker-images.global.js';
 import { exampleFiles, exampleLogs } from './example-pipeline.js';
 import { compile, docker, IMG, logTexts } from './harness.js';
@@ -73,12 +81,7 @@ describe("a hosted run's checkout, from the host's git mirror", () => {
       warn() {},
       error() {},
     };
-    const agent = inProcessAgent(account, { logger, gitDir: mkdtempSync(join(tmpdir(), 'dockercise-git-')) });
-    const done = agent.run();
-    stops.push(async () => {
-      agent.shutdown();
-      await done;
-    });
+    servingAgent(stops, account, { logger, gitDir: mkdtempSync(join(tmpdir(), 'dockercise-git-')) });
     const plan = compile({
       'ci.dockercise.yaml': `look:\n  img: ${GIT_IMAGE}\n  run: cat VERSION && git log --format=%s && git status --porcelain | wc -l && git rev-parse HEAD && echo "$DOCKERCISE_COMMIT $DOCKERCISE_BRANCH $DOCKERCISE_EVENT $DOCKERCISE_REPOSITORY"\n`,
     });
@@ -120,12 +123,7 @@ describe('the example build-test-deploy pipeline, hosted', () => {
     const files = exampleFiles();
     const commit = repo.commit(files, 'first');
     const account = await newAccount();
-    const agent = inProcessAgent(account, { gitDir: mkdtempSync(join(tmpdir(), 'dockercise-git-')) });
-    const done = agent.run();
-    stops.push(async () => {
-      agent.shutdown();
-      await done;
-    });
+    servingAgent(stops, account, { gitDir: mkdtempSync(join(tmpdir(), 'dockercise-git-')) });
     // What the control plane compiles from the push: the pipeline files of the commit.
     const plan = compile(
       Object.fromEntries(Object.entries(files).filter(([name]) => name.endsWith('.dockercise.yaml'))),
@@ -145,13 +143,7 @@ describe('the example build-test-deploy pipeline, hosted', () => {
       approvedGates: ['deploy.dockercise.yaml'],
     });
     await sendJob(account, approval);
-    const result = await resultWhen(
-      account,
-      approval,
-      (r) => r.status !== 'pending' && r.status !== 'running' && r.status !== 'waiting-approval',
-      'the run',
-      60_000,
-    );
+    const result = await runFinished(account, approval, 60_000);
     expect(result.status).toBe('succeeded');
     const logs: Record<string, string[]> = {};
     for (const step of ['build', 'test', 'deploy'])
@@ -168,12 +160,7 @@ describe('the example build-test-deploy pipeline, hosted', () => {
 describe("a gate's workspaces, kept for an approval another host takes", () => {
   it('saves them to the bucket at the gate and restores them where they are gone, rebuilding nothing', async () => {
     const account = await newAccount();
-    const agent = inProcessAgent(account);
-    const done = agent.run();
-    stops.push(async () => {
-      agent.shutdown();
-      await done;
-    });
+    servingAgent(stops, account);
     const plan = compile({
       'ci.dockercise.yaml': `build:\n  img: ${IMG}\n  run: echo built > app.txt\n`,
       'deploy.dockercise.yaml': `after: human-click\nship:\n  img: ${IMG}\n  vol: build\n  run: cat app.txt\n`,

@@ -6,12 +6,12 @@ import { ecrRegistryAuth } from '../src/backends/aws/ecr-registry-auth.js';
 import { bindAwsResources } from './aws-call-bindings.js';
 import {
   agentClients,
-  inProcessAgent,
   jobBody,
   newAccount,
   readObject,
-  resultWhen,
+  runFinished,
   sendJob,
+  servingAgent,
 } from './aws-harness.js';
 import { compile, IMG, logTexts } from './harness.js';
 
@@ -51,12 +51,7 @@ describe("a host's private images", () => {
     );
     const secretArn = secret.ARN ?? '';
     bindAwsResources({ [secretArn]: 'RegistrySecret' });
-    const agent = inProcessAgent(account, { registryCredentialsSecretArn: secretArn });
-    const done = agent.run();
-    stops.push(async () => {
-      agent.shutdown();
-      await done;
-    });
+    servingAgent(stops, account, { registryCredentialsSecretArn: secretArn });
     const image = inject('privateImage');
     await removeImage(image);
     const body = jobBody(
@@ -64,12 +59,7 @@ describe("a host's private images", () => {
       compile({ 'a.dockercise.yaml': `private:\n  img: ${image}\n  run: echo pulled\n` }),
     );
     await sendJob(account, body);
-    const result = await resultWhen(
-      account,
-      body,
-      (r) => r.status === 'succeeded' || r.status === 'failed',
-      'the run',
-    );
+    const result = await runFinished(account, body);
     expect(result.status, JSON.stringify(result.steps)).toBe('succeeded');
     const log = (await readObject(account, `${runPrefix('app', body.runId)}logs/private.log`)) ?? '';
     expect(logTexts(log)).toEqual(['pulled']);
@@ -80,23 +70,13 @@ describe("a host's private images", () => {
 
   it('builds an image from the workspace on the host, and a later step runs it', async () => {
     const account = await newAccount();
-    const agent = inProcessAgent(account);
-    const done = agent.run();
-    stops.push(async () => {
-      agent.shutdown();
-      await done;
-    });
+    servingAgent(stops, account);
     const plan = compile({
       'ci.dockercise.yaml': `source:\n  img: ${IMG}\n  run: printf 'FROM ${IMG}\\nRUN echo built on the host > /built.txt\\n' > Dockerfile\nimage:\n  vol: source\n  build: {}\ntry:\n  img: "{image}"\n  run: cat /built.txt\n`,
     });
     const body = jobBody(account, plan);
     await sendJob(account, body);
-    const result = await resultWhen(
-      account,
-      body,
-      (r) => r.status === 'succeeded' || r.status === 'failed',
-      'the run',
-    );
+    const result = await runFinished(account, body);
     expect(result.status, JSON.stringify(result.steps)).toBe('succeeded');
     const built = result.steps.find((s) => s.name === 'image')?.built;
     expect(built).toEqual({ id: expect.stringMatching(/^sha256:/), pushed: [] });

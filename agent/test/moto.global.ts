@@ -1,27 +1,15 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { AWS_CALL_LOG_ENV } from '@dockercise/shared/node';
 import type { TestProject } from 'vitest/node';
 import dockerSetup from './docker-images.global.js';
+import { freePort } from './free-port.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VENV = `${ROOT}.venv`;
 const MOTO = `${VENV}/bin/moto_server`;
 export const AWS_CALL_LOG_DIR = `${ROOT}.aws-calls`;
-
-/** A free port on the loopback interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * Starts moto_server — the local AWS endpoint — on a free loopback port, from a Python venv inside

@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { JobBody } from '@dockercise/shared/node';
 import { describe, expect, it } from 'vitest';
-import { controlPlaneKeys, endpoint, inProcessAgent, newAccount, REGION, resultWhen } from './aws-harness.js';
+import {
+  controlPlaneKeys,
+  endpoint,
+  inProcessAgent,
+  newAccount,
+  REGION,
+  runFinished,
+} from './aws-harness.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/send-job.mjs', import.meta.url));
 const HELLO = fileURLToPath(new URL('../../examples/hello', import.meta.url));
@@ -39,12 +46,7 @@ describe("docs/agent.md's moto walk-through", () => {
       );
       const runId = stdout.trim();
       const body = { pipeline: 'hello', runId } as JobBody;
-      const result = await resultWhen(
-        account,
-        body,
-        (r) => r.status === 'succeeded' || r.status === 'failed',
-        'the run',
-      );
+      const result = await runFinished(account, body);
       expect(result.status).toBe('succeeded');
       expect(result.steps.map((s) => s.name).sort()).toEqual(['greeting', 'report', 'who']);
     } finally {

@@ -9,14 +9,15 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { bindAwsResources } from './aws-call-bindings.js';
 import {
   endpoint,
-  inProcessAgent,
   jobBody,
   logEvents,
   newAccount,
   REGION,
   readObject,
   resultWhen,
+  runFinished,
   sendJob,
+  servingAgent,
 } from './aws-harness.js';
 import { compile, IMG, logTexts, writeTree } from './harness.js';
 import { STEP_ROLE_ARN, stepRolePipeline, stepsSeeing } from './step-role-pipeline.js';
@@ -34,12 +35,7 @@ describe('a hosted step with aws-role', () => {
     const account = await newAccount();
     // The IAM test evaluates the agent's AssumeRole against the documented trust policy.
     bindAwsResources({ [STEP_ROLE_ARN]: 'StepRole' });
-    const agent = inProcessAgent(account, { stepRoleArns: [STEP_ROLE_ARN] });
-    const done = agent.run();
-    stops.push(async () => {
-      agent.shutdown();
-      await done;
-    });
+    servingAgent(stops, account, { stepRoleArns: [STEP_ROLE_ARN] });
     const stack = `app-${Date.now()}`;
     const plan = compile(stepRolePipeline(motoPort(), stack));
     const source = { repository: 'me/app', commit: 'c0ffee', branch: 'main' };
@@ -53,13 +49,7 @@ describe('a hosted step with aws-role', () => {
       approvers: { 'deploy.dockercise.yaml': 'octocat' },
     });
     await sendJob(account, approval);
-    const result = await resultWhen(
-      account,
-      approval,
-      (r) => !['pending', 'running', 'waiting-approval'].includes(r.status),
-      'the run',
-      120_000,
-    );
+    const result = await runFinished(account, approval, 120_000);
     const log = async (step: string) =>
       logTexts((await readObject(account, `${runPrefix('app', body.runId)}logs/${step}.log`)) ?? '');
     expect(result.status, JSON.stringify(result.steps)).toBe('succeeded');
@@ -77,12 +67,7 @@ describe('a hosted step with aws-role', () => {
 
   it("fails a fork's step, and one whose role the stack does not list, before it starts", async () => {
     const account = await newAccount();
-    const agent = inProcessAgent(account, { stepRoleArns: ['arn:aws:iam::123456789012:role/other'] });
-    const done = agent.run();
-    stops.push(async () => {
-      agent.shutdown();
-      await done;
-    });
+    servingAgent(stops, account, { stepRoleArns: ['arn:aws:iam::123456789012:role/other'] });
     const plan = compile({
       'a.dockercise.yaml': `ship:\n  img: ${IMG}\n  aws-role: ${STEP_ROLE_ARN}\n  run: echo never\n`,
     });
